@@ -1,0 +1,180 @@
+"""Entities of the account-settings domain: plain dataclasses, no framework."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+
+class AccountKind(enum.StrEnum):
+    BUSINESS = "BUSINESS"
+    INDIVIDUAL = "INDIVIDUAL"
+
+
+class UserRole(enum.StrEnum):
+    CLOUD_ADMIN = "CLOUD_ADMIN"
+    ACCOUNT_ADMIN = "ACCOUNT_ADMIN"
+    MEMBER = "MEMBER"
+
+
+class ContactRole(enum.StrEnum):
+    BILLING = "BILLING"
+    TECH = "TECH"
+    DPO = "DPO"
+
+
+ALL_CONTACT_ROLES: frozenset[ContactRole] = frozenset(ContactRole)
+
+
+class TransferRequestStatus(enum.StrEnum):
+    SUBMITTED = "SUBMITTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    postal_code: str
+    city: str
+    country: str
+    line2: str | None = None
+    region: str | None = None
+
+
+@dataclass
+class CustomerInfo:
+    contact_person: str
+    company_name: str | None = None
+    address: Address | None = None
+    purchase_order_number: str | None = None
+    version: int = 1
+    updated_at: datetime | None = None
+
+
+@dataclass
+class Account:
+    id: UUID
+    kind: AccountKind
+    country: str
+    customer_info: CustomerInfo
+    organization_number: str | None = None
+    personal_number: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def number(self) -> str | None:
+        """The account's identifying number: organization number or personal number by kind."""
+        return self.organization_number if self.kind is AccountKind.BUSINESS else self.personal_number
+
+
+@dataclass(frozen=True)
+class Location:
+    country: str
+    city: str | None = None
+
+
+@dataclass
+class Profile:
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    pending_email: str | None = None
+    location: Location | None = None
+    language: str | None = None
+    timezone: str | None = None
+    job_title: str | None = None
+    version: int = 1
+    updated_at: datetime | None = None
+
+
+@dataclass
+class User:
+    id: UUID
+    account_id: UUID
+    email: str
+    role: UserRole
+    password_hash: str
+    profile: Profile
+    created_at: datetime
+    mfa_enabled_at: datetime | None = None
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
+
+
+@dataclass
+class Session:
+    id: UUID
+    user_id: UUID
+    token_hash: str
+    created_at: datetime
+    last_seen_at: datetime
+    absolute_expires_at: datetime
+    user_agent: str | None = None
+    ip_address: str | None = None
+
+    def expires_at(self, idle_ttl_seconds: int) -> datetime:
+        """When the session ends if it is not used again: the earlier of idle and absolute expiry."""
+        return min(self.absolute_expires_at, self.last_seen_at + timedelta(seconds=idle_ttl_seconds))
+
+
+@dataclass
+class ContactEmail:
+    id: UUID
+    account_id: UUID
+    email: str
+    created_at: datetime
+    roles: frozenset[ContactRole] = field(default_factory=frozenset)
+    verified_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message to one recipient; it goes out through the outbox after the change commits."""
+
+    to: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """Who changed what. Names of changed fields only, never their secret values."""
+
+    action: str
+    target_type: str
+    target_id: str
+    actor_user_id: UUID | None = None
+    fields: tuple[str, ...] = ()
+    ip_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in caller as the services see it."""
+
+    user_id: UUID
+    account_id: UUID
+    role: UserRole
+    session_id: UUID | None = None
+    ip_address: str | None = None
+
+    def audit(self, action: str, target_type: str, target_id: object, fields: tuple[str, ...] = ()) -> AuditEvent:
+        """An audit event for a change this actor makes."""
+        return AuditEvent(
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            actor_user_id=self.user_id,
+            fields=fields,
+            ip_address=self.ip_address,
+        )

@@ -1,0 +1,161 @@
+"""Organization and personal identity numbers, checked per country with python-stdnum."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pycountry
+from stdnum import get_cc_module
+from stdnum.dk import cpr, cvr
+from stdnum.exceptions import ValidationError
+from stdnum.fi import hetu, ytunnus
+from stdnum.is_ import kennitala
+from stdnum.no import fodselsnummer
+from stdnum.no import orgnr as no_orgnr
+from stdnum.se import orgnr as se_orgnr
+from stdnum.se import personnummer
+
+from domain.errors import Invalid, Required, TooLong
+
+if TYPE_CHECKING:  # the protocol exists only for type checkers
+    from stdnum.util import NumberValidationModule
+
+# For countries without a checksum module we store what was typed, within this limit.
+MAX_FREE_FORM_LENGTH = 32
+
+# The Icelandic kennitala covers people and organizations; organizations add 40 to the day.
+_KENNITALA_ORG_OFFSET = 40
+
+
+def _kennitala_is_org(number: str) -> bool:
+    return int(number[:2]) >= _KENNITALA_ORG_OFFSET
+
+
+def _kennitala_is_person(number: str) -> bool:
+    return int(number[:2]) < _KENNITALA_ORG_OFFSET
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    module: NumberValidationModule
+    # For the message ("Swedish"); None for the generic fallback, which names the country.
+    adjective: str | None = None
+    # An extra test on the compact number, for modules that accept more than one kind.
+    accepts: Callable[[str], bool] | None = None
+
+
+_ORGANIZATION: dict[str, _Scheme] = {
+    "SE": _Scheme(se_orgnr, "Swedish"),
+    "NO": _Scheme(no_orgnr, "Norwegian"),
+    "DK": _Scheme(cvr, "Danish"),  # CVR; also the Danish VAT number without "DK"
+    "FI": _Scheme(ytunnus, "Finnish"),  # Y-tunnus, the business ID
+    "IS": _Scheme(kennitala, "Icelandic", _kennitala_is_org),
+}
+_PERSONAL: dict[str, _Scheme] = {
+    "SE": _Scheme(personnummer, "Swedish"),
+    "NO": _Scheme(fodselsnummer, "Norwegian"),
+    "DK": _Scheme(cpr, "Danish"),
+    "FI": _Scheme(hetu, "Finnish"),
+    "IS": _Scheme(kennitala, "Icelandic", _kennitala_is_person),
+}
+# stdnum's per-country aliases. "vat" is left out on purpose: outside the Nordics a VAT number is
+# usually not the company registration number, so checking one as the other rejects valid input.
+_ORGANIZATION_NAMES = ("orgnr", "businessid")
+# "personalid" is stdnum's alias for a country's main personal number; Poland's PESEL has none.
+_PERSONAL_NAMES = ("personalid", "pesel")
+
+
+def organization_number(value: str, country: str, field: tuple[str, ...]) -> str:
+    """Check a company registration number for `country` and return its display form.
+
+    Swedish "5560125790" becomes "556012-5790". Nordic countries use explicit stdnum modules,
+    others whatever stdnum offers as "orgnr" or "businessid"; without one, 1-32 printable
+    characters are accepted as typed. Raises Required, TooLong or Invalid.
+    """
+    return _check(value, country, field, "organization number", _ORGANIZATION, _ORGANIZATION_NAMES)
+
+
+def personal_number(value: str, country: str, field: tuple[str, ...]) -> str:
+    """Check a personal identity number for `country` and return its display form.
+
+    Swedish "198803200016" becomes "19880320-0016", "8803200016" becomes "880320-0016".
+    Date and checksum are verified where stdnum can; other countries as for
+    `organization_number`. Raises Required, TooLong or Invalid.
+    """
+    return _check(value, country, field, "personal identity number", _PERSONAL, _PERSONAL_NAMES)
+
+
+def _check(
+    value: str,
+    country: str,
+    field: tuple[str, ...],
+    kind: str,
+    schemes: dict[str, _Scheme],
+    names: tuple[str, ...],
+) -> str:
+    """Validate `value` with the country's scheme, or as free-form text when there is none."""
+    text = _trimmed(value, field, kind)
+    code = country.strip().upper()
+    scheme = schemes.get(code) or _generic_scheme(code, names)
+    if scheme is None:
+        if not text.isprintable():
+            raise Invalid(f"{_capitalized(kind)} can contain only printable characters.", field)
+        return text
+    if not _passes(scheme, text):
+        raise Invalid(_invalid_message(scheme, kind, code), field)
+    return _display(scheme.module, text)
+
+
+def _trimmed(value: str, field: tuple[str, ...], kind: str) -> str:
+    """Strip and NFC-normalize, refusing blank or over-long input before any heavier work."""
+    text = value.strip()
+    if not text:
+        raise Required(f"{_capitalized(kind)} is required.", field)
+    too_long = TooLong(f"{_capitalized(kind)} can be at most {MAX_FREE_FORM_LENGTH} characters.", field)
+    if len(text) > MAX_FREE_FORM_LENGTH * 4:  # NFC can only shrink it so far
+        raise too_long
+    text = unicodedata.normalize("NFC", text)
+    if len(text) > MAX_FREE_FORM_LENGTH:
+        raise too_long
+    return text
+
+
+def _generic_scheme(code: str, names: tuple[str, ...]) -> _Scheme | None:
+    """The first stdnum module under one of `names` for the country, if any."""
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        return None
+    for name in names:
+        module = get_cc_module(code, name)
+        if module is not None:
+            return _Scheme(module)
+    return None
+
+
+def _passes(scheme: _Scheme, text: str) -> bool:
+    try:
+        number = scheme.module.validate(text)
+    except ValidationError:
+        return False
+    return scheme.accepts is None or scheme.accepts(number)
+
+
+def _invalid_message(scheme: _Scheme, kind: str, code: str) -> str:
+    """Name the country as an adjective where we know one, else by its name."""
+    if scheme.adjective:
+        return f"This is not a valid {scheme.adjective} {kind}."
+    found = pycountry.countries.get(alpha_2=code)
+    name = getattr(found, "common_name", None) or getattr(found, "name", code)
+    return f"This is not a valid {kind} for {name}."
+
+
+def _display(module: NumberValidationModule, text: str) -> str:
+    """The module's presentation format, or its compact form when it has none (e.g. DK CVR)."""
+    render = getattr(module, "format", None) or module.compact
+    return str(render(text))
+
+
+def _capitalized(kind: str) -> str:
+    return kind[0].upper() + kind[1:]

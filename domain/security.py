@@ -1,0 +1,155 @@
+"""Password hashing, keyed digests and encryption at rest.
+
+Passwords: bcrypt over an HMAC-free SHA-256 pre-hash (as Django's bcrypt_sha256), so every character
+of a password up to 256 characters counts although bcrypt reads only 72 bytes. Passwords are NFKC
+normalised first (NIST SP 800-63B), so the same password typed on two keyboards matches.
+
+Tokens and codes: stored as HMAC-SHA256 under a key derived from the server secret, so a leaked
+table of 6-digit code digests cannot be brute-forced without the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+import threading
+import unicodedata
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import bcrypt
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.errors import Invalid, TooManyAttempts
+
+MAX_PASSWORD_LENGTH = 256
+_PREFIX = "bcrypt-sha256$"
+
+
+def normalize_password(password: str, field: tuple[str, ...] = ("password",)) -> str:
+    """NFKC form of a password; raises Invalid past the maximum length (never truncates)."""
+    too_long = Invalid(f"A password can be at most {MAX_PASSWORD_LENGTH} characters.", field)
+    if len(password) > MAX_PASSWORD_LENGTH * 4:
+        raise too_long
+    normalized = unicodedata.normalize("NFKC", password)
+    if len(normalized) > MAX_PASSWORD_LENGTH:
+        raise too_long
+    return normalized
+
+
+def _prehash(password: str) -> bytes:
+    # Hex of SHA-256 is 64 ASCII bytes: under bcrypt's 72-byte limit and free of NUL bytes.
+    return hashlib.sha256(normalize_password(password).encode("utf-8")).hexdigest().encode("ascii")
+
+
+class BcryptHasher:
+    """bcrypt at a configured cost with a bounded number of concurrent hashes.
+
+    Hashing runs on a small dedicated pool of low-priority threads: a sign-in flood then uses the
+    spare CPU and cannot starve the event loop, and excess sign-ins are refused at once
+    (`slot()` raises TooManyAttempts) instead of queueing.
+    """
+
+    def __init__(self, rounds: int = 12, concurrency: int = 1) -> None:
+        self.rounds = rounds
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._held = threading.local()
+        self._pool = ThreadPoolExecutor(concurrency, "bcrypt", initializer=_lower_priority)
+        self._dummy = self._hash_now("dummy password that never matches")
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if getattr(self._held, "depth", 0):
+            self._held.depth += 1
+        elif self._slots.acquire(blocking=False):
+            self._held.depth = 1
+        else:
+            raise TooManyAttempts("Too many sign-ins are being checked right now; try again in a moment.")
+        try:
+            yield
+        finally:
+            self._held.depth -= 1
+            if self._held.depth == 0:
+                self._slots.release()
+
+    def hash(self, password: str) -> str:
+        with self.slot():
+            return self._pool.submit(self._hash_now, password).result()
+
+    def verify(self, password: str, encoded: str) -> bool:
+        with self.slot():
+            return self._pool.submit(_check, password, encoded).result()
+
+    def verify_dummy(self, password: str) -> None:
+        self.verify(password, self._dummy)
+
+    def needs_rehash(self, encoded: str) -> bool:
+        """True when the stored hash used another cost than the configured one."""
+        try:
+            return int(encoded[len(_PREFIX) :].split("$")[2]) != self.rounds
+        except (IndexError, ValueError):
+            return True
+
+    def _hash_now(self, password: str) -> str:
+        return _PREFIX + bcrypt.hashpw(_prehash(password), bcrypt.gensalt(self.rounds)).decode("ascii")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+
+
+def _check(password: str, encoded: str) -> bool:
+    if not encoded.startswith(_PREFIX):
+        return False
+    try:
+        return bcrypt.checkpw(_prehash(password), encoded[len(_PREFIX) :].encode("ascii"))
+    except (ValueError, Invalid):
+        return False
+
+
+def _lower_priority() -> None:
+    # Linux applies nice values per thread: bcrypt yields the CPU to request handling.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+class Keyring:
+    """Keys derived from one server secret, one per purpose, so no two uses share a key."""
+
+    def __init__(self, secret_key: str) -> None:
+        if len(secret_key) < 32:
+            raise ValueError("the secret key must be at least 32 characters")
+        self._root = hashlib.sha256(secret_key.encode("utf-8")).digest()
+
+    def _key(self, purpose: str) -> bytes:
+        return hmac.new(self._root, b"tenantry/" + purpose.encode(), hashlib.sha256).digest()
+
+    def digest(self, purpose: str, value: str) -> str:
+        """Keyed SHA-256 of a token or code, hex."""
+        return hmac.new(self._key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def encrypt(self, purpose: str, plaintext: bytes) -> str:
+        nonce = secrets.token_bytes(12)
+        sealed = AESGCM(self._key(purpose)).encrypt(nonce, plaintext, purpose.encode())
+        return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+    def decrypt(self, purpose: str, token: str) -> bytes:
+        raw = base64.urlsafe_b64decode(token.encode("ascii"))
+        return AESGCM(self._key(purpose)).decrypt(raw[:12], raw[12:], purpose.encode())
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def new_numeric_code(digits: int = 6) -> str:
+    return f"{secrets.randbelow(10**digits):0{digits}d}"
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

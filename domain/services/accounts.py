@@ -1,0 +1,121 @@
+"""Creating accounts and users: the operator's path (CLI and demo data), not the public API."""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+from domain.entities import (
+    ALL_CONTACT_ROLES,
+    Account,
+    AccountKind,
+    AuditEvent,
+    ContactEmail,
+    CustomerInfo,
+    Profile,
+    User,
+    UserRole,
+)
+from domain.errors import AlreadyExists, Collector, Invalid, NotFound
+from domain.rules import geo, numbers, text
+from domain.rules.contact import normalize_email
+from domain.rules.passwords import check_new_password
+from domain.services.auth import Deps
+
+
+def create_account(
+    deps: Deps,
+    *,
+    kind: AccountKind,
+    number: str,
+    contact_person: str,
+    contact_email: str,
+    company_name: str | None = None,
+    country: str = "SE",
+) -> Account:
+    """A new account with its number checked and its first contact verified, holding every role."""
+    errors = Collector()
+    country = errors.check(geo.country_code, country, ("country",)) or "SE"
+    checker = numbers.organization_number if kind is AccountKind.BUSINESS else numbers.personal_number
+    number = errors.check(checker, number, country, ("number",))
+    person = errors.check(
+        text.clean_text,
+        contact_person,
+        ("contactPerson",),
+        max_len=100,
+        required=True,
+        label="The contact person",
+    )
+    company = errors.check(
+        text.clean_text,
+        company_name,
+        ("companyName",),
+        max_len=200,
+        required=kind is AccountKind.BUSINESS,
+        label="The company name",
+    )
+    if kind is AccountKind.INDIVIDUAL and company_name:
+        errors.errors.append(Invalid("Individual accounts have no company name.", ("companyName",)))
+    email = errors.check(normalize_email, contact_email, ("contactEmail",))
+    errors.raise_if_any()
+    now = deps.clock()
+    account = Account(
+        id=uuid.uuid4(),
+        kind=kind,
+        country=country,
+        customer_info=CustomerInfo(contact_person=person, company_name=company, updated_at=now),
+        organization_number=number if kind is AccountKind.BUSINESS else None,
+        personal_number=number if kind is AccountKind.INDIVIDUAL else None,
+        created_at=now,
+    )
+    contact = ContactEmail(uuid.uuid4(), account.id, email, now, ALL_CONTACT_ROLES, verified_at=now)
+    with deps.uow() as uow:
+        if uow.accounts.number_taken(kind.value, number):
+            raise AlreadyExists("An account with this number exists already.", ("number",))
+        uow.accounts.add(account)
+        uow.contacts.add(contact)
+        uow.audit.add(AuditEvent("account.create", "Account", str(account.id), None, ("kind", "number")))
+        uow.commit()
+    return account
+
+
+def create_user(
+    deps: Deps,
+    *,
+    account_id: UUID,
+    email: str,
+    role: UserRole,
+    password: str,
+    first_name: str,
+    last_name: str,
+) -> User:
+    """A new user of an account; the password must pass the same policy as a password change."""
+    errors = Collector()
+    email = errors.check(normalize_email, email, ("email",))
+    first = errors.check(
+        text.clean_text, first_name, ("firstName",), max_len=100, required=True, label="The first name"
+    )
+    last = errors.check(text.clean_text, last_name, ("lastName",), max_len=100, required=True, label="The last name")
+    errors.raise_if_any()
+    check_new_password(
+        password, email=email, first_name=first, last_name=last, current_matches=False, field=("password",)
+    )
+    now = deps.clock()
+    user = User(
+        id=uuid.uuid4(),
+        account_id=account_id,
+        email=email,
+        role=role,
+        password_hash=deps.hasher.hash(password),
+        profile=Profile(first_name=first, last_name=last, updated_at=now),
+        created_at=now,
+    )
+    with deps.uow() as uow:
+        if uow.accounts.get(account_id) is None:
+            raise NotFound("No such account.", ("account",))
+        if uow.users.by_email(email) is not None:
+            raise AlreadyExists("A user signs in with this email already.", ("email",))
+        uow.users.add(user)
+        uow.audit.add(AuditEvent("user.create", "User", str(user.id), None, ("email", "role")))
+        uow.commit()
+    return user

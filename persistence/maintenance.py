@@ -1,0 +1,22 @@
+"""Housekeeping that any process may run at any time: every statement is idempotent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, or_
+
+from persistence.database import WRITE
+from persistence.repositories import attempts_t, outbox_t, sessions_t
+
+
+def sweep(engine: Engine, now: datetime, idle_ttl: timedelta) -> None:
+    """Drop expired sessions, attempt windows older than a day, and delivered mail after a week."""
+    with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        conn.execute(
+            delete(sessions_t).where(
+                or_(sessions_t.c.absolute_expires_at <= now, sessions_t.c.last_seen_at <= now - idle_ttl)
+            )
+        )
+        conn.execute(delete(attempts_t).where(attempts_t.c.window_start < now - timedelta(days=1)))
+        conn.execute(delete(outbox_t).where(outbox_t.c.sent_at < now - timedelta(days=7)))

@@ -1,0 +1,15 @@
+"""Alembic environment: runs on the connection handed over by persistence.migrate."""
+
+from alembic import context
+
+from persistence.tables import Base
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

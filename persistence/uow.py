@@ -1,0 +1,72 @@
+"""The unit of work: one connection, one transaction, the repositories bound to it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from domain.ports import Clock, Keyring
+from persistence.database import WRITE
+from persistence.repositories import (
+    SqlAccounts,
+    SqlAttemptCounters,
+    SqlAuditLog,
+    SqlContacts,
+    SqlOutbox,
+    SqlSessions,
+    SqlUsers,
+)
+
+
+class SqlUnitOfWork:
+    """`with uow:` opens a transaction: a write one, or a read-only one with `write=False`.
+
+    Leaving the block without `commit()` rolls everything back, so a failed check never leaves
+    half a change behind. A unit of work is entered inside the worker thread that runs the service,
+    and never shared between requests.
+    """
+
+    def __init__(self, engine: Engine, keyring: Keyring, clock: Clock, *, write: bool = True) -> None:
+        self.engine = engine
+        self.keyring = keyring
+        self.clock = clock
+        self.write = write
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        conn = self.engine.connect().execution_options(**{WRITE: self.write})
+        self._conn = conn
+        self._tx = conn.begin()
+        self.accounts = SqlAccounts(conn)
+        self.users = SqlUsers(conn)
+        self.sessions = SqlSessions(conn)
+        self.contacts = SqlContacts(conn)
+        self.outbox = SqlOutbox(conn, self.keyring, self.clock)
+        self.attempts = SqlAttemptCounters(conn)
+        self.audit = SqlAuditLog(conn, self.clock)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._conn is not None and self._tx is not None
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+            self._conn = self._tx = None
+
+    def commit(self) -> None:
+        assert self._tx is not None
+        self._tx.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a fresh unit of work per service call (they hold a connection while entered)."""
+
+    def __init__(self, engine: Engine, keyring: Keyring, clock: Clock) -> None:
+        self.engine = engine
+        self.keyring = keyring
+        self.clock = clock
+
+    def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.keyring, self.clock, write=write)

@@ -1,0 +1,106 @@
+"""The per-request context every resolver reads: services, credentials, loaders."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.dataloader import DataLoader
+
+from domain.entities import ContactEmail
+from domain.services import auth, reads
+from domain.services.auth import Authenticated, Deps
+
+
+@dataclass(frozen=True)
+class Services:
+    """Built once at start-up by the server; shared by every request (holds no request state)."""
+
+    deps: Deps
+    cookie_name: str = "__Host-tenantry_session"
+    cookie_secure: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def wake_outbox(self) -> None:
+        """Tell the mail worker that a transaction just queued mail."""
+        wake = self.extra.get("wake_outbox")
+        if wake is not None:
+            wake()
+
+
+@dataclass
+class Credentials:
+    token: str | None = None
+    via_cookie: bool = False
+    # A cookie-authenticated change must come as a JSON POST from an allowed Origin (CSRF).
+    cookie_may_write: bool = False
+
+
+class Loaders:
+    """Per-request DataLoaders: N objects asking for the same kind of data cost one statement."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.contacts: DataLoader[UUID, list[ContactEmail]] = DataLoader(self._contacts)
+        self.deps = deps
+
+    async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
+        found = await run_in_threadpool(reads.contacts_for_accounts, self.deps, list(account_ids))
+        return [found[a] for a in account_ids]
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    services: Services
+    credentials: Credentials
+    client_ip: str | None
+    user_agent: str | None
+    loaders: Loaders
+    _auth: asyncio.Future[Authenticated | None] | None = None
+
+    @property
+    def deps(self) -> Deps:
+        return self.services.deps
+
+    async def auth(self) -> Authenticated | None:
+        """The caller's live session, looked up once per request however many fields ask."""
+        if self._auth is None:
+            self._auth = asyncio.ensure_future(self._authenticate())
+        return await asyncio.shield(self._auth)
+
+    async def _authenticate(self) -> Authenticated | None:
+        token = self.credentials.token
+        if not token:
+            return None
+        return await run_in_threadpool(auth.authenticate, self.deps, token)
+
+    def forget_auth(self, value: Authenticated | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        self._auth = loop.create_future()
+        self._auth.set_result(value)
+
+    def set_session_cookie(self, token: str) -> None:
+        self.response.set_cookie(
+            self.services.cookie_name,
+            token,
+            max_age=int(self.deps.policy.absolute_ttl.total_seconds()),
+            path="/",
+            secure=self.services.cookie_secure,
+            httponly=True,
+            samesite="lax",
+        )
+
+    def clear_session_cookie(self) -> None:
+        self.response.delete_cookie(
+            self.services.cookie_name,
+            path="/",
+            secure=self.services.cookie_secure,
+            httponly=True,
+            samesite="lax",
+        )

@@ -1,0 +1,63 @@
+"""The Schema object and its extensions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from schema.limits import MAX_TOKENS, RULES
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types import AccountType, ContactEmailType, SessionType, UserType
+
+log = logging.getLogger("tenantry.graphql")
+CACHE_SIZE = 1024
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Hide only unexpected exceptions (bugs); access and validation errors stay as they are."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    log.error("unexpected error at %s", ".".join(map(str, error.path or [])), exc_info=original)
+    return True
+
+
+class TenantrySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Unexpected errors are logged (with the request id) by should_mask; the rest are the
+        # client's mistakes and not worth a stack trace in the server log.
+        return None
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    rules = list(RULES) if introspection else [*RULES, NoSchemaIntrospectionCustomRule]
+    return TenantrySchema(
+        query=Query,
+        mutation=Mutation,
+        types=[UserType, AccountType, SessionType, ContactEmailType],
+        config=StrawberryConfig(disable_field_suggestions=not introspection),
+        extensions=[
+            lambda: MaxTokensLimiter(MAX_TOKENS),
+            lambda: AddValidationRules(rules),
+            lambda: ParserCache(maxsize=CACHE_SIZE),
+            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            lambda: MaskErrors(should_mask_error=should_mask),
+        ],
+    )
+
+
+def sdl() -> str:
+    """The served SDL, as committed in schema.graphql."""
+    return build_schema().as_str() + "\n"

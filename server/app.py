@@ -1,0 +1,179 @@
+"""Composition root: settings -> engine, keyring, hasher, services, schema -> Starlette app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cross_web import HTTPException
+from sqlalchemy import Engine, text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from domain.security import BcryptHasher, Keyring
+from domain.services.auth import AuthPolicy, Deps
+from persistence import maintenance
+from persistence.database import make_engine
+from persistence.migrate import upgrade
+from persistence.uow import SqlUnitOfWorkFactory
+from resolvers.context import Context, Loaders, Services
+from schema.schema import build_schema
+from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
+from server.middleware import RequestMiddleware
+from server.settings import Settings, load_settings
+from server.transport import COOKIE_NAME, credentials
+
+log = logging.getLogger("tenantry")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Everything built once per process from the settings."""
+
+    settings: Settings
+    engine: Engine
+    keyring: Keyring
+    hasher: BcryptHasher
+    deps: Deps
+    worker: OutboxWorker
+
+    @classmethod
+    def build(cls, settings: Settings, *, transport: Transport | None = None) -> Runtime:
+        engine = make_engine(settings.database_url)
+        keyring = Keyring(settings.secret_key)
+        hasher = BcryptHasher(settings.bcrypt_rounds, settings.hash_concurrency)
+        policy = AuthPolicy(
+            absolute_ttl=timedelta(seconds=settings.session_absolute_ttl),
+            idle_ttl=timedelta(seconds=settings.session_idle_ttl),
+        )
+        deps = Deps(
+            SqlUnitOfWorkFactory(engine, keyring, utc_now), hasher, keyring, utc_now, policy, settings.mfa_issuer
+        )
+        if transport is None:
+            transport = (
+                SmtpTransport(settings.smtp_url) if settings.smtp_url else FileTransport(settings.var_dir / "mail")
+            )
+        worker = OutboxWorker(
+            engine,
+            keyring,
+            transport,
+            utc_now,
+            mail_from=settings.mail_from,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        return cls(settings, engine, keyring, hasher, deps, worker)
+
+    def close(self) -> None:
+        self.hasher.close()
+        self.engine.dispose()
+
+
+class GraphQLView(GraphQL):
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        super().__init__(
+            build_schema(introspection=settings.introspection),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+        )
+        self.allowed_origins = settings.allowed_origins
+        self.services = Services(runtime.deps, COOKIE_NAME, extra={"wake_outbox": runtime.worker.wake})
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        client = request.client.host if request.client else None
+        return Context(
+            request=request,
+            response=response,
+            services=self.services,
+            credentials=credentials(request, self.allowed_origins),
+            client_ip=client,
+            user_agent=request.headers.get("user-agent"),
+            loaders=Loaders(self.services.deps),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            # Strawberry answers malformed requests in plain text; clients expect GraphQL's shape.
+            response = JSONResponse(
+                {"errors": [{"message": error.reason, "extensions": {"code": "BAD_REQUEST"}}]},
+                status_code=error.status_code,
+            )
+        await response(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
+    settings = settings or (runtime.settings if runtime else load_settings())
+    runtime = runtime or Runtime.build(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if settings.is_sqlite:
+            await run_in_threadpool(upgrade, runtime.engine)
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(runtime.worker.run(stop)), asyncio.create_task(_housekeeping(runtime, stop))]
+        try:
+            yield {"runtime": runtime}
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            runtime.close()
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            await run_in_threadpool(_ping, runtime.engine)
+        except Exception:
+            log.exception("readiness check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    graphql = GraphQLView(runtime)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log)
+        ],
+        lifespan=lifespan,
+    )
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+async def _housekeeping(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Delete expired sessions and spent attempt counters every few minutes (any process may)."""
+    idle_ttl = timedelta(seconds=runtime.settings.session_idle_ttl)
+    while not stop.is_set():
+        try:
+            await run_in_threadpool(maintenance.sweep, runtime.engine, utc_now(), idle_ttl)
+        except Exception:
+            log.exception("housekeeping round failed; will retry")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 300)

@@ -1,0 +1,174 @@
+"""Settings from the environment (prefix TENANTRY_). A bad value stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+PREFIX = "TENANTRY_"
+DEFAULT_VAR = Path.cwd() / "var"
+
+
+class SettingsError(Exception):
+    """One bad environment variable; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    var_dir: Path = DEFAULT_VAR
+    database_url: str = ""
+    secret_key: str = field(default="", repr=False)
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "Tenantry <no-reply@tenantry.local>"
+    bcrypt_rounds: int = 12
+    hash_concurrency: int = 1
+    session_absolute_ttl: int = 12 * 3600
+    session_idle_ttl: int = 3600
+    allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
+    introspection: bool = True
+    graphiql: bool = True
+    log_level: str = "INFO"
+    access_log: bool = True
+    max_body_bytes: int = 256 * 1024
+    mfa_issuer: str = "Tenantry"
+    outbox_poll_seconds: float = 5.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _int_range(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value)
+        if not low <= number <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _duration(value: str) -> int:
+    """Seconds, or a number with s, m, h or d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = value.strip().lower()
+    seconds = int(value[:-1]) * units[value[-1]] if value and value[-1] in units else int(value)
+    if seconds <= 0:
+        raise ValueError("expected a positive duration such as 3600, 60m or 12h")
+    return seconds
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ValueError(f"{origin!r} is not an origin like https://panel.example.com")
+    return origins
+
+
+def _smtp_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("expected smtp://[user:password@]host[:port][?starttls=1] or smtps://...")
+    _ = parts.port  # raises ValueError on a bad port
+    starttls = parse_qs(parts.query).get("starttls", ["0"])[0]
+    _bool(starttls)
+    return value
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return level
+
+
+def _database_url(value: str) -> str:
+    if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+        raise ValueError("expected sqlite:///path or postgresql://user@host/db")
+    return value
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "database_url": _database_url,
+    "smtp_url": _smtp_url,
+    "mail_from": str,
+    "bcrypt_rounds": _int_range(4, 16),
+    "hash_concurrency": _int_range(1, 64),
+    "session_absolute_ttl": _duration,
+    "session_idle_ttl": _duration,
+    "allowed_origins": _origins,
+    "introspection": _bool,
+    "graphiql": _bool,
+    "log_level": _log_level,
+    "access_log": _bool,
+    "max_body_bytes": _int_range(1024, 64 * 1024 * 1024),
+    "mfa_issuer": str,
+    "outbox_poll_seconds": float,
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read TENANTRY_* variables; raises SettingsError naming the first bad one."""
+    environ = os.environ if environ is None else environ
+    env = environ.get(PREFIX + "ENV", "development").strip().lower()
+    if env not in ("development", "production", "test"):
+        raise SettingsError(f"{PREFIX}ENV: expected development, production or test, got {env!r}")
+    var_dir = Path(environ.get(PREFIX + "VAR_DIR", str(DEFAULT_VAR))).resolve()
+    values: dict[str, Any] = {"env": env, "var_dir": var_dir}
+    for name, parse in _PARSERS.items():
+        raw = environ.get(PREFIX + name.upper())
+        if raw is None or raw == "":
+            continue
+        try:
+            values[name] = parse(raw)
+        except (ValueError, KeyError) as error:
+            raise SettingsError(f"{PREFIX}{name.upper()}: {error}") from None
+    values.setdefault("database_url", f"sqlite:///{var_dir / 'tenantry.db'}")
+    values["secret_key"] = _secret_key(environ, env, var_dir)
+    if values.get("session_idle_ttl", 3600) > values.get("session_absolute_ttl", 12 * 3600):
+        raise SettingsError(f"{PREFIX}SESSION_IDLE_TTL: must not be longer than SESSION_ABSOLUTE_TTL")
+    return Settings(**values)
+
+
+def _secret_key(environ: Mapping[str, str], env: str, var_dir: Path) -> str:
+    key = environ.get(PREFIX + "SECRET_KEY", "")
+    if key:
+        if len(key) < 32:
+            raise SettingsError(f"{PREFIX}SECRET_KEY: must be at least 32 characters")
+        return key
+    if env == "production":
+        raise SettingsError(f"{PREFIX}SECRET_KEY: required when TENANTRY_ENV=production")
+    return _dev_secret(var_dir)
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """Generated once into var/secret_key (0600) and reused, so dev sessions survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

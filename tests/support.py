@@ -1,0 +1,222 @@
+"""Test support: a real SMTP sink, the app behind a TestClient, and data seeded through the domain."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import random
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from aiosmtpd.controller import Controller
+from starlette.testclient import TestClient
+from stdnum import luhn
+
+from domain.entities import AccountKind, UserRole
+from domain.services import accounts
+from server.app import Runtime, create_app
+from server.settings import Settings
+
+TEST_SECRET = "test-secret-key-" + "x" * 40
+
+
+class SmtpSink:
+    """An in-process SMTP server (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._cond = threading.Condition()
+        self.port = _free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._cond:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._cond.notify_all()
+        return "250 OK"
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._cond:
+            return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def wait_for(self, address: str, *, subject: str = "", count: int = 1, timeout: float = 10) -> EmailMessage:
+        """The `count`-th message to `address` whose subject contains `subject`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [m for m in self.to(address) if subject.lower() in str(m["Subject"]).lower()]
+                if len(found) >= count:
+                    return found[count - 1]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no mail #{count} to {address} with subject {subject!r}")
+                self._cond.wait(left)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def code_in(message: EmailMessage) -> str:
+    """The 6-digit code in a mail body."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    match = re.search(r"\b(\d{6})\b", body.get_content())
+    assert match, "no 6-digit code in the mail"
+    return match.group(1)
+
+
+def unique_orgnr() -> str:
+    digits = f"55{random.randint(0, 9999999):07d}"
+    return f"{digits[:6]}-{digits[6:]}{luhn.calc_check_digit(digits)}"
+
+
+def unique_personnummer() -> str:
+    year, month, day, serial = (
+        random.randint(50, 99),
+        random.randint(1, 12),
+        random.randint(1, 28),
+        random.randint(0, 999),
+    )
+    body = f"{year:02d}{month:02d}{day:02d}{serial:03d}"
+    return f"19{body[:6]}-{body[6:]}{luhn.calc_check_digit(body)}"
+
+
+@dataclass
+class Seeded:
+    account_id: UUID
+    user_id: UUID
+    email: str
+    password: str
+    token: str | None = None
+
+
+def test_settings(database_url: str, smtp_port: int, var_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        env="test",
+        var_dir=var_dir,
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        smtp_url=f"smtp://127.0.0.1:{smtp_port}",
+        bcrypt_rounds=4,
+        hash_concurrency=4,
+        outbox_poll_seconds=0.05,
+        access_log=False,
+        allowed_origins=("https://panel.example.com",),
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+class Api:
+    """The app through HTTP, plus shortcuts to seed data the way an operator would (the CLI's services)."""
+
+    def __init__(self, client: TestClient, runtime: Runtime, smtp: SmtpSink) -> None:
+        self.client = client
+        self.runtime = runtime
+        self.smtp = smtp
+
+    @classmethod
+    @contextmanager
+    def start(cls, database_url: str, smtp: SmtpSink, var_dir: Path, **overrides: Any) -> Iterator[Api]:
+        settings = test_settings(database_url, smtp.port, var_dir, **overrides)
+        runtime = Runtime.build(settings)
+        app = create_app(settings, runtime=runtime)
+        # A fresh client address per test keeps the per-IP sign-in limit of one test from another's.
+        ip = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+        with TestClient(app, base_url="https://testserver", client=(ip, 50000)) as client:
+            yield cls(client, runtime, smtp)
+
+    @property
+    def deps(self) -> Any:
+        return self.runtime.deps
+
+    def post(self, body: Any, *, token: str | None = None, headers: dict[str, str] | None = None) -> Any:
+        all_headers = {"authorization": f"Bearer {token}"} if token else {}
+        all_headers.update(headers or {})
+        return self.client.post("/graphql", json=body, headers=all_headers)
+
+    def gql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        response = self.post({"query": query, "variables": variables or {}}, token=token, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None) -> Any:
+        """The `data` of a response that must have no GraphQL errors."""
+        body = self.gql(query, variables, token=token)
+        assert "errors" not in body, body
+        return body["data"]
+
+    def login(self, email: str, password: str) -> str:
+        result = self.data(LOGIN, {"input": {"email": email, "password": password}})["login"]
+        assert result["errors"] == [] and result["token"], result
+        return result["token"]
+
+    def new_account(
+        self,
+        kind: AccountKind = AccountKind.BUSINESS,
+        role: UserRole = UserRole.ACCOUNT_ADMIN,
+        *,
+        contact_email: str | None = None,
+    ) -> Seeded:
+        tag = secrets.token_hex(4)
+        account = accounts.create_account(
+            self.deps,
+            kind=kind,
+            number=unique_orgnr() if kind is AccountKind.BUSINESS else unique_personnummer(),
+            company_name=f"Company {tag} AB" if kind is AccountKind.BUSINESS else None,
+            contact_person="Alva Ekström",
+            contact_email=contact_email or f"contact-{tag}@example.com",
+        )
+        return self.new_user(account.id, role)
+
+    def new_user(self, account_id: UUID, role: UserRole = UserRole.MEMBER, *, login: bool = True) -> Seeded:
+        tag = secrets.token_hex(4)
+        email_address = f"user-{tag}@example.com"
+        password = f"quiet-{tag}-garden-path"
+        user = accounts.create_user(
+            self.deps,
+            account_id=account_id,
+            email=email_address,
+            role=role,
+            password=password,
+            first_name="Alva",
+            last_name="Ekström",
+        )
+        seeded = Seeded(account_id, user.id, email_address, password)
+        if login:
+            seeded.token = self.login(email_address, password)
+        return seeded
+
+
+LOGIN = """
+mutation Login($input: LoginInput!) {
+  login(input: $input) { token mfaRequired mfaChallenge errors { field code message } user { id email } }
+}
+"""
