@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -106,6 +107,20 @@ class GraphQLView(GraphQL):
             loaders=Loaders(self.services.deps),
         )
 
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            decoded = json.loads(data)
+        except UnicodeDecodeError as error:  # Strawberry turns only JSONDecodeError into a 400
+            raise HTTPException(400, "The request body is not valid UTF-8.") from error
+        if not isinstance(decoded, dict):  # batches are off; anything else would be a 500 downstream
+            raise HTTPException(400, "The request body must be a JSON object with a `query`.")
+        if _has_nul(decoded):  # no legitimate input has one, and PostgreSQL text cannot hold it
+            raise HTTPException(400, "Strings in the request may not contain NUL characters.")
+        return decoded
+
+    def encode_json(self, data: object) -> bytes:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
@@ -160,6 +175,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ],
         lifespan=lifespan,
     )
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _ping(engine: Engine) -> None:

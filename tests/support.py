@@ -110,7 +110,7 @@ class Seeded:
     token: str | None = None
 
 
-def test_settings(database_url: str, smtp_port: int, var_dir: Path, **overrides: Any) -> Settings:
+def settings_for_tests(database_url: str, smtp_port: int, var_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
         env="test",
         var_dir=var_dir,
@@ -138,7 +138,7 @@ class Api:
     @classmethod
     @contextmanager
     def start(cls, database_url: str, smtp: SmtpSink, var_dir: Path, **overrides: Any) -> Iterator[Api]:
-        settings = test_settings(database_url, smtp.port, var_dir, **overrides)
+        settings = settings_for_tests(database_url, smtp.port, var_dir, **overrides)
         runtime = Runtime.build(settings)
         app = create_app(settings, runtime=runtime)
         # A fresh client address per test keeps the per-IP sign-in limit of one test from another's.

@@ -1,0 +1,117 @@
+"""The HTTP surface: health, request ids, limits, and nasty input that must never give a 500."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from support import LOGIN, Api, SmtpSink
+
+
+def test_healthz_and_readyz(api: Api) -> None:
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert api.client.get("/readyz").json() == {"status": "ok"}
+
+
+def test_every_response_carries_a_request_id(api: Api) -> None:
+    first = api.client.get("/healthz").headers["x-request-id"]
+    second = api.client.get("/healthz").headers["x-request-id"]
+    assert first != second and len(first) >= 16
+    assert (
+        api.client.get("/healthz", headers={"x-request-id": "trace-abc-123"}).headers["x-request-id"] == "trace-abc-123"
+    )
+    forged = api.client.get("/healthz", headers={"x-request-id": "bad id\r\n"}).headers["x-request-id"]
+    assert forged != "bad id\r\n"
+
+
+def test_graphiql_is_served_to_browsers(api: Api) -> None:
+    response = api.client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200 and "graphiql" in response.text.lower()
+
+
+def test_body_over_the_limit_is_refused_with_a_clear_error(api: Api) -> None:
+    response = api.post(
+        {"query": LOGIN, "variables": {"input": {"email": "a@example.com", "password": "x" * 1_000_000}}}
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{bad json", b'{"query": "{ me { id } }"\xff\xfe}', b"\xff\xfe\xfd", b"[]", b"42", b'{"query": 42}', b""],
+)
+def test_malformed_bodies_get_a_client_error_not_a_500(api: Api, raw: bytes) -> None:
+    response = api.client.post("/graphql", content=raw, headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["errors"][0]["message"]
+
+
+def test_unknown_fields_and_wrong_types_are_validation_errors(api: Api) -> None:
+    unknown = api.gql(
+        "mutation($i: LoginInput!) { login(input: $i) { token } }",
+        {"i": {"email": "a@example.com", "password": "p", "admin": True}},
+    )
+    assert "unknown field 'admin'" in unknown["errors"][0]["message"]
+    wrong_type = api.gql(
+        "mutation($i: LoginInput!) { login(input: $i) { token } }", {"i": {"email": 12, "password": ["p"]}}
+    )
+    assert "errors" in wrong_type and wrong_type.get("data") is None
+    no_field = api.gql("{ me { passwordHash } }")
+    assert "Cannot query field 'passwordHash'" in no_field["errors"][0]["message"]
+
+
+def test_unicode_and_control_characters_in_credentials_are_handled(api: Api) -> None:
+    for email in ("ünïcödé@exämple.com", "a\tb@example.com", "😀" * 50, "\u202e@example.com"):
+        body = api.data(LOGIN, {"input": {"email": email, "password": "pässwörd 🔑"}})
+        assert body["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    nul = api.post({"query": LOGIN, "variables": {"input": {"email": "a\x00b@example.com", "password": "p"}}})
+    assert nul.status_code == 400 and "NUL" in nul.json()["errors"][0]["message"]
+
+
+def test_deep_and_cyclic_queries_are_refused(api: Api) -> None:
+    assert "errors" not in api.gql("{ me { account { customerInfo { address { line1 } } } } }")
+    deep = "{ me " + "{ a " * 11 + "{ b }" + " }" * 11 + " }"
+    messages = [e["message"] for e in api.gql(deep)["errors"]]
+    assert any("exceeds maximum operation depth" in m for m in messages), messages
+    cycle = "query { me { ...A } } fragment A on User { id ...B } fragment B on User { email ...A }"
+    assert "Cannot spread fragment" in api.gql(cycle)["errors"][0]["message"]
+
+
+def test_too_many_aliases_and_tokens_are_refused(api: Api) -> None:
+    wide = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(100)) + " }"
+    assert "aliases" in api.gql(wide)["errors"][0]["message"].lower()
+    long_doc = "{ me { " + "id " * 5000 + "} }"
+    assert "token" in api.gql(long_doc)["errors"][0]["message"].lower()
+
+
+def test_introspection_can_be_switched_off_and_then_hides_suggestions(
+    database_url: str, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    with Api.start(database_url, smtp, tmp_path, introspection=False) as closed:
+        body = closed.gql("{ __schema { types { name } } }")
+        assert "introspection" in body["errors"][0]["message"].lower()
+        typo = closed.gql("{ mee { id } }")["errors"][0]["message"]
+        assert "Did you mean" not in typo
+
+
+def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
+    api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domain.services import reads
+
+    user = api.new_account()
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database exploded: secret detail")
+
+    monkeypatch.setattr(reads, "contacts_for_accounts", broken)  # a fault injected into a read, not a mock
+    with caplog.at_level(logging.ERROR, logger="tenantry.graphql"):
+        response = api.post({"query": "{ me { account { contacts { id } } } }"}, token=user.token)
+    body = response.json()
+    assert response.status_code == 200
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "secret detail" not in response.text
+    assert any("unexpected error" in r.getMessage() for r in caplog.records)

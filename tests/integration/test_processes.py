@@ -1,0 +1,113 @@
+"""Several server processes on one PostgreSQL behave as one: sessions and limits live in the database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from server.app import Runtime
+from support import LOGIN, SmtpSink, settings_for_tests
+
+TENANTRY = str(Path(sys.executable).parent / "tenantry")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[list[str]]:
+    """Two independent `tenantry serve` processes (each with two workers) on one database."""
+    env = {
+        **os.environ,
+        "TENANTRY_DATABASE_URL": postgres_url,
+        "TENANTRY_VAR_DIR": str(tmp_path),
+        "TENANTRY_SECRET_KEY": "k" * 48,
+        "TENANTRY_BCRYPT_ROUNDS": "4",
+        "TENANTRY_ACCESS_LOG": "0",
+        "TENANTRY_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "TENANTRY_HASH_CONCURRENCY": "4",
+    }
+    ports = [free_port(), free_port()]
+    procs = [
+        subprocess.Popen(
+            [TENANTRY, "serve", "--port", str(p), "--workers", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for p in ports
+    ]
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        deadline = time.monotonic() + 30
+        for url in urls:
+            while True:
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=20)
+
+
+def test_sessions_and_sign_in_limits_are_shared_across_processes(
+    two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    from domain.entities import AccountKind, UserRole
+    from domain.services import accounts
+    from support import unique_orgnr
+
+    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
+    account = accounts.create_account(
+        runtime.deps,
+        kind=AccountKind.BUSINESS,
+        number=unique_orgnr(),
+        company_name="Shared AB",
+        contact_person="Ann Berg",
+        contact_email="shared@example.com",
+    )
+    user = accounts.create_user(
+        runtime.deps,
+        account_id=account.id,
+        email="shared-user@example.com",
+        role=UserRole.MEMBER,
+        password="harbor-violet-spoon-12",
+        first_name="Ann",
+        last_name="Berg",
+    )
+    runtime.close()
+
+    def login(url: str, password: str) -> dict:
+        body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": password}}}
+        return httpx.post(f"{url}/graphql", json=body, timeout=10).json()["data"]["login"]
+
+    token = login(two_servers[0], "harbor-violet-spoon-12")["token"]
+    me = httpx.post(
+        f"{two_servers[1]}/graphql",
+        json={"query": "{ me { email } }"},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()
+    assert me == {"data": {"me": {"email": user.email}}}
+
+    codes = [login(two_servers[i % 2], "wrong-password-x")["errors"][0]["code"] for i in range(12)]
+    assert codes == ["INVALID_CREDENTIALS"] * 10 + ["TOO_MANY_ATTEMPTS"] * 2
+    assert login(two_servers[1], "harbor-violet-spoon-12")["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"

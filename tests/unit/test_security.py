@@ -1,0 +1,94 @@
+"""Password hashing, keyed digests, encryption at rest, and attempt windows."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.errors import Invalid, TooManyAttempts
+from domain.security import BcryptHasher, Keyring, new_numeric_code, new_token, normalize_password
+from domain.services.auth import Limit
+
+
+@pytest.fixture(scope="module")
+def hasher() -> BcryptHasher:
+    return BcryptHasher(rounds=4, concurrency=2)
+
+
+def test_every_character_counts_past_bcrypts_72_bytes(hasher: BcryptHasher) -> None:
+    base = "x" * 200
+    encoded = hasher.hash(base + "A")
+    assert hasher.verify(base + "A", encoded)
+    assert not hasher.verify(base + "B", encoded)
+    assert not hasher.verify(base, encoded)
+
+
+def test_unicode_passwords_match_in_any_normal_form(hasher: BcryptHasher) -> None:
+    composed, decomposed = "caf\u00e9 🔑 ångström", "cafe\u0301 🔑 a\u030angstro\u0308m"
+    assert hasher.verify(decomposed, hasher.hash(composed))
+
+
+def test_overlong_passwords_are_invalid_never_an_exception_from_bcrypt(hasher: BcryptHasher) -> None:
+    with pytest.raises(Invalid):
+        normalize_password("p" * 257)
+    encoded = hasher.hash("p" * 256)
+    assert hasher.verify("p" * 256, encoded)
+    assert not hasher.verify("p" * 10_000, encoded)
+    assert not hasher.verify("anything", "not-a-hash")
+
+
+def test_hashes_are_salted_and_carry_the_cost(hasher: BcryptHasher) -> None:
+    one, two = hasher.hash("same password"), hasher.hash("same password")
+    assert one != two and one.startswith("bcrypt-sha256$$2b$04$")
+    assert not hasher.needs_rehash(one) and BcryptHasher(rounds=5).needs_rehash(one)
+
+
+def test_busy_hasher_refuses_at_once_instead_of_queueing() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1)
+    entered, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with hasher.slot():
+            entered.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+    with pytest.raises(TooManyAttempts):
+        hasher.verify("password", hasher._dummy)
+    release.set()
+    holder.join()
+    assert not hasher.verify("password", hasher._dummy)
+
+
+def test_keyring_digests_are_keyed_and_purpose_bound() -> None:
+    one, other = Keyring("a" * 32), Keyring("b" * 32)
+    assert one.digest("session", "t") == one.digest("session", "t")
+    assert one.digest("session", "t") != other.digest("session", "t")
+    assert one.digest("session", "t") != one.digest("code", "t")
+
+
+def test_keyring_encryption_round_trips_and_detects_tampering() -> None:
+    ring = Keyring("a" * 32)
+    sealed = ring.encrypt("totp", b"secret")
+    assert ring.decrypt("totp", sealed) == b"secret" and b"secret" not in sealed.encode()
+    with pytest.raises(Exception):  # noqa: B017 (cryptography's InvalidTag)
+        ring.decrypt("other-purpose", sealed)
+    with pytest.raises(ValueError):
+        Keyring("short")
+
+
+def test_random_tokens_and_codes() -> None:
+    assert len(new_token()) == 43 and new_token() != new_token()
+    codes = {new_numeric_code() for _ in range(200)}
+    assert all(len(c) == 6 and c.isdigit() for c in codes) and len(codes) > 190
+
+
+def test_limit_windows_are_fixed_and_aligned() -> None:
+    limit = Limit("x", 10, timedelta(minutes=15))
+    at = datetime(2026, 1, 1, 10, 7, 30, tzinfo=UTC)
+    assert limit.window_start(at) == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    assert limit.window_start(at + timedelta(minutes=8)) == datetime(2026, 1, 1, 10, 15, tzinfo=UTC)

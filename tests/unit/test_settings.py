@@ -1,0 +1,71 @@
+"""Settings: defaults that work on a fresh machine, and one clear line for every bad value."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from server.settings import SettingsError, load_settings
+
+
+def test_defaults_use_embedded_sqlite_and_a_generated_private_secret(tmp_path: Path) -> None:
+    settings = load_settings({"TENANTRY_VAR_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'tenantry.db'}"
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_settings({"TENANTRY_VAR_DIR": str(tmp_path)}).secret_key == settings.secret_key
+    assert settings.bcrypt_rounds == 12 and settings.session_absolute_ttl == 12 * 3600
+    assert settings.session_idle_ttl == 3600 and settings.introspection and settings.graphiql
+
+
+def test_production_requires_an_explicit_secret(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="^TENANTRY_SECRET_KEY: required when TENANTRY_ENV=production$"):
+        load_settings({"TENANTRY_ENV": "production", "TENANTRY_VAR_DIR": str(tmp_path)})
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BCRYPT_ROUNDS", "3"),
+        ("BCRYPT_ROUNDS", "twelve"),
+        ("SESSION_IDLE_TTL", "-5"),
+        ("SESSION_ABSOLUTE_TTL", "soon"),
+        ("SMTP_URL", "http://mail.example.com"),
+        ("SMTP_URL", "smtp://mail.example.com:notaport"),
+        ("ALLOWED_ORIGINS", "panel.example.com"),
+        ("INTROSPECTION", "maybe"),
+        ("LOG_LEVEL", "LOUD"),
+        ("DATABASE_URL", "mysql://x"),
+        ("SECRET_KEY", "short"),
+        ("ENV", "staging"),
+    ],
+)
+def test_bad_values_name_their_variable(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({f"TENANTRY_{name}": value, "TENANTRY_VAR_DIR": str(tmp_path)})
+    message = str(raised.value)
+    assert message.startswith(f"TENANTRY_{name}: ") and "\n" not in message
+
+
+def test_durations_and_lists_parse(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "TENANTRY_VAR_DIR": str(tmp_path),
+            "TENANTRY_SESSION_ABSOLUTE_TTL": "8h",
+            "TENANTRY_SESSION_IDLE_TTL": "30m",
+            "TENANTRY_ALLOWED_ORIGINS": "https://a.example.com, https://b.example.com/",
+            "TENANTRY_SMTP_URL": "smtps://user:p%40ss@mail.example.com:465",
+            "TENANTRY_GRAPHIQL": "off",
+        }
+    )
+    assert settings.session_absolute_ttl == 8 * 3600 and settings.session_idle_ttl == 1800
+    assert settings.allowed_origins == ("https://a.example.com", "https://b.example.com")
+    assert settings.graphiql is False
+
+
+def test_idle_ttl_may_not_exceed_absolute_ttl(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="^TENANTRY_SESSION_IDLE_TTL"):
+        load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_SESSION_IDLE_TTL": "2d"})
