@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -171,7 +172,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/readyz", readyz),
         ],
         middleware=[
-            Middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log)
+            Middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log),
+            # SPAs served from an allowed origin may call with the browser's session cookie.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.allowed_origins),
+                allow_credentials=True,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -115,3 +115,27 @@ def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "secret detail" not in response.text
     assert any("unexpected error" in r.getMessage() for r in caplog.records)
+
+
+def test_cors_allows_only_the_configured_origins(api: Api) -> None:
+    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    allowed = api.client.options("/graphql", headers={"origin": "https://panel.example.com", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "https://panel.example.com"
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    foreign = api.client.options("/graphql", headers={"origin": "https://evil.example", **preflight})
+    assert "access-control-allow-origin" not in foreign.headers
+
+
+def test_state_changes_write_audit_events_without_secrets(api: Api) -> None:
+    from sqlalchemy import select
+
+    from persistence.repositories import audit_t
+
+    user = api.new_account()
+    api.data("mutation { logout { errors { code } } }", token=user.token)
+    with api.runtime.engine.connect() as conn:
+        rows = conn.execute(select(audit_t).where(audit_t.c.actor_user_id == user.user_id)).mappings().all()
+    actions = [r["action"] for r in rows]
+    assert "session.create" in actions and "session.end" in actions
+    assert all(r["ip_address"] for r in rows)
+    assert user.password not in str(rows) and user.token not in str(rows)
