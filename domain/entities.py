@@ -55,6 +55,26 @@ class CustomerInfo:
     updated_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class BillingProfile:
+    """The provider's payee and bank details, printed on customers' invoices. One version of them."""
+
+    legal_name: str
+    address: Address
+    bank_name: str
+    account_holder: str
+    iban: str
+    bic: str
+    payment_terms_days: int
+    vat_number: str | None = None
+    registration_number: str | None = None
+    payment_instructions: str | None = None
+    invoice_email: str | None = None
+    version: int = 1
+    updated_at: datetime | None = None
+    updated_by: UUID | None = None
+
+
 @dataclass
 class Account:
     id: UUID
@@ -107,6 +127,16 @@ class User:
         return self.mfa_enabled_at is not None
 
 
+@dataclass(frozen=True)
+class EmailChange:
+    """A sign-in email change waiting for the code mailed to the new address (stored as a digest)."""
+
+    new_email: str
+    code_digest: str
+    expires_at: datetime
+    attempts: int = 0
+
+
 @dataclass
 class Session:
     id: UUID
@@ -135,6 +165,61 @@ class ContactEmail:
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+
+@dataclass(frozen=True)
+class ContactCode:
+    """A contact's verification code (kept only as a keyed digest) and its sending limits."""
+
+    digest: str | None = None
+    expires_at: datetime | None = None
+    attempts: int = 0
+    sent_at: datetime | None = None
+    resend_window_start: datetime | None = None
+    resends_in_window: int = 0
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """A request to the provider to change the account's organization or personal number."""
+
+    id: UUID
+    account_id: UUID
+    status: TransferRequestStatus
+    requested_number: str
+    new_holder_name: str
+    submitted_at: datetime
+    current_number: str | None = None
+    reason: str | None = None
+    submitted_by: UUID | None = None
+    resolved_at: datetime | None = None
+    resolved_by: UUID | None = None
+    resolution_note: str | None = None
+
+
+@dataclass(frozen=True)
+class MfaSecret:
+    """A user's TOTP secrets, sealed with the keyring: the active one and one waiting for confirmation."""
+
+    user_id: UUID
+    sealed: str | None = None
+    # The last 30-second step accepted, so no code is accepted twice.
+    last_step: int | None = None
+    pending_sealed: str | None = None
+    pending_expires_at: datetime | None = None
+    pending_attempts: int = 0
+
+
+@dataclass(frozen=True)
+class MfaChallenge:
+    """The second sign-in step after a right password; stored only as the digest of its token."""
+
+    digest: str
+    user_id: UUID
+    created_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    used_at: datetime | None = None
 
 
 @dataclass(frozen=True)

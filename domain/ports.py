@@ -8,7 +8,24 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.entities import Account, AuditEvent, ContactEmail, Mail, Session, User
+from domain.entities import (
+    Account,
+    AuditEvent,
+    BillingProfile,
+    ContactCode,
+    ContactEmail,
+    ContactRole,
+    CustomerInfo,
+    EmailChange,
+    Mail,
+    MfaChallenge,
+    MfaSecret,
+    Profile,
+    Session,
+    TransferRequest,
+    TransferRequestStatus,
+    User,
+)
 
 Clock = Callable[[], datetime]
 
@@ -21,6 +38,21 @@ class AccountRepository(Protocol):
         ...
 
     def number_taken(self, kind: str, number: str) -> bool: ...
+    def get_many(self, account_ids: list[UUID]) -> dict[UUID, Account]:
+        """The accounts with these IDs, in one statement."""
+        ...
+
+    def update_customer_info(self, account_id: UUID, info: CustomerInfo, expected_version: int) -> bool:
+        """Write the customer info and bump its version, only if it is still `expected_version`."""
+        ...
+
+    def set_number(self, account_id: UUID, kind: str, number: str) -> None:
+        """Replace the organization number (BUSINESS) or personal number (INDIVIDUAL)."""
+        ...
+
+    def admin_emails(self, account_id: UUID) -> list[str]:
+        """Sign-in emails of the account's ACCOUNT_ADMIN users."""
+        ...
 
 
 class UserRepository(Protocol):
@@ -31,6 +63,34 @@ class UserRepository(Protocol):
         ...
 
     def get_with_account(self, user_id: UUID) -> tuple[User, Account] | None: ...
+
+
+class ProfileRepository(Protocol):
+    """The user's profile, sign-in email change and password: conditional updates only."""
+
+    def update(self, user_id: UUID, expected_version: int, profile: Profile) -> bool:
+        """Write the profile and bump its version, only if the version is still `expected_version`."""
+        ...
+
+    def start_email_change(self, user_id: UUID, change: EmailChange) -> None:
+        """Store a new pending email and code, voiding any earlier code and its tries."""
+        ...
+
+    def email_change(self, user_id: UUID) -> EmailChange | None: ...
+    def count_email_change_attempt(self, user_id: UUID, max_attempts: int) -> bool:
+        """Spend one try at the pending code atomically; False when none is left (or none is pending)."""
+        ...
+
+    def confirm_email_change(self, user_id: UUID, change: EmailChange, at: datetime) -> bool:
+        """Make `change.new_email` the sign-in email, once: only while `change` is still the pending one.
+
+        Raises AlreadyExists if another user took the address meanwhile.
+        """
+        ...
+
+    def set_password(self, user_id: UUID, old_hash: str, new_hash: str) -> bool:
+        """Replace the password hash, only if it is still `old_hash`."""
+        ...
 
 
 class SessionRepository(Protocol):
@@ -49,6 +109,40 @@ class ContactRepository(Protocol):
     def add(self, contact: ContactEmail) -> None: ...
     def for_accounts(self, account_ids: list[UUID]) -> dict[UUID, list[ContactEmail]]:
         """Every contact of the given accounts, oldest first, in one statement."""
+        ...
+
+    def for_account(self, account_id: UUID) -> list[ContactEmail]: ...
+    def with_code(self, account_id: UUID, contact_id: UUID) -> tuple[ContactEmail, ContactCode] | None:
+        """The account's contact and its code state; None for another account's contact or a made-up ID."""
+        ...
+
+    def set_code(self, contact_id: UUID, code: ContactCode) -> None: ...
+    def count_code_attempt(self, account_id: UUID, contact_id: UUID, now: datetime, max_attempts: int) -> bool:
+        """Spend one try at the contact's live, unexpired code atomically; False when none is left."""
+        ...
+
+    def mark_verified(self, contact_id: UUID, code_digest: str, at: datetime) -> bool:
+        """Verify the contact and void its code, once: only while `code_digest` is still its code."""
+        ...
+
+    def set_roles(self, contact_id: UUID, roles: frozenset[ContactRole]) -> None: ...
+    def remove(self, contact_id: UUID) -> None: ...
+
+
+class TransferRequestRepository(Protocol):
+    def add(self, request: TransferRequest) -> None: ...
+    def get(self, request_id: UUID) -> TransferRequest | None: ...
+    def submitted_exists(self, account_id: UUID) -> bool: ...
+    def for_accounts(self, account_ids: list[UUID]) -> dict[UUID, list[TransferRequest]]:
+        """Every request of the given accounts, oldest first, in one statement."""
+        ...
+
+    def all(self, status: TransferRequestStatus | None) -> list[TransferRequest]:
+        """Every account's requests, oldest first, optionally of one status."""
+        ...
+
+    def close(self, request_id: UUID, status: TransferRequestStatus, at: datetime, by: UUID, note: str | None) -> bool:
+        """Move a SUBMITTED request to `status`; False when it is no longer SUBMITTED."""
         ...
 
 
@@ -71,16 +165,92 @@ class AuditLog(Protocol):
     def add(self, event: AuditEvent) -> None: ...
 
 
+class BillingProfileRepository(Protocol):
+    """The provider's single billing profile and every earlier version of it."""
+
+    def get(self) -> BillingProfile | None: ...
+    def add(self, profile: BillingProfile) -> bool:
+        """Create the profile; False (and nothing written) when it exists already."""
+        ...
+
+    def update(self, profile: BillingProfile, expected_version: int) -> bool:
+        """Replace the profile if it is still at `expected_version`; False when it is not."""
+        ...
+
+    def archive(self, previous: BillingProfile, changed_at: datetime, changed_by: UUID) -> None:
+        """Keep a superseded version in the history."""
+        ...
+
+    def at_version(self, version: int) -> BillingProfile | None: ...
+    def as_of(self, at: datetime) -> BillingProfile | None:
+        """The version that was in force at `at`, current or archived."""
+        ...
+
+    def cloud_admin_emails(self) -> list[str]:
+        """Sign-in emails of every CLOUD_ADMIN user, the people told about bank detail changes."""
+        ...
+
+
+class MfaRepository(Protocol):
+    """TOTP secrets, recovery codes and sign-in challenges. Whatever may happen only once is one
+    conditional statement, so of two concurrent requests only one can win."""
+
+    def get(self, user_id: UUID) -> MfaSecret | None: ...
+    def save_pending(self, user_id: UUID, sealed: str, expires_at: datetime, now: datetime) -> None:
+        """Store or replace the secret waiting for confirmation, with no attempts spent."""
+        ...
+
+    def hit_pending(self, user_id: UUID, now: datetime, max_attempts: int) -> MfaSecret | None:
+        """Count one confirmation attempt if a live pending secret has tries left; the row after it, else None."""
+        ...
+
+    def void_pending(self, user_id: UUID) -> None: ...
+    def activate(self, user_id: UUID, pending_sealed: str, step: int, now: datetime) -> bool:
+        """Make this pending secret the active one and turn MFA on; False if it is no longer pending or MFA is on."""
+        ...
+
+    def claim_step(self, user_id: UUID, step: int) -> bool:
+        """Compare-and-set the last accepted step: True only when `step` is later than the stored one."""
+        ...
+
+    def disable(self, user_id: UUID) -> bool:
+        """Delete the secret and recovery codes, and turn MFA off; False if it was off."""
+        ...
+
+    def replace_recovery_codes(self, user_id: UUID, digests: list[str], now: datetime) -> None: ...
+    def use_recovery_code(self, user_id: UUID, digest: str, now: datetime) -> bool:
+        """Mark an unused recovery code used; True for the one request that did."""
+        ...
+
+    def recovery_codes_remaining(self, user_ids: list[UUID]) -> dict[UUID, int]:
+        """Unused recovery codes per user, in one statement for all of them."""
+        ...
+
+    def add_challenge(self, challenge: MfaChallenge) -> None: ...
+    def hit_challenge(self, digest: str, now: datetime, max_attempts: int) -> MfaChallenge | None:
+        """Count one attempt if the challenge is live, unused and has tries left; the row after it, else None."""
+        ...
+
+    def get_challenge(self, digest: str) -> MfaChallenge | None: ...
+    def use_challenge(self, digest: str, now: datetime) -> bool:
+        """Mark a live challenge used; True for the one request that did."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. `with uow:` begins it; leaving without `commit()` rolls back."""
 
     accounts: AccountRepository
     users: UserRepository
+    profiles: ProfileRepository
     sessions: SessionRepository
     contacts: ContactRepository
+    transfers: TransferRequestRepository
     outbox: Outbox
     attempts: AttemptCounters
     audit: AuditLog
+    mfa: MfaRepository
+    billing: BillingProfileRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

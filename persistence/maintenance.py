@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, or_
 
 from persistence.database import WRITE
+from persistence.mfa import challenges_t
 from persistence.repositories import attempts_t, outbox_t, sessions_t
 
 
 def sweep(engine: Engine, now: datetime, idle_ttl: timedelta) -> None:
-    """Drop expired sessions, attempt windows older than a day, and delivered mail after a week."""
+    """Drop expired sessions and MFA challenges, attempt windows older than a day, and delivered mail
+    after a week."""
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         conn.execute(
             delete(sessions_t).where(
@@ -20,3 +22,4 @@ def sweep(engine: Engine, now: datetime, idle_ttl: timedelta) -> None:
         )
         conn.execute(delete(attempts_t).where(attempts_t.c.window_start < now - timedelta(days=1)))
         conn.execute(delete(outbox_t).where(outbox_t.c.sent_at < now - timedelta(days=7)))
+        conn.execute(delete(challenges_t).where(challenges_t.c.expires_at <= now))

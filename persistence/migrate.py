@@ -20,7 +20,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; safe to run again, and from several processes on PostgreSQL."""
     config = alembic_config(engine)
     with engine.connect().execution_options(**{WRITE: True}) as connection:

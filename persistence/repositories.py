@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.entities import Account, AuditEvent, ContactEmail, Mail, Session, User
+from domain.entities import Account, AuditEvent, ContactEmail, CustomerInfo, Mail, Session, User, UserRole
 from domain.ports import Clock, Keyring
 from domain.rules.contact import email_key
 from persistence import mappers
@@ -64,6 +64,32 @@ class SqlAccounts(Repository):
         column = accounts_t.c.organization_number if kind == "BUSINESS" else accounts_t.c.personal_number
         stmt = select(func.count()).select_from(accounts_t).where(column == number)
         return bool(self.conn.execute(stmt).scalar_one())
+
+    def get_many(self, account_ids: list[UUID]) -> dict[UUID, Account]:
+        if not account_ids:
+            return {}
+        stmt = select(accounts_t).where(accounts_t.c.id.in_(account_ids))
+        return {row["id"]: mappers.account_from_row(row) for row in self.conn.execute(stmt).mappings()}
+
+    def update_customer_info(self, account_id: UUID, info: CustomerInfo, expected_version: int) -> bool:
+        stmt = (
+            update(accounts_t)
+            .where(accounts_t.c.id == account_id, accounts_t.c.customer_info_version == expected_version)
+            .values(**mappers.customer_info_to_row(info), customer_info_version=accounts_t.c.customer_info_version + 1)
+        )
+        return self.conn.execute(stmt).rowcount == 1
+
+    def set_number(self, account_id: UUID, kind: str, number: str) -> None:
+        column = "organization_number" if kind == "BUSINESS" else "personal_number"
+        self.conn.execute(update(accounts_t).where(accounts_t.c.id == account_id).values({column: number}))
+
+    def admin_emails(self, account_id: UUID) -> list[str]:
+        stmt = (
+            select(users_t.c.email)
+            .where(users_t.c.account_id == account_id, users_t.c.role == UserRole.ACCOUNT_ADMIN.value)
+            .order_by(users_t.c.created_at, users_t.c.id)
+        )
+        return list(self.conn.execute(stmt).scalars())
 
 
 class SqlUsers(Repository):

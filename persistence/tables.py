@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -97,6 +98,10 @@ class UserRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The code mailed to pending_email, kept only as a keyed digest; void after 5 wrong tries.
+    email_change_digest: Mapped[str | None] = mapped_column(String(64))
+    email_change_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_change_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SessionRow(Base):
@@ -125,6 +130,40 @@ class ContactEmailRow(Base):
     dpo: Mapped[bool] = mapped_column(Boolean, default=False)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The verification code, kept only as a keyed digest; void after 5 wrong tries or 15 minutes.
+    code_digest: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    code_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resend_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resends_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class TransferRequestRow(Base):
+    __tablename__ = "transfer_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    current_number: Mapped[str | None] = mapped_column(String(40))
+    requested_number: Mapped[str] = mapped_column(String(40))
+    new_holder_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(2000))
+    submitted_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_note: Mapped[str | None] = mapped_column(String(2000))
+
+
+# At most one SUBMITTED request per account; the service checks first, under the account lock.
+Index(
+    "uq_transfer_requests_account_submitted",
+    TransferRequestRow.account_id,
+    unique=True,
+    sqlite_where=TransferRequestRow.status == "SUBMITTED",
+    postgresql_where=TransferRequestRow.status == "SUBMITTED",
+)
 
 
 class MailOutboxRow(Base):
@@ -163,3 +202,83 @@ class AuditEventRow(Base):
     target_id: Mapped[str] = mapped_column(String(64))
     fields: Mapped[list[str]] = mapped_column(JSON)
     ip_address: Mapped[str | None] = mapped_column(String(64))
+
+
+class _BillingProfileColumns:
+    """One version of the provider's billing profile: shared by the current row and the history."""
+
+    legal_name: Mapped[str] = mapped_column(String(140))
+    address_line1: Mapped[str] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    address_postal_code: Mapped[str] = mapped_column(String(20))
+    address_city: Mapped[str] = mapped_column(String(100))
+    address_region: Mapped[str | None] = mapped_column(String(100))
+    address_country: Mapped[str] = mapped_column(String(2))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    registration_number: Mapped[str | None] = mapped_column(String(40))
+    bank_name: Mapped[str] = mapped_column(String(140))
+    account_holder: Mapped[str] = mapped_column(String(140))
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str] = mapped_column(String(11))
+    payment_terms_days: Mapped[int] = mapped_column(Integer)
+    payment_instructions: Mapped[str | None] = mapped_column(String(500))
+    invoice_email: Mapped[str | None] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class BillingProfileRow(_BillingProfileColumns, Base):
+    """The profile in force. A single row: its id is always 1, so a second first save cannot insert."""
+
+    __tablename__ = "billing_profile"
+    __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class BillingProfileHistoryRow(_BillingProfileColumns, Base):
+    """Every superseded version, as it was from updated_at until changed_at."""
+
+    __tablename__ = "billing_profile_history"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class MfaSecretRow(Base):
+    __tablename__ = "mfa_secrets"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # TOTP secrets are sealed with the keyring (AES-GCM under a key derived from SECRET_KEY), never in clear.
+    sealed: Mapped[str | None] = mapped_column(String(200))
+    # The last 30-second step accepted: a code of this step or an earlier one is refused (no replay).
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    pending_sealed: Mapped[str | None] = mapped_column(String(200))
+    pending_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MfaRecoveryCodeRow(Base):
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Keyed digest of the canonical code (no separators, upper case); the code itself is shown once.
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MfaChallengeRow(Base):
+    __tablename__ = "mfa_challenges"
+
+    # Keyed digest of the opaque challenge token handed out by login.
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from domain.ports import Clock, Keyring
+from persistence.billing import SqlBillingProfiles
+from persistence.contacts import SqlContactBook
 from persistence.database import WRITE
+from persistence.mfa import SqlMfa
+from persistence.profile import SqlProfiles
 from persistence.repositories import (
     SqlAccounts,
     SqlAttemptCounters,
     SqlAuditLog,
-    SqlContacts,
     SqlOutbox,
     SqlSessions,
     SqlUsers,
 )
+from persistence.transfers import SqlTransferRequests
 
 
 class SqlUnitOfWork:
@@ -39,11 +43,15 @@ class SqlUnitOfWork:
         self._tx = conn.begin()
         self.accounts = SqlAccounts(conn)
         self.users = SqlUsers(conn)
+        self.profiles = SqlProfiles(conn)
         self.sessions = SqlSessions(conn)
-        self.contacts = SqlContacts(conn)
+        self.contacts = SqlContactBook(conn)
+        self.transfers = SqlTransferRequests(conn)
         self.outbox = SqlOutbox(conn, self.keyring, self.clock)
         self.attempts = SqlAttemptCounters(conn)
         self.audit = SqlAuditLog(conn, self.clock)
+        self.mfa = SqlMfa(conn)
+        self.billing = SqlBillingProfiles(conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

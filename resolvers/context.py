@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from domain.entities import ContactEmail
-from domain.services import auth, reads
+from domain.entities import Account, ContactEmail, TransferRequest
+from domain.services import auth, mfa, reads, transfers
 from domain.services.auth import Authenticated, Deps
 
 
@@ -46,10 +46,25 @@ class Loaders:
 
     def __init__(self, deps: Deps) -> None:
         self.contacts: DataLoader[UUID, list[ContactEmail]] = DataLoader(self._contacts)
+        self.recovery_codes_remaining: DataLoader[UUID, int] = DataLoader(self._recovery_codes_remaining)
+        self.transfer_requests: DataLoader[UUID, list[TransferRequest]] = DataLoader(self._transfer_requests)
+        self.accounts: DataLoader[UUID, Account] = DataLoader(self._accounts)
         self.deps = deps
 
     async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
         found = await run_in_threadpool(reads.contacts_for_accounts, self.deps, list(account_ids))
+        return [found[a] for a in account_ids]
+
+    async def _recovery_codes_remaining(self, user_ids: list[UUID]) -> list[int]:
+        found = await run_in_threadpool(mfa.recovery_codes_remaining, self.deps, list(user_ids))
+        return [found[u] for u in user_ids]
+
+    async def _transfer_requests(self, account_ids: list[UUID]) -> list[list[TransferRequest]]:
+        found = await run_in_threadpool(transfers.transfers_for_accounts, self.deps, list(account_ids))
+        return [found[a] for a in account_ids]
+
+    async def _accounts(self, account_ids: list[UUID]) -> list[Account]:
+        found = await run_in_threadpool(transfers.accounts_by_id, self.deps, list(account_ids))
         return [found[a] for a in account_ids]
 
 

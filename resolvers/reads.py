@@ -7,7 +7,7 @@ from uuid import UUID
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from domain.entities import ContactEmail, Session
+from domain.entities import Account, ContactEmail, Session, TransferRequest, UserRole
 from domain.services import auth
 from resolvers.access import signed_in
 from resolvers.context import Context
@@ -27,4 +27,21 @@ async def sessions(info: Info[Context, None], user_id: UUID) -> tuple[list[Sessi
 
 
 async def recovery_codes_remaining(info: Info[Context, None], user_id: UUID) -> int:
-    return 0
+    """Unused recovery codes; every user in the request is counted in one statement."""
+    return await info.context.loaders.recovery_codes_remaining.load(user_id)
+
+
+async def transfer_requests(info: Info[Context, None], account_id: UUID) -> list[TransferRequest]:
+    """The account's transfer requests, for its own users and cloud admins only."""
+    found = await signed_in(info)
+    if found.account.id != account_id and found.user.role is not UserRole.CLOUD_ADMIN:
+        return []
+    return await info.context.loaders.transfer_requests.load(account_id)
+
+
+async def account(info: Info[Context, None], account_id: UUID) -> Account:
+    """An account reached through one of its transfer requests; the caller's own costs no statement."""
+    found = await signed_in(info)
+    if found.account.id == account_id:
+        return found.account
+    return await info.context.loaders.accounts.load(account_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import strawberry
 from strawberry.types import Info
 
+from resolvers import transfers
 from resolvers.access import signed_in
 from resolvers.context import Context
 from resolvers.ids import from_global_id
@@ -15,7 +17,7 @@ async def me(info: Info[Context, None]) -> UserType | None:
     return UserType.from_entity(found.user, found.account) if found else None
 
 
-async def node(info: Info[Context, None], id: str) -> NodeType | None:
+async def node(info: Info[Context, None], id: strawberry.ID) -> NodeType | None:
     """Any object the caller may see, by global ID. Another account's object is null, like a made-up ID."""
     found = await signed_in(info)
     parsed = from_global_id(id)
@@ -33,4 +35,6 @@ async def node(info: Info[Context, None], id: str) -> NodeType | None:
         user = UserType.from_entity(found.user, found.account)
         sessions = await user.sessions(info)
         return next((s for s in sessions if s.id == id), None)
+    if type_name == "TransferRequest":
+        return await transfers.node(info, found, raw_id)
     return None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import users
+from resolvers import transfers, users
+from resolvers.billing import billing_profile
+from schema.accounts import TransferRequestType
+from schema.billing import BillingProfileType
 from schema.types import NodeType, UserType
 
 
@@ -16,4 +19,13 @@ class Query:
     )
     node: NodeType | None = strawberry.field(
         resolver=users.node, description="Any object the caller may see, by its global ID."
+    )
+    billing_profile: BillingProfileType | None = strawberry.field(
+        resolver=billing_profile,
+        description="The provider's payee details as they appear on every customer's invoice. "
+        "Any signed-in user may read them.",
+    )
+    transfer_requests: list[TransferRequestType] = strawberry.field(
+        resolver=transfers.transfer_requests,
+        description="CLOUD_ADMIN only: transfer requests of every account, oldest first, optionally of one status.",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -25,6 +26,9 @@ from resolvers import reads
 from resolvers.context import Context
 from resolvers.ids import to_global_id
 from schema.enums import AccountKindEnum, ContactRoleEnum, UserRoleEnum  # noqa: F401  (registers enums)
+
+if TYPE_CHECKING:  # schema.accounts imports this module; strawberry.lazy resolves the type later
+    from schema.accounts import TransferRequestType
 
 _ROLE_ORDER = {ContactRole.BILLING: 0, ContactRole.TECH: 1, ContactRole.DPO: 2}
 
@@ -191,6 +195,14 @@ class AccountType(NodeType):
     @strawberry.field(description="The account's contact emails, oldest first.")
     async def contacts(self, info: Info[Context, None]) -> list[ContactEmailType]:
         return ContactEmailType.from_entities(await reads.contacts(info, self.raw_id))
+
+    @strawberry.field(description="The account's requests to change its number, oldest first.")
+    async def transfer_requests(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[TransferRequestType, strawberry.lazy("schema.accounts")]]:
+        from schema import accounts
+
+        return [accounts.TransferRequestType.from_entity(t) for t in await reads.transfer_requests(info, self.raw_id)]
 
     @staticmethod
     def from_entity(a: Account) -> AccountType:

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain.entities import Account, Actor, AuditEvent, Session, User
+from domain.entities import Account, Actor, AuditEvent, MfaChallenge, Session, User
 from domain.errors import InvalidCredentials, NotFound, Required, TooManyAttempts
 from domain.ports import Clock, Keyring, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from domain.security import new_token, normalize_password
 
 MAX_EMAIL_INPUT = 320
+MFA_CHALLENGE_TTL = timedelta(minutes=5)
+MFA_CHALLENGE_PURPOSE = "mfa-challenge"
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,14 @@ def check_password(
 
 
 def start_mfa_challenge(deps: Deps, uow: UnitOfWork, user: User) -> str:
-    """The second sign-in step; provided by the MFA service once MFA exists."""
-    raise NotImplementedError("MFA sign-in is not available yet")
+    """The second sign-in step inside the caller's transaction: an opaque token bound to the user,
+    single use and valid for 5 minutes. Returned once; stored only as its digest."""
+    now = deps.clock()
+    token = new_token()
+    digest = deps.keyring.digest(MFA_CHALLENGE_PURPOSE, token)
+    uow.mfa.add_challenge(MfaChallenge(digest, user.id, now, now + MFA_CHALLENGE_TTL))
+    uow.audit.add(AuditEvent("mfa.challenge", "User", str(user.id), user.id))
+    return token
 
 
 def open_session(deps: Deps, uow: UnitOfWork, user: User, *, ip: str | None, user_agent: str | None) -> SignedIn:

@@ -1,0 +1,309 @@
+"""The provider's billing profile: the payee and bank details printed on every customer's invoice.
+
+A forged IBAN sends customers' money to a fraudster, so a change of payee (IBAN, BIC or account
+holder, the first save included) needs the caller's password again and is mailed to every cloud
+admin. The profile is versioned: an update names the version it was made from, and of two updates
+from the same version exactly one wins. Every superseded version is kept, so the details an
+invoice was issued with can always be recovered (`billing_profile_as_of`).
+
+`update_billing_profile` is a partial update: a field the caller left out is `KEEP`, an optional
+field sent as None (or blank) is cleared, and a required one sent as None is REQUIRED. The first
+save (expected_version 0) must carry every required field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from domain.changes import KEEP, Keep, validate_address
+from domain.entities import Actor, Address, BillingProfile, Mail, User
+from domain.errors import Collector, Invalid, InvalidCredentials, ReauthRequired, Required, TooLong, VersionConflict
+from domain.rules import banking, numbers, text
+from domain.rules.contact import normalize_email
+from domain.services.auth import Deps, check_password
+
+MAX_NAME_LENGTH = 140
+MAX_INSTRUCTIONS_LENGTH = 500
+MAX_PAYMENT_TERMS_DAYS = 120
+
+# Entity attribute -> input field name, in the order of the API.
+FIELDS = {
+    "legal_name": "legalName",
+    "address": "address",
+    "vat_number": "vatNumber",
+    "registration_number": "registrationNumber",
+    "bank_name": "bankName",
+    "account_holder": "accountHolder",
+    "iban": "iban",
+    "bic": "bic",
+    "payment_terms_days": "paymentTermsDays",
+    "payment_instructions": "paymentInstructions",
+    "invoice_email": "invoiceEmail",
+}
+REQUIRED_LABELS = {
+    "legal_name": "The legal name",
+    "address": "The address",
+    "bank_name": "The bank name",
+    "account_holder": "The account holder",
+    "iban": "The IBAN",
+    "bic": "The BIC",
+    "payment_terms_days": "The payment terms",
+}
+# Where customers' money goes: changing any of these needs the password and alerts the cloud admins.
+PAYEE_FIELDS = frozenset({"iban", "bic", "account_holder"})
+
+
+@dataclass(frozen=True)
+class BillingProfileChanges:
+    """What the caller sent: a value, None to clear (REQUIRED for required fields), or KEEP.
+
+    `address` is replaced as a whole; it carries the raw input, checked by the service.
+    """
+
+    expected_version: int
+    current_password: str | None = None
+    legal_name: str | None | Keep = KEEP
+    address: Address | None | Keep = KEEP
+    vat_number: str | None | Keep = KEEP
+    registration_number: str | None | Keep = KEEP
+    bank_name: str | None | Keep = KEEP
+    account_holder: str | None | Keep = KEEP
+    iban: str | None | Keep = KEEP
+    bic: str | None | Keep = KEEP
+    payment_terms_days: int | None | Keep = KEEP
+    payment_instructions: str | None | Keep = KEEP
+    invoice_email: str | None | Keep = KEEP
+
+
+def get_billing_profile(deps: Deps) -> BillingProfile | None:
+    """The profile in force, or None until a cloud admin first saves it."""
+    with deps.uow(write=False) as uow:
+        return uow.billing.get()
+
+
+def billing_profile_as_of(deps: Deps, at: datetime) -> BillingProfile | None:
+    """The details that were in force at `at` (e.g. an invoice's issue time); None before the first save."""
+    with deps.uow(write=False) as uow:
+        return uow.billing.as_of(at)
+
+
+def billing_profile_version(deps: Deps, version: int) -> BillingProfile | None:
+    """One version of the profile, current or superseded."""
+    with deps.uow(write=False) as uow:
+        return uow.billing.at_version(version)
+
+
+def update_billing_profile(deps: Deps, actor: Actor, changes: BillingProfileChanges) -> BillingProfile:
+    """Apply a partial, versioned update of the billing profile, or its first save (expected_version 0).
+
+    Raises, with nothing saved: ValidationFailed (every bad or missing field at once), then
+    VersionConflict when the profile is no longer at expected_version, then for a change of payee
+    ReauthRequired (no current password) or InvalidCredentials / TooManyAttempts (counted like
+    sign-in failures). A save that changes nothing returns the profile as it is.
+    """
+    with deps.uow(write=False) as uow:
+        current = uow.billing.get()
+        author = uow.users.get(actor.user_id)
+    values = _validated(changes, current)
+    _check_version(current, changes.expected_version)
+    changed = _changed(current, values)
+    if not changed:
+        assert current is not None  # a first save always sets the required fields
+        return current
+    if changed & PAYEE_FIELDS:
+        _reauthenticate(deps, author, changes.current_password, actor.ip_address)
+    profile = _merged(current, values, deps.clock(), actor)
+    _save(deps, actor, author, current, profile, changed)
+    return profile
+
+
+def _save(
+    deps: Deps,
+    actor: Actor,
+    author: User | None,
+    current: BillingProfile | None,
+    profile: BillingProfile,
+    changed: set[str],
+) -> None:
+    """Write `profile` only if the stored one is still `current`, with history, audit and alerts."""
+    with deps.uow() as uow:
+        if current is None:
+            if not uow.billing.add(profile):
+                raise _version_conflict()
+        else:
+            # Conditional on the version: of two saves from the same version only one matches.
+            if not uow.billing.update(profile, current.version):
+                raise _version_conflict()
+            assert profile.updated_at is not None
+            uow.billing.archive(current, profile.updated_at, actor.user_id)
+        names = tuple(api for attr, api in FIELDS.items() if attr in changed)
+        action = "billing_profile.create" if current is None else "billing_profile.update"
+        # The target is the version the change created, so the event points into the history.
+        uow.audit.add(actor.audit(action, "BillingProfile", profile.version, names))
+        if changed & PAYEE_FIELDS:
+            for address in uow.billing.cloud_admin_emails():
+                uow.outbox.add(payee_changed_mail(address, author, current, profile, changed))
+        uow.commit()
+
+
+def _validated(changes: BillingProfileChanges, current: BillingProfile | None) -> dict[str, Any]:
+    """Every field the caller sent, checked and normalized; raises ValidationFailed naming each bad one."""
+    errors = Collector()
+    if changes.expected_version < 0:
+        errors.errors.append(Invalid("The expected version cannot be negative.", ("expectedVersion",)))
+    first_save = changes.expected_version == 0
+    values: dict[str, Any] = {}
+    for attr, name in FIELDS.items():
+        raw = getattr(changes, attr)
+        if raw is KEEP:
+            if first_save and attr in REQUIRED_LABELS:
+                errors.errors.append(Required(f"{REQUIRED_LABELS[attr]} is required for the first save.", (name,)))
+        elif attr != "registration_number":
+            values[attr] = errors.check(_CHECKS[attr], raw, (name,))
+    if changes.registration_number is not KEEP:
+        # Checked by the rules of the provider's country: the new address's, else the stored one's.
+        address = values.get("address") or (current.address if current else None)
+        country = address.country if address else ""
+        values["registration_number"] = errors.check(
+            _registration_number, changes.registration_number, country, ("registrationNumber",)
+        )
+    errors.raise_if_any()
+    return values
+
+
+def _name(label: str) -> Callable[[str | None, tuple[str, ...]], str | None]:
+    def check(raw: str | None, field: tuple[str, ...]) -> str | None:
+        return text.clean_text(raw, field, max_len=MAX_NAME_LENGTH, required=True, label=label)
+
+    return check
+
+
+def _required(rule: Callable[[str, tuple[str, ...]], str], label: str) -> Callable[..., str]:
+    def check(raw: str | None, field: tuple[str, ...]) -> str:
+        if raw is None:
+            raise Required(f"{label} is required.", field)
+        return rule(raw, field)
+
+    return check
+
+
+def _optional(rule: Callable[[str, tuple[str, ...]], str]) -> Callable[..., str | None]:
+    """A blank optional field is cleared, like one sent as null."""
+
+    def check(raw: str | None, field: tuple[str, ...]) -> str | None:
+        return None if raw is None or not raw.strip() else rule(raw, field)
+
+    return check
+
+
+def _address(raw: Address | None, field: tuple[str, ...]) -> Address:
+    if raw is None:
+        raise Required("The address is required.", field)
+    return validate_address(raw, field)
+
+
+def _payment_terms(raw: int | None, field: tuple[str, ...]) -> int:
+    if raw is None:
+        raise Required("The payment terms are required.", field)
+    if not 0 <= raw <= MAX_PAYMENT_TERMS_DAYS:
+        raise Invalid(f"Payment terms must be between 0 and {MAX_PAYMENT_TERMS_DAYS} days.", field)
+    return raw
+
+
+def _instructions(raw: str | None, field: tuple[str, ...]) -> str | None:
+    """Free text over several lines: each line is checked like any text field, line breaks are kept."""
+    if raw is None:
+        return None
+    too_long = TooLong(f"Payment instructions can be at most {MAX_INSTRUCTIONS_LENGTH} characters.", field)
+    if len(raw) > MAX_INSTRUCTIONS_LENGTH * 4:  # refuse a huge input before splitting it up
+        raise too_long
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    label = "Payment instructions"
+    kept = [text.clean_text(line, field, max_len=MAX_INSTRUCTIONS_LENGTH, label=label) or "" for line in lines]
+    result = "\n".join(kept).strip("\n")
+    if len(result) > MAX_INSTRUCTIONS_LENGTH:
+        raise too_long
+    return result or None
+
+
+def _registration_number(raw: str | None, country: str, field: tuple[str, ...]) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    return numbers.organization_number(raw, country, field)
+
+
+_CHECKS: dict[str, Callable[..., Any]] = {
+    "legal_name": _name("The legal name"),
+    "address": _address,
+    "vat_number": _optional(banking.vat_number),
+    "bank_name": _name("The bank name"),
+    "account_holder": _name("The account holder"),
+    "iban": _required(banking.iban, "The IBAN"),
+    "bic": _required(banking.bic, "The BIC"),
+    "payment_terms_days": _payment_terms,
+    "payment_instructions": _instructions,
+    "invoice_email": _optional(normalize_email),
+}
+
+
+def _check_version(current: BillingProfile | None, expected: int) -> None:
+    if (current.version if current else 0) != expected:
+        raise _version_conflict()
+
+
+def _version_conflict() -> VersionConflict:
+    return VersionConflict(
+        "The billing profile was changed by someone else in the meantime; reload it and apply your changes again.",
+        ("expectedVersion",),
+    )
+
+
+def _changed(current: BillingProfile | None, values: dict[str, Any]) -> set[str]:
+    if current is None:
+        return {attr for attr, value in values.items() if value is not None}
+    return {attr for attr, value in values.items() if getattr(current, attr) != value}
+
+
+def _reauthenticate(deps: Deps, author: User | None, password: str | None, ip: str | None) -> None:
+    field = ("currentPassword",)
+    if not password:
+        raise ReauthRequired("Changing the IBAN, BIC or account holder needs your current password.", field)
+    if author is None:  # signed out and deleted meanwhile
+        raise InvalidCredentials("The password is wrong.", field)
+    check_password(deps, author, password, ip, field=field)
+
+
+def _merged(current: BillingProfile | None, values: dict[str, Any], now: datetime, actor: Actor) -> BillingProfile:
+    stamp = {"updated_at": now, "updated_by": actor.user_id}
+    if current is None:
+        return BillingProfile(**values, version=1, **stamp)
+    return replace(current, **values, version=current.version + 1, **stamp)
+
+
+def payee_changed_mail(
+    to: str, author: User | None, before: BillingProfile | None, after: BillingProfile, changed: set[str]
+) -> Mail:
+    """Tell a cloud admin who changed where customers' money goes, when, and the IBANs masked."""
+    who = f"{author.profile.first_name} {author.profile.last_name} <{author.email}>" if author else "A deleted user"
+    old_iban = banking.mask_iban(before.iban) if before else "(none)"
+    lines = [
+        f"{who} changed the bank details printed on customers' invoices "
+        f"at {after.updated_at:%Y-%m-%d %H:%M:%S} UTC (version {after.version}).",
+        "",
+        "Changed: " + ", ".join(label for attr, label in _PAYEE_LABELS.items() if attr in changed),
+        f"IBAN before: {old_iban}",
+        f"IBAN now:    {banking.mask_iban(after.iban)}",
+    ]
+    if before is None or before.bic != after.bic:
+        lines.append(f"BIC: {before.bic if before else '(none)'} -> {after.bic}")
+    if before is None or before.account_holder != after.account_holder:
+        lines.append(f"Account holder: {before.account_holder if before else '(none)'} -> {after.account_holder}")
+    lines += ["", "If you did not expect this change, check the billing profile at once:", _WARNING]
+    return Mail(to, "The bank details on customer invoices were changed", "\n".join(lines) + "\n")
+
+
+_PAYEE_LABELS = {"iban": "IBAN", "bic": "BIC", "account_holder": "account holder"}
+_WARNING = "customers may be paying into an account that is not the provider's."

@@ -1,0 +1,103 @@
+"""Customer info: who the customer is and where, as printed on their invoices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from domain.changes import KEEP, Keep, validate_address
+from domain.entities import AccountKind, Actor, Address, CustomerInfo
+from domain.errors import Collector, Invalid, NotFound, VersionConflict
+from domain.rules import text
+from domain.services.auth import Deps
+
+
+@dataclass(frozen=True)
+class CustomerInfoChange:
+    """A partial update: KEEP leaves a field alone, None clears it where it is optional."""
+
+    company_name: str | None | Keep = KEEP
+    contact_person: str | None | Keep = KEEP
+    address: Address | None | Keep = KEEP
+    purchase_order_number: str | None | Keep = KEEP
+
+
+_FIELD_NAMES = {
+    "company_name": "companyName",
+    "contact_person": "contactPerson",
+    "address": "address",
+    "purchase_order_number": "purchaseOrderNumber",
+}
+
+
+def update_customer_info(deps: Deps, actor: Actor, expected_version: int, change: CustomerInfoChange) -> CustomerInfo:
+    """Apply a partial update to the caller's account, only if its info is still at `expected_version`.
+
+    Every wrong field is reported at once (ValidationFailed); a stale version raises
+    VersionConflict. A change that alters nothing writes nothing and keeps the version.
+    """
+    with deps.uow() as uow:
+        account = uow.accounts.get(actor.account_id)
+        if account is None:
+            raise NotFound("No such account.")
+        current = account.customer_info
+        updated = replace(_merged(current, change, account.kind), updated_at=deps.clock())
+        if current.version != expected_version:
+            raise VersionConflict(_STALE, ("expectedVersion",))
+        changed = _changed_fields(current, updated)
+        if not changed:
+            return current
+        if not uow.accounts.update_customer_info(account.id, updated, expected_version):
+            raise VersionConflict(_STALE, ("expectedVersion",))
+        uow.audit.add(actor.audit("customer_info.update", "Account", account.id, changed))
+        uow.commit()
+    return replace(updated, version=expected_version + 1)
+
+
+_STALE = "Someone else changed the customer info meanwhile; reload it and try again."
+
+
+def _merged(current: CustomerInfo, change: CustomerInfoChange, kind: AccountKind) -> CustomerInfo:
+    """The info after the change, every given field validated; raises ValidationFailed."""
+    errors = Collector()
+    merged = current
+    if change.company_name is not KEEP:
+        company = errors.check(_company_name, change.company_name, kind)
+        merged = replace(merged, company_name=company)
+    if change.contact_person is not KEEP:
+        person = errors.check(
+            text.clean_text,
+            change.contact_person,
+            ("contactPerson",),
+            max_len=100,
+            required=True,
+            label="The contact person",
+        )
+        merged = replace(merged, contact_person=person)
+    if change.address is not KEEP:
+        merged = replace(
+            merged, address=None if change.address is None else errors.check(validate_address, change.address)
+        )
+    if change.purchase_order_number is not KEEP:
+        number = errors.check(
+            text.printable,
+            change.purchase_order_number,
+            ("purchaseOrderNumber",),
+            max_len=64,
+            label="The purchase order number",
+        )
+        merged = replace(merged, purchase_order_number=number)
+    errors.raise_if_any()
+    return merged
+
+
+def _company_name(value: str | None, kind: AccountKind) -> str | None:
+    field = ("companyName",)
+    if kind is AccountKind.INDIVIDUAL:
+        if value is not None and value.strip():
+            raise Invalid("Individual accounts have no company name.", field)
+        return None
+    return text.clean_text(value, field, max_len=200, required=True, label="The company name")
+
+
+def _changed_fields(before: CustomerInfo, after: CustomerInfo) -> tuple[str, ...]:
+    return tuple(api for attr, api in _FIELD_NAMES.items() if getattr(before, attr) != getattr(after, attr))

@@ -1,0 +1,295 @@
+"""Two-step sign-in with TOTP: enrolment, the second sign-in step, recovery codes, turning it off.
+
+Every code attempt is counted in its own committed transaction before the code is compared, so
+aliased mutations, batches or several processes get no more tries than one careful client. A TOTP
+step, a recovery code and a challenge are each claimed by one conditional UPDATE in the success
+transaction: of two concurrent requests with the same code, exactly one signs in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain import totp
+from domain.entities import Actor, AuditEvent, Mail, MfaChallenge, MfaSecret, User
+from domain.errors import (
+    CodeExpired,
+    Collector,
+    InvalidCode,
+    MfaAlreadyEnabled,
+    MfaNotEnabled,
+    NotFound,
+    Required,
+    TooManyAttempts,
+)
+from domain.ports import UnitOfWork
+from domain.services import auth
+from domain.services.auth import MFA_CHALLENGE_PURPOSE, Deps, Limit, SignedIn
+
+ENROLLMENT_TTL = timedelta(minutes=10)
+MAX_ENROLLMENT_ATTEMPTS = 5
+MAX_CHALLENGE_ATTEMPTS = 5
+# Wrong codes per user across challenges and MFA changes; successful tries are given back.
+CODE_LIMIT = Limit("mfa:user", 10, timedelta(minutes=15))
+MAX_CHALLENGE_INPUT = 200
+WRONG_CODE = "The code is wrong or was used already."
+SIGN_IN_EXPIRED = "This sign-in has expired; sign in with your password again."
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    """A pending TOTP secret as the user's authenticator app takes it."""
+
+    secret: str
+    otpauth_uri: str
+    qr_code_data_uri: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class MfaState:
+    """Whether MFA is on for a user after a change, and how many recovery codes are unused."""
+
+    enabled_at: datetime | None
+    recovery_codes_remaining: int
+
+    @property
+    def enabled(self) -> bool:
+        return self.enabled_at is not None
+
+
+def start_enrollment(deps: Deps, actor: Actor) -> Enrollment:
+    """A new pending secret, replacing any earlier one, with its key URI and QR code. MFA stays off
+    until confirm_enrollment; raises MfaAlreadyEnabled when it is on."""
+    now = deps.clock()
+    secret = totp.new_secret()
+    expires_at = now + ENROLLMENT_TTL
+    with deps.uow() as uow:
+        user = _user(uow, actor)
+        if user.mfa_enabled:
+            raise MfaAlreadyEnabled("Two-step sign-in is on already.")
+        uow.mfa.save_pending(user.id, _seal(deps, user.id, secret), expires_at, now)
+        uow.audit.add(actor.audit("mfa.enrollment.start", "User", user.id))
+        uow.commit()
+    uri = totp.provisioning_uri(secret, issuer=deps.mfa_issuer, account_name=user.email)
+    return Enrollment(secret, uri, totp.qr_svg_data_uri(uri), expires_at)
+
+
+def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, list[str]]:
+    """Turn MFA on with a current code for the pending secret; returns the recovery codes, shown once.
+
+    Raises InvalidCode, CodeExpired (no live pending secret), TooManyAttempts (5 wrong codes void it).
+    """
+    value = totp.app_code(code)
+    now = deps.clock()
+    with deps.uow() as uow:
+        user = _user(uow, actor)
+        if user.mfa_enabled:
+            raise MfaAlreadyEnabled("Two-step sign-in is on already.")
+        pending = uow.mfa.hit_pending(user.id, now, MAX_ENROLLMENT_ATTEMPTS)
+        if pending is None or pending.pending_sealed is None:
+            raise _pending_unusable(uow.mfa.get(user.id))
+        uow.commit()
+    step = totp.matching_step(_unseal(deps, user.id, pending.pending_sealed), value, now)
+    if step is None:
+        if pending.pending_attempts >= MAX_ENROLLMENT_ATTEMPTS:
+            _void_pending(deps, user.id)
+        raise InvalidCode("The code is wrong; enter the current code from your authenticator app.", ("code",))
+    codes = totp.new_recovery_codes()
+    with deps.uow() as uow:
+        if not uow.mfa.activate(user.id, pending.pending_sealed, step, now):
+            raise CodeExpired("This set-up was replaced or finished meanwhile; start again.", ("code",))
+        uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
+        uow.outbox.add(Mail(user.email, "Two-step sign-in is on", _ENABLED_TEXT))
+        uow.audit.add(actor.audit("mfa.enable", "User", user.id, ("mfa", "recoveryCodes")))
+        uow.commit()
+    return MfaState(now, len(codes)), codes
+
+
+def complete_login(deps: Deps, *, challenge: str, code: str, ip: str | None, user_agent: str | None) -> SignedIn:
+    """Second sign-in step: a current TOTP code or an unused recovery code for login's challenge.
+
+    Success opens a session exactly as a password-only sign-in does. Raises InvalidCode,
+    CodeExpired (unknown, expired or used challenge) and TooManyAttempts (5 wrong codes for the
+    challenge, or 10 for the user within 15 minutes).
+    """
+    parsed = _login_input(challenge, code)
+    digest = deps.keyring.digest(MFA_CHALLENGE_PURPOSE, challenge)
+    now = deps.clock()
+    user, secret = _spend_login_attempt(deps, digest, now)
+    keys = [(CODE_LIMIT, str(user.id))]
+    with deps.uow() as uow:
+        if not uow.mfa.use_challenge(digest, now):
+            raise CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+        _claim_code(deps, uow, user, secret, parsed, now)
+        auth.refund_attempts(uow, now, keys)
+        signed_in = auth.open_session(deps, uow, user, ip=ip, user_agent=user_agent)
+        if not parsed.is_totp:
+            remaining = uow.mfa.recovery_codes_remaining([user.id])[user.id]
+            uow.outbox.add(Mail(user.email, "A recovery code was used", _recovery_used_text(remaining)))
+        fields = () if parsed.is_totp else ("recoveryCode",)
+        uow.audit.add(AuditEvent("mfa.login", "User", str(user.id), user.id, fields, ip))
+        uow.commit()
+    return signed_in
+
+
+def disable(deps: Deps, actor: Actor, *, password: str, code: str, ip: str | None) -> MfaState:
+    """Turn MFA off with the password and a current TOTP code or a recovery code; the secret and
+    every recovery code are deleted. Raises MfaNotEnabled, InvalidCredentials, InvalidCode."""
+    errors = Collector()
+    if not password:
+        errors.errors.append(Required("Enter your password.", ("password",)))
+    parsed = errors.check(totp.any_code, code)
+    errors.raise_if_any()
+    user, secret = _enabled(deps, actor)
+    auth.check_password(deps, user, password, ip, field=("password",))
+    keys = [(CODE_LIMIT, str(user.id))]
+    auth.consume_attempts(deps, keys)
+    now = deps.clock()
+    with deps.uow() as uow:
+        _claim_code(deps, uow, user, secret, parsed, now)
+        if not uow.mfa.disable(user.id):
+            raise MfaNotEnabled("Two-step sign-in is off already.")
+        auth.refund_attempts(uow, now, keys)
+        uow.outbox.add(Mail(user.email, "Two-step sign-in is off", _DISABLED_TEXT))
+        uow.audit.add(actor.audit("mfa.disable", "User", user.id, ("mfa", "recoveryCodes")))
+        uow.commit()
+    return MfaState(None, 0)
+
+
+def regenerate_recovery_codes(deps: Deps, actor: Actor, code: str) -> list[str]:
+    """A new set of recovery codes for a current TOTP code; the old set stops working at once."""
+    value = totp.app_code(code)
+    user, secret = _enabled(deps, actor)
+    keys = [(CODE_LIMIT, str(user.id))]
+    auth.consume_attempts(deps, keys)
+    now = deps.clock()
+    codes = totp.new_recovery_codes()
+    with deps.uow() as uow:
+        _claim_code(deps, uow, user, secret, totp.Code("totp", value), now)
+        uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
+        auth.refund_attempts(uow, now, keys)
+        uow.outbox.add(Mail(user.email, "New recovery codes", _REGENERATED_TEXT))
+        uow.audit.add(actor.audit("mfa.recoveryCodes.regenerate", "User", user.id, ("recoveryCodes",)))
+        uow.commit()
+    return codes
+
+
+def recovery_codes_remaining(deps: Deps, user_ids: list[UUID]) -> dict[UUID, int]:
+    """Unused recovery codes of each user, in one statement for all of them."""
+    with deps.uow(write=False) as uow:
+        return uow.mfa.recovery_codes_remaining(user_ids)
+
+
+def _user(uow: UnitOfWork, actor: Actor) -> User:
+    user = uow.users.get(actor.user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def _enabled(deps: Deps, actor: Actor) -> tuple[User, MfaSecret]:
+    with deps.uow(write=False) as uow:
+        user = _user(uow, actor)
+        secret = uow.mfa.get(user.id)
+    if not user.mfa_enabled or secret is None or secret.sealed is None:
+        raise MfaNotEnabled("Two-step sign-in is off.")
+    return user, secret
+
+
+def _seal(deps: Deps, user_id: UUID, secret: str) -> str:
+    # A key per user: a sealed secret copied onto another user's row does not open there.
+    return deps.keyring.encrypt(f"mfa-secret/{user_id}", secret.encode("ascii"))
+
+
+def _unseal(deps: Deps, user_id: UUID, sealed: str) -> str:
+    return deps.keyring.decrypt(f"mfa-secret/{user_id}", sealed).decode("ascii")
+
+
+def _recovery_digest(deps: Deps, user_id: UUID, code: str) -> str:
+    canonical = totp.canonical_recovery_code(code)
+    assert canonical is not None
+    return deps.keyring.digest("mfa-recovery", f"{user_id}:{canonical}")
+
+
+def _login_input(challenge: str, code: str) -> totp.Code:
+    errors = Collector()
+    if not challenge:
+        errors.errors.append(Required("Sign in with your password first.", ("mfaChallenge",)))
+    parsed = errors.check(totp.any_code, code)
+    errors.raise_if_any()
+    if len(challenge) > MAX_CHALLENGE_INPUT:
+        raise CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+    return parsed
+
+
+def _spend_login_attempt(deps: Deps, digest: str, now: datetime) -> tuple[User, MfaSecret]:
+    """Count the attempt against the challenge and the user (committed), then load what checks it."""
+    with deps.uow() as uow:
+        challenge = uow.mfa.hit_challenge(digest, now, MAX_CHALLENGE_ATTEMPTS)
+        if challenge is None:
+            raise _challenge_unusable(uow.mfa.get_challenge(digest), now)
+        uow.commit()
+    auth.consume_attempts(deps, [(CODE_LIMIT, str(challenge.user_id))])
+    with deps.uow(write=False) as uow:
+        user = uow.users.get(challenge.user_id)
+        secret = uow.mfa.get(challenge.user_id)
+    if user is None or not user.mfa_enabled or secret is None or secret.sealed is None:
+        raise CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+    return user, secret
+
+
+def _claim_code(deps: Deps, uow: UnitOfWork, user: User, secret: MfaSecret, code: totp.Code, now: datetime) -> None:
+    """Claim a TOTP step (compare-and-set) or a recovery code inside the caller's transaction."""
+    if code.is_totp:
+        assert secret.sealed is not None
+        plain = _unseal(deps, user.id, secret.sealed)
+        step = totp.matching_step(plain, code.value, now, after=secret.last_step)
+        if step is None or not uow.mfa.claim_step(user.id, step):
+            raise InvalidCode(WRONG_CODE, ("code",))
+    elif not uow.mfa.use_recovery_code(user.id, _recovery_digest(deps, user.id, code.value), now):
+        raise InvalidCode(WRONG_CODE, ("code",))
+
+
+def _void_pending(deps: Deps, user_id: UUID) -> None:
+    with deps.uow() as uow:
+        uow.mfa.void_pending(user_id)
+        uow.commit()
+
+
+def _pending_unusable(secret: MfaSecret | None) -> Exception:
+    if secret is not None and secret.pending_attempts >= MAX_ENROLLMENT_ATTEMPTS:
+        return TooManyAttempts("Too many wrong codes; start the set-up again for a new secret.")
+    return CodeExpired("The set-up has expired or was not started; start it again.", ("code",))
+
+
+def _challenge_unusable(challenge: MfaChallenge | None, now: datetime) -> Exception:
+    live = challenge is not None and challenge.used_at is None and challenge.expires_at > now
+    if live and challenge is not None and challenge.attempts >= MAX_CHALLENGE_ATTEMPTS:
+        return TooManyAttempts("Too many wrong codes; sign in with your password again.")
+    return CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+
+
+def _recovery_used_text(remaining: int) -> str:
+    left = f"{remaining} recovery code{'' if remaining == 1 else 's'} remain{'s' if remaining == 1 else ''}"
+    return (
+        "A recovery code was just used to sign in to your account.\n\n"
+        f"{left}. Each works once; when few are left, create a new set under Multi-Factor Authentication.\n\n"
+        "If this was not you, change your password and turn two-step sign-in off and on again."
+    )
+
+
+_ENABLED_TEXT = (
+    "Two-step sign-in is now on for your account: signing in asks for a code from your authenticator app.\n\n"
+    "Keep your recovery codes somewhere safe. If this was not you, contact your administrator at once."
+)
+_DISABLED_TEXT = (
+    "Two-step sign-in is now off for your account: your password alone signs you in.\n\n"
+    "If this was not you, change your password and contact your administrator at once."
+)
+_REGENERATED_TEXT = (
+    "A new set of recovery codes was created for your account; the earlier codes no longer work.\n\n"
+    "If this was not you, change your password and contact your administrator at once."
+)

@@ -1,0 +1,83 @@
+"""Changing the signed-in user's password."""
+
+from __future__ import annotations
+
+from domain.entities import Actor, Mail, User
+from domain.errors import Collector, InvalidCredentials, NotFound, Required
+from domain.rules.passwords import check_new_password
+from domain.security import normalize_password
+from domain.services import auth
+from domain.services.auth import Deps
+
+_NEW = ("newPassword",)
+_CURRENT = ("currentPassword",)
+
+
+def change_password(deps: Deps, actor: Actor, *, current_password: str, new_password: str) -> int:
+    """Replace the caller's password and sign out their other sessions; return how many ended.
+
+    The new password must pass the NIST SP 800-63B policy (WEAK_PASSWORD, INVALID past 256
+    characters) before the current one is checked, so a weak choice costs no sign-in attempt; a
+    wrong current password is INVALID_CREDENTIALS and counts like a failed sign-in; the same
+    password again is PASSWORD_REUSED. The session making the change stays signed in, and the user
+    is mailed a notice.
+    """
+    _require(current_password, new_password)
+    user = _load(deps, actor)
+    _check_policy(user, new_password, current_matches=False)
+    auth.check_password(deps, user, current_password, actor.ip_address, field=_CURRENT)
+    same = normalize_password(new_password, _NEW) == normalize_password(current_password, _CURRENT)
+    _check_policy(user, new_password, current_matches=same)
+    new_hash = deps.hasher.hash(new_password)
+    with deps.uow() as uow:
+        if not uow.profiles.set_password(user.id, user.password_hash, new_hash):
+            # Another request changed the password since it was checked: the one given is no longer current.
+            raise InvalidCredentials("The password is wrong.", _CURRENT)
+        revoked = uow.sessions.delete_others(user.id, actor.session_id)
+        uow.outbox.add(_notice(user, revoked))
+        uow.audit.add(actor.audit("user.password_change", "User", user.id, fields=("password",)))
+        uow.commit()
+    return revoked
+
+
+def _require(current_password: str, new_password: str) -> None:
+    errors = Collector()
+    if not current_password:
+        errors.errors.append(Required("Enter your current password.", _CURRENT))
+    if not new_password:
+        errors.errors.append(Required("Choose a new password.", _NEW))
+    errors.raise_if_any()
+
+
+def _load(deps: Deps, actor: Actor) -> User:
+    with deps.uow(write=False) as uow:
+        user = uow.users.get(actor.user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def _check_policy(user: User, new_password: str, *, current_matches: bool) -> None:
+    check_new_password(
+        new_password,
+        email=user.email,
+        first_name=user.profile.first_name,
+        last_name=user.profile.last_name,
+        current_matches=current_matches,
+        field=_NEW,
+    )
+
+
+def _notice(user: User, revoked: int) -> Mail:
+    signed_out = (
+        f"{revoked} other {'session was' if revoked == 1 else 'sessions were'} signed out."
+        if revoked
+        else "No other sessions were signed in."
+    )
+    return Mail(
+        user.email,
+        "Your password was changed",
+        f"Hello {user.profile.first_name},\n\n"
+        f"the password of your account was just changed. {signed_out}\n"
+        "If you did not do this, contact your administrator at once.\n",
+    )

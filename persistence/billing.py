@@ -1,0 +1,120 @@
+"""The billing profile repository: one current row, every superseded version kept in the history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from domain.entities import Address, BillingProfile, UserRole
+from persistence.repositories import Repository
+from persistence.tables import BillingProfileHistoryRow, BillingProfileRow, UserRow
+
+profile_t = BillingProfileRow.__table__
+history_t = BillingProfileHistoryRow.__table__
+users_t = UserRow.__table__
+
+# The profile is a single row; its key never changes.
+PROFILE_ID = 1
+
+
+def profile_to_row(p: BillingProfile) -> dict[str, Any]:
+    """The columns one version of the profile is stored in, in either table."""
+    return {
+        "legal_name": p.legal_name,
+        "address_line1": p.address.line1,
+        "address_line2": p.address.line2,
+        "address_postal_code": p.address.postal_code,
+        "address_city": p.address.city,
+        "address_region": p.address.region,
+        "address_country": p.address.country,
+        "vat_number": p.vat_number,
+        "registration_number": p.registration_number,
+        "bank_name": p.bank_name,
+        "account_holder": p.account_holder,
+        "iban": p.iban,
+        "bic": p.bic,
+        "payment_terms_days": p.payment_terms_days,
+        "payment_instructions": p.payment_instructions,
+        "invoice_email": p.invoice_email,
+        "version": p.version,
+        "updated_at": p.updated_at,
+        "updated_by": p.updated_by,
+    }
+
+
+def profile_from_row(r: Mapping[str, Any]) -> BillingProfile:
+    address = Address(
+        line1=r["address_line1"],
+        line2=r["address_line2"],
+        postal_code=r["address_postal_code"],
+        city=r["address_city"],
+        region=r["address_region"],
+        country=r["address_country"],
+    )
+    return BillingProfile(
+        legal_name=r["legal_name"],
+        address=address,
+        bank_name=r["bank_name"],
+        account_holder=r["account_holder"],
+        iban=r["iban"],
+        bic=r["bic"],
+        payment_terms_days=r["payment_terms_days"],
+        vat_number=r["vat_number"],
+        registration_number=r["registration_number"],
+        payment_instructions=r["payment_instructions"],
+        invoice_email=r["invoice_email"],
+        version=r["version"],
+        updated_at=r["updated_at"],
+        updated_by=r["updated_by"],
+    )
+
+
+class SqlBillingProfiles(Repository):
+    def get(self) -> BillingProfile | None:
+        row = self.conn.execute(select(profile_t).where(profile_t.c.id == PROFILE_ID)).mappings().first()
+        return profile_from_row(row) if row else None
+
+    def add(self, profile: BillingProfile) -> bool:
+        # ON CONFLICT DO NOTHING: of two racing first saves the later one inserts nothing (and
+        # on PostgreSQL waits for the earlier one to commit or roll back), instead of failing.
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(profile_t).values(id=PROFILE_ID, **profile_to_row(profile))
+        stmt = stmt.on_conflict_do_nothing(index_elements=["id"]).returning(profile_t.c.id)
+        # RETURNING rather than rowcount: psycopg reports -1 rows for this statement.
+        return self.conn.execute(stmt).first() is not None
+
+    def update(self, profile: BillingProfile, expected_version: int) -> bool:
+        stmt = (
+            update(profile_t)
+            .where(profile_t.c.id == PROFILE_ID, profile_t.c.version == expected_version)
+            .values(**profile_to_row(profile))
+        )
+        return self.conn.execute(stmt).rowcount == 1
+
+    def archive(self, previous: BillingProfile, changed_at: datetime, changed_by: UUID) -> None:
+        values = {**profile_to_row(previous), "changed_at": changed_at, "changed_by": changed_by}
+        self.conn.execute(history_t.insert().values(**values))
+
+    def at_version(self, version: int) -> BillingProfile | None:
+        current = self.get()
+        if current is not None and current.version == version:
+            return current
+        row = self.conn.execute(select(history_t).where(history_t.c.version == version)).mappings().first()
+        return profile_from_row(row) if row else None
+
+    def as_of(self, at: datetime) -> BillingProfile | None:
+        current = self.get()
+        if current is not None and current.updated_at is not None and current.updated_at <= at:
+            return current
+        stmt = select(history_t).where(history_t.c.updated_at <= at, history_t.c.changed_at > at)
+        row = self.conn.execute(stmt.order_by(history_t.c.version.desc()).limit(1)).mappings().first()
+        return profile_from_row(row) if row else None
+
+    def cloud_admin_emails(self) -> list[str]:
+        stmt = select(users_t.c.email).where(users_t.c.role == UserRole.CLOUD_ADMIN.value).order_by(users_t.c.email)
+        return list(self.conn.execute(stmt).scalars())

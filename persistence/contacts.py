@@ -1,0 +1,86 @@
+"""Contact emails: verification codes, roles and removal, on top of the foundation's SqlContacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, select, update
+
+from domain.entities import ContactCode, ContactEmail, ContactRole
+from persistence import mappers
+from persistence.repositories import SqlContacts, contacts_t
+
+_NO_CODE: dict[str, Any] = {"code_digest": None, "code_expires_at": None, "code_attempts": 0}
+
+
+def code_from_row(r: Any) -> ContactCode:
+    return ContactCode(
+        digest=r["code_digest"],
+        expires_at=r["code_expires_at"],
+        attempts=r["code_attempts"],
+        sent_at=r["code_sent_at"],
+        resend_window_start=r["resend_window_start"],
+        resends_in_window=r["resends_in_window"],
+    )
+
+
+class SqlContactBook(SqlContacts):
+    """Every method is one statement; invariants across contacts are the service's, under the account lock."""
+
+    def for_account(self, account_id: UUID) -> list[ContactEmail]:
+        return self.for_accounts([account_id])[account_id]
+
+    def with_code(self, account_id: UUID, contact_id: UUID) -> tuple[ContactEmail, ContactCode] | None:
+        stmt = select(contacts_t).where(contacts_t.c.id == contact_id, contacts_t.c.account_id == account_id)
+        row = self.conn.execute(stmt).mappings().first()
+        return (mappers.contact_from_row(row), code_from_row(row)) if row else None
+
+    def set_code(self, contact_id: UUID, code: ContactCode) -> None:
+        self.conn.execute(
+            update(contacts_t)
+            .where(contacts_t.c.id == contact_id)
+            .values(
+                code_digest=code.digest,
+                code_expires_at=code.expires_at,
+                code_attempts=code.attempts,
+                code_sent_at=code.sent_at,
+                resend_window_start=code.resend_window_start,
+                resends_in_window=code.resends_in_window,
+            )
+        )
+
+    def count_code_attempt(self, account_id: UUID, contact_id: UUID, now: datetime, max_attempts: int) -> bool:
+        stmt = (
+            update(contacts_t)
+            .where(
+                contacts_t.c.id == contact_id,
+                contacts_t.c.account_id == account_id,
+                contacts_t.c.verified_at.is_(None),
+                contacts_t.c.code_digest.is_not(None),
+                contacts_t.c.code_expires_at > now,
+                contacts_t.c.code_attempts < max_attempts,
+            )
+            .values(code_attempts=contacts_t.c.code_attempts + 1)
+        )
+        return self.conn.execute(stmt).rowcount == 1
+
+    def mark_verified(self, contact_id: UUID, code_digest: str, at: datetime) -> bool:
+        stmt = (
+            update(contacts_t)
+            .where(
+                contacts_t.c.id == contact_id,
+                contacts_t.c.code_digest == code_digest,
+                contacts_t.c.verified_at.is_(None),
+            )
+            .values(verified_at=at, **_NO_CODE)
+        )
+        return self.conn.execute(stmt).rowcount == 1
+
+    def set_roles(self, contact_id: UUID, roles: frozenset[ContactRole]) -> None:
+        stmt = update(contacts_t).where(contacts_t.c.id == contact_id).values(**mappers.roles_to_row(roles))
+        self.conn.execute(stmt)
+
+    def remove(self, contact_id: UUID) -> None:
+        self.conn.execute(delete(contacts_t).where(contacts_t.c.id == contact_id))

@@ -1,0 +1,87 @@
+"""Types, inputs and payloads of two-step sign-in (TOTP) and its recovery codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from domain.services.mfa import Enrollment, MfaState
+from schema.errors import UserErrorType
+from schema.types import MfaStatusType
+
+
+@strawberry.type(name="MfaEnrollment", description="A pending TOTP secret for the user's authenticator app.")
+class MfaEnrollmentType:
+    secret: str = strawberry.field(description="Base32 secret, for typing into the app by hand.")
+    otpauth_uri: str = strawberry.field(description="otpauth://totp/... as Google Authenticator reads it.")
+    qr_code_data_uri: str = strawberry.field(
+        description="data:image/svg+xml;base64,... QR code of otpauthUri, for an <img src>."
+    )
+    expires_at: datetime = strawberry.field(description="Confirm before this, or start again.")
+
+    @staticmethod
+    def from_entity(e: Enrollment) -> MfaEnrollmentType:
+        return MfaEnrollmentType(
+            secret=e.secret, otpauth_uri=e.otpauth_uri, qr_code_data_uri=e.qr_code_data_uri, expires_at=e.expires_at
+        )
+
+
+def mfa_status(state: MfaState) -> MfaStatusType:
+    """The MfaStatus object of a state a mutation just produced."""
+    return MfaStatusType(
+        enabled=state.enabled,
+        enabled_at=state.enabled_at,
+        recovery_codes_remaining=state.recovery_codes_remaining,
+    )
+
+
+@strawberry.type(name="StartMfaEnrollmentPayload", description="The pending secret, or why none was created.")
+class StartMfaEnrollmentPayload:
+    enrollment: MfaEnrollmentType | None = None
+    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(name="ConfirmMfaEnrollmentInput")
+class ConfirmMfaEnrollmentInput:
+    code: str = strawberry.field(description="The current 6-digit code the app shows for the pending secret.")
+
+
+@strawberry.type(name="ConfirmMfaEnrollmentPayload", description="MFA turned on, with its recovery codes.")
+class ConfirmMfaEnrollmentPayload:
+    mfa: MfaStatusType | None = None
+    recovery_codes: list[str] | None = strawberry.field(
+        default=None, description="Shown once; each signs in once in place of a TOTP code."
+    )
+    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(name="DisableMfaInput")
+class DisableMfaInput:
+    password: str = strawberry.field(description="The caller's current password.")
+    code: str = strawberry.field(description="A current TOTP code or a recovery code.")
+
+
+@strawberry.type(name="DisableMfaPayload", description="MFA turned off, or why it stayed on.")
+class DisableMfaPayload:
+    mfa: MfaStatusType | None = None
+    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(name="RegenerateRecoveryCodesInput")
+class RegenerateRecoveryCodesInput:
+    code: str = strawberry.field(description="A current 6-digit code from the authenticator app.")
+
+
+@strawberry.type(name="RegenerateRecoveryCodesPayload", description="A new set of recovery codes.")
+class RegenerateRecoveryCodesPayload:
+    recovery_codes: list[str] | None = strawberry.field(
+        default=None, description="Shown once; the earlier set no longer works."
+    )
+    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(name="CompleteMfaLoginInput")
+class CompleteMfaLoginInput:
+    mfa_challenge: str = strawberry.field(description="The mfaChallenge that login returned.")
+    code: str = strawberry.field(description="A 6-digit TOTP code or a recovery code.")

@@ -1,0 +1,386 @@
+"""The profile, email-change and password services, with small in-memory fakes of the ports."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain.changes import KEEP
+from domain.entities import (
+    Account,
+    AccountKind,
+    Actor,
+    CustomerInfo,
+    EmailChange,
+    Location,
+    Mail,
+    Profile,
+    User,
+    UserRole,
+)
+from domain.errors import (
+    AlreadyExists,
+    CodeExpired,
+    InvalidCode,
+    InvalidCredentials,
+    PasswordReused,
+    ReauthRequired,
+    TooManyAttempts,
+    ValidationFailed,
+    VersionConflict,
+    WeakPassword,
+)
+from domain.security import Keyring, normalize_password
+from domain.services import email_change, password, profile
+from domain.services.auth import Deps
+from domain.services.profile import LocationChange, ProfileChanges, apply_changes
+
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+PASSWORD = "quiet-garden-path-42"
+NO_PW: dict[str, Any] = {"password_given": False}
+
+
+@dataclass
+class Store:
+    users: dict[uuid.UUID, User] = field(default_factory=dict)
+    changes: dict[uuid.UUID, EmailChange] = field(default_factory=dict)
+    sessions: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # session id -> user id
+    attempts: dict[tuple[str, str, datetime], int] = field(default_factory=dict)
+    outbox: list[Mail] = field(default_factory=list)
+    audit: list[Any] = field(default_factory=list)
+
+
+class Appender:
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def add(self, item: Any) -> None:
+        self.items.append(item)
+
+
+class FakeUow:
+    """Works on a copy of the store; commit() publishes it, leaving without commit drops it."""
+
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def __enter__(self) -> FakeUow:
+        self.s = copy.deepcopy(self.db.store)
+        self.users = self.profiles = self.sessions = self.attempts = self
+        self.outbox, self.audit = Appender(self.s.outbox), Appender(self.s.audit)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def commit(self) -> None:
+        self.db.store = self.s
+
+    # users
+    def get(self, user_id: uuid.UUID) -> User | None:
+        return self.s.users.get(user_id)
+
+    def by_email(self, email: str) -> User | None:
+        return next((u for u in self.s.users.values() if u.email.casefold() == email.casefold()), None)
+
+    def get_with_account(self, user_id: uuid.UUID) -> tuple[User, Account]:
+        account = Account(uuid.uuid4(), AccountKind.INDIVIDUAL, "SE", CustomerInfo("Alva"))
+        return self.s.users[user_id], account
+
+    # profiles
+    def update(self, user_id: uuid.UUID, expected_version: int, new: Profile) -> bool:
+        user = self.s.users[user_id]
+        if user.profile.version != expected_version:
+            return False
+        self.s.users[user_id] = replace(user, profile=replace(new, version=expected_version + 1))
+        return True
+
+    def start_email_change(self, user_id: uuid.UUID, change: EmailChange) -> None:
+        self.s.changes[user_id] = change
+        user = self.s.users[user_id]
+        self.s.users[user_id] = replace(user, profile=replace(user.profile, pending_email=change.new_email))
+
+    def email_change(self, user_id: uuid.UUID) -> EmailChange | None:
+        return self.s.changes.get(user_id)
+
+    def count_email_change_attempt(self, user_id: uuid.UUID, max_attempts: int) -> bool:
+        change = self.s.changes.get(user_id)
+        if change is None or change.attempts >= max_attempts:
+            return False
+        self.s.changes[user_id] = replace(change, attempts=change.attempts + 1)
+        return True
+
+    def confirm_email_change(self, user_id: uuid.UUID, change: EmailChange, at: datetime) -> bool:
+        if self.s.changes.get(user_id) != change:
+            return False
+        user = self.s.users[user_id]
+        del self.s.changes[user_id]
+        new_profile = replace(user.profile, pending_email=None, version=user.profile.version + 1, updated_at=at)
+        self.s.users[user_id] = replace(user, email=change.new_email, profile=new_profile)
+        return True
+
+    def set_password(self, user_id: uuid.UUID, old_hash: str, new_hash: str) -> bool:
+        user = self.s.users[user_id]
+        if user.password_hash != old_hash:
+            return False
+        self.s.users[user_id] = replace(user, password_hash=new_hash)
+        return True
+
+    # sessions
+    def delete_others(self, user_id: uuid.UUID, keep: uuid.UUID | None) -> int:
+        others = [s for s, u in self.s.sessions.items() if u == user_id and s != keep]
+        for session_id in others:
+            del self.s.sessions[session_id]
+        return len(others)
+
+    # attempts
+    def hit(self, scope: str, key: str, window_start: datetime) -> int:
+        self.s.attempts[scope, key, window_start] = self.s.attempts.get((scope, key, window_start), 0) + 1
+        return self.s.attempts[scope, key, window_start]
+
+    def refund(self, scope: str, key: str, window_start: datetime) -> None:
+        self.s.attempts[scope, key, window_start] -= 1
+
+
+class FakeHasher:
+    def slot(self) -> Any:
+        return nullcontext()
+
+    def hash(self, password: str) -> str:
+        return "plain:" + normalize_password(password)
+
+    def verify(self, password: str, encoded: str) -> bool:
+        return encoded == self.hash(password)
+
+    def verify_dummy(self, password: str) -> None:
+        return None
+
+
+class FakeDb:
+    def __init__(self) -> None:
+        self.store = Store()
+        self.now = START
+        self.deps = Deps(self.uow, FakeHasher(), Keyring("k" * 32), lambda: self.now)  # type: ignore[arg-type]
+
+    def uow(self, *, write: bool = True) -> FakeUow:
+        return FakeUow(self)
+
+    def add_user(self, email: str = "alva@example.com", **profile_fields: Any) -> Actor:
+        profile_values = {"first_name": "Alva", "last_name": "Ekström", "updated_at": START, **profile_fields}
+        user = User(
+            uuid.uuid4(),
+            uuid.uuid4(),
+            email,
+            UserRole.MEMBER,
+            FakeHasher().hash(PASSWORD),
+            Profile(**profile_values),
+            START,
+        )
+        self.store.users[user.id] = user
+        session_id = uuid.uuid4()
+        self.store.sessions[session_id] = user.id
+        return Actor(user.id, user.account_id, user.role, session_id, "10.0.0.1")
+
+    def user(self, actor: Actor) -> User:
+        return self.store.users[actor.user_id]
+
+
+@pytest.fixture
+def db() -> FakeDb:
+    return FakeDb()
+
+
+def user_with(**profile_fields: Any) -> User:
+    values = {"first_name": "Alva", "last_name": "Ekström", "updated_at": START, **profile_fields}
+    return User(uuid.uuid4(), uuid.uuid4(), "alva@example.com", UserRole.MEMBER, "x", Profile(**values), START)
+
+
+def field_codes(error: ValidationFailed) -> set[tuple[tuple[str, ...], str]]:
+    return {(e.field, e.code) for e in error.errors}
+
+
+# ---------------------------------------------------------------- apply_changes (pure)
+
+
+def test_left_out_fields_keep_and_none_clears_optional_ones() -> None:
+    user = user_with(phone="+46701234567", job_title="CFO", language="sv-SE")
+    update = apply_changes(user, ProfileChanges(job_title=None, language="  "), password_given=False)
+    assert update.profile == replace(user.profile, job_title=None, language=None)
+    assert update.changed == ("language", "jobTitle") and update.new_email is None
+
+
+def test_required_names_cannot_be_cleared() -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        apply_changes(user_with(), ProfileChanges(first_name=None, last_name=""), password_given=False)
+    assert field_codes(raised.value) == {(("firstName",), "REQUIRED"), (("lastName",), "REQUIRED")}
+
+
+def test_national_phone_uses_the_country_sent_with_it_else_the_stored_one() -> None:
+    sent = ProfileChanges(phone="070-123 45 67", location=LocationChange("se", " Lund "))
+    update = apply_changes(user_with(), sent, **NO_PW)
+    assert update.profile.phone == "+46701234567" and update.profile.location == Location("SE", "Lund")
+    assert update.changed == ("phone", "location")
+    norwegian = user_with(location=Location("NO"))
+    assert apply_changes(norwegian, ProfileChanges(phone="412 34 567"), **NO_PW).profile.phone == "+4741234567"
+    moving = ProfileChanges(phone="070-123 45 67", location=LocationChange("SE"))
+    assert apply_changes(norwegian, moving, **NO_PW).profile.phone == "+46701234567"
+
+
+def test_a_wrong_country_makes_national_phones_unreadable_too() -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        apply_changes(user_with(), ProfileChanges(phone="070-123 45 67", location=LocationChange("XX")), **NO_PW)
+    assert field_codes(raised.value) == {(("location", "country"), "INVALID"), (("phone",), "INVALID")}
+
+
+def test_new_email_needs_the_password_and_the_same_email_is_no_change() -> None:
+    user = user_with()
+    with pytest.raises(ValidationFailed) as raised:
+        apply_changes(user, ProfileChanges(email="new@example.com"), **NO_PW)
+    assert field_codes(raised.value) == {(("currentPassword",), "REAUTH_REQUIRED")}
+    assert isinstance(raised.value.errors[0], ReauthRequired)
+    same = apply_changes(user, ProfileChanges(email=" alva@example.com "), **NO_PW)
+    assert same.new_email is None and same.changed == ()
+    new = apply_changes(user, ProfileChanges(email="New@Example.COM"), password_given=True)
+    assert new.new_email == "New@example.com" and new.profile.pending_email == "New@example.com"
+    assert new.changed == ("pendingEmail",)
+
+
+def test_keep_is_the_default_for_every_field() -> None:
+    assert all(value is KEEP for value in vars(ProfileChanges()).values())
+
+
+# ---------------------------------------------------------------- update_profile
+
+
+def test_stale_version_fails_before_the_password_is_tried(db: FakeDb) -> None:
+    actor = db.add_user()
+    with pytest.raises(VersionConflict):
+        profile.update_profile(
+            db.deps, actor, ProfileChanges(email="n@example.com"), expected_version=7, current_password="wrong"
+        )
+    assert db.store.attempts == {} and db.store.outbox == []
+
+
+def test_email_change_stores_a_digest_and_mails_the_code(db: FakeDb) -> None:
+    actor = db.add_user()
+    changes = ProfileChanges(email="new@example.com", job_title="CFO")
+    saved = profile.update_profile(db.deps, actor, changes, expected_version=1, current_password=PASSWORD)
+    assert saved.pending_email == "new@example.com" and saved.version == 2 and saved.job_title == "CFO"
+    assert db.user(actor).email == "alva@example.com"
+    [mail] = db.store.outbox
+    assert mail.to == "new@example.com" and mail.subject == "Confirm your new sign-in email"
+    code = mail.text.split()[2]
+    change = db.store.changes[actor.user_id]
+    assert len(code) == 6 and code.isdigit() and code not in change.code_digest
+    assert change.expires_at == START + timedelta(minutes=15) and change.attempts == 0
+    assert db.store.audit[-1].fields == ("pendingEmail", "jobTitle")
+
+
+def test_email_of_another_user_already_exists(db: FakeDb) -> None:
+    actor = db.add_user()
+    db.add_user("Taken@Example.com")
+    with pytest.raises(AlreadyExists) as raised:
+        changes = ProfileChanges(email="taken@example.com")
+        profile.update_profile(db.deps, actor, changes, expected_version=1, current_password=PASSWORD)
+    assert raised.value.field == ("email",)
+    assert db.user(actor).profile.version == 1 and db.store.outbox == []
+
+
+def test_wrong_password_is_invalid_credentials(db: FakeDb) -> None:
+    actor = db.add_user()
+    with pytest.raises(InvalidCredentials):
+        profile.update_profile(
+            db.deps, actor, ProfileChanges(email="n@example.com"), expected_version=1, current_password="nope"
+        )
+    assert db.user(actor).profile.pending_email is None
+
+
+# ---------------------------------------------------------------- confirm_email_change
+
+
+def started(db: FakeDb, actor: Actor, email: str = "new@example.com") -> str:
+    version = db.user(actor).profile.version
+    changes = ProfileChanges(email=email)
+    profile.update_profile(db.deps, actor, changes, expected_version=version, current_password=PASSWORD)
+    return db.store.outbox[-1].text.split()[2]
+
+
+def test_code_confirms_until_the_last_second_of_its_fifteen_minutes(db: FakeDb) -> None:
+    actor = db.add_user()
+    code = started(db, actor)
+    db.now = START + timedelta(minutes=15) - timedelta(microseconds=1)
+    user, _ = email_change.confirm_email_change(db.deps, actor, f" {code} ")
+    assert user.email == "new@example.com" and user.profile.pending_email is None
+    assert db.store.outbox[-1].to == "alva@example.com"
+    assert db.store.audit[-1].action == "user.email_change" and db.store.audit[-1].fields == ("email",)
+
+
+def test_code_expires_after_fifteen_minutes(db: FakeDb) -> None:
+    actor = db.add_user()
+    code = started(db, actor)
+    db.now = START + timedelta(minutes=15)
+    with pytest.raises(CodeExpired):
+        email_change.confirm_email_change(db.deps, actor, code)
+    assert db.user(actor).email == "alva@example.com"
+
+
+def test_five_wrong_tries_void_the_code_and_each_is_kept_though_it_failed(db: FakeDb) -> None:
+    actor = db.add_user()
+    code = started(db, actor)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(InvalidCode, match=f"{left} more tr"):
+            email_change.confirm_email_change(db.deps, actor, "x" + code)
+    with pytest.raises(InvalidCode, match="no longer works"):
+        email_change.confirm_email_change(db.deps, actor, "x" + code)
+    with pytest.raises(TooManyAttempts):
+        email_change.confirm_email_change(db.deps, actor, code)
+
+
+def test_a_new_request_voids_the_old_code_and_its_tries(db: FakeDb) -> None:
+    actor = db.add_user()
+    old = started(db, actor, "first@example.com")
+    with pytest.raises(InvalidCode):
+        email_change.confirm_email_change(db.deps, actor, "000000" if old != "000000" else "111111")
+    new = started(db, actor, "second@example.com")
+    assert db.store.changes[actor.user_id].attempts == 0
+    if old != new:
+        with pytest.raises(InvalidCode):
+            email_change.confirm_email_change(db.deps, actor, old)
+    assert email_change.confirm_email_change(db.deps, actor, new)[0].email == "second@example.com"
+
+
+# ---------------------------------------------------------------- change_password
+
+
+def test_change_password_keeps_the_current_session_only(db: FakeDb) -> None:
+    actor = db.add_user()
+    db.store.sessions[uuid.uuid4()] = actor.user_id
+    revoked = password.change_password(db.deps, actor, current_password=PASSWORD, new_password="saffron-lantern-9")
+    assert revoked == 1
+    assert list(db.store.sessions) == [actor.session_id]
+    assert db.deps.hasher.verify("saffron-lantern-9", db.user(actor).password_hash)
+    assert db.store.outbox[-1].subject == "Your password was changed"
+    assert db.store.audit[-1].fields == ("password",)
+
+
+def test_same_password_in_another_unicode_form_is_reused(db: FakeDb) -> None:
+    composed = "Ångström-garden-é"
+    actor = db.add_user()
+    db.user(actor).password_hash = FakeHasher().hash(composed)
+    with pytest.raises(PasswordReused):
+        password.change_password(
+            db.deps, actor, current_password=composed, new_password="A\u030angstro\u0308m-garden-e\u0301"
+        )
+
+
+def test_weak_password_is_refused_before_the_current_one_is_checked(db: FakeDb) -> None:
+    actor = db.add_user()
+    with pytest.raises(WeakPassword, match="last name"):
+        password.change_password(db.deps, actor, current_password="wrong", new_password="hello-EKSTRÖM-hello")
+    assert db.store.attempts == {}
