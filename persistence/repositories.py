@@ -9,8 +9,10 @@ from uuid import UUID
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from domain.entities import Account, AuditEvent, ContactEmail, CustomerInfo, Mail, Session, User, UserRole
+from domain.errors import AlreadyExists, Invalid
 from domain.ports import Clock, Keyring
 from domain.rules.contact import email_key
 from persistence import mappers
@@ -48,7 +50,10 @@ class Repository:
 
 class SqlAccounts(Repository):
     def add(self, account: Account) -> None:
-        self.conn.execute(insert(accounts_t).values(**mappers.account_to_row(account)))
+        try:
+            self.conn.execute(insert(accounts_t).values(**mappers.account_to_row(account)))
+        except IntegrityError as error:  # a concurrent creation took the number first
+            raise AlreadyExists("An account with this number exists already.", ("number",)) from error
 
     def get(self, account_id: UUID) -> Account | None:
         row = self.conn.execute(select(accounts_t).where(accounts_t.c.id == account_id)).mappings().first()
@@ -81,7 +86,10 @@ class SqlAccounts(Repository):
 
     def set_number(self, account_id: UUID, kind: str, number: str) -> None:
         column = "organization_number" if kind == "BUSINESS" else "personal_number"
-        self.conn.execute(update(accounts_t).where(accounts_t.c.id == account_id).values({column: number}))
+        try:
+            self.conn.execute(update(accounts_t).where(accounts_t.c.id == account_id).values({column: number}))
+        except IntegrityError as error:  # a concurrent approval gave the number to another account
+            raise Invalid("Another account has this number already; the request cannot be approved.") from error
 
     def admin_emails(self, account_id: UUID) -> list[str]:
         stmt = (

@@ -55,6 +55,10 @@ class Base(DeclarativeBase):
 
 class AccountRow(Base):
     __tablename__ = "accounts"
+    __table_args__ = (
+        Index("uq_accounts_organization_number", "organization_number", unique=True),
+        Index("uq_accounts_personal_number", "personal_number", unique=True),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

@@ -8,6 +8,8 @@ import uuid
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
+
 from domain.entities import AccountKind, UserRole
 from resolvers.ids import from_global_id, to_global_id
 from support import Api, Seeded, unique_orgnr, unique_personnummer
@@ -326,3 +328,19 @@ def test_members_read_their_accounts_requests_but_cannot_change_them(api: Api) -
     ):
         body = api.gql(query, {"input": input}, token=member.token)
         assert body["data"] is None and body["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
+
+
+def test_two_accounts_never_end_up_with_the_same_number(api: Api) -> None:
+    """The database backs the service's check: a number taken by a racing write is refused, not a 500."""
+    from domain.errors import AlreadyExists, Invalid
+    from domain.services import accounts
+    from support import unique_orgnr
+
+    number = unique_orgnr()
+    spec = dict(kind=AccountKind.BUSINESS, company_name="Twin AB", contact_person="Ann Berg")
+    accounts.create_account(api.deps, number=number, contact_email="twin-a@example.com", **spec)
+    with pytest.raises(AlreadyExists):
+        accounts.create_account(api.deps, number=number, contact_email="twin-b@example.com", **spec)
+    other = api.new_account()
+    with api.deps.uow() as uow, pytest.raises(Invalid):
+        uow.accounts.set_number(other.account_id, "BUSINESS", number)
