@@ -130,7 +130,8 @@ class Keyring:
 
     def digest(self, purpose: str, value: str) -> str:
         """Keyed SHA-256 of a token or code, hex."""
-        return hmac.new(self._key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
+        # surrogatepass: a malformed code or token still gets a digest (that matches nothing).
+        return hmac.new(self._key(purpose), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
     def encrypt(self, purpose: str, plaintext: bytes) -> str:
         nonce = secrets.token_bytes(12)

@@ -14,6 +14,10 @@ from resolvers.context import Context
 
 
 async def contacts(info: Info[Context, None], account_id: UUID) -> list[ContactEmail]:
+    """The account's contacts, for its own users and cloud admins only (checked here, not by path)."""
+    found = await signed_in(info)
+    if found.account.id != account_id and found.user.role is not UserRole.CLOUD_ADMIN:
+        return []
     return await info.context.loaders.contacts.load(account_id)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, ValidationRule
+from graphql import FieldNode, GraphQLError, StringValueNode, ValidationRule
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
@@ -24,21 +24,41 @@ class OneSignInPerDocument(ValidationRule):
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self.seen = 0
-        self.in_mutation = False
-
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-        self.in_mutation = node.operation is OperationType.MUTATION
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         parent = self.context.get_parent_type()
-        if self.in_mutation and parent is not None and parent.name == "Mutation" and node.name.value in SIGN_IN_FIELDS:
+        # The parent type decides, so sign-ins hidden in fragments on Mutation count too.
+        if parent is not None and parent.name == "Mutation" and node.name.value in SIGN_IN_FIELDS:
             self.seen += 1
             if self.seen == 2:
                 self.report_error(GraphQLError("A request may carry at most one sign-in mutation.", node))
+
+
+class EncodableStrings(ValidationRule):
+    """String literals may hold neither NUL (PostgreSQL text cannot) nor unpaired surrogates (not
+    encodable as UTF-8). Variables get the same check when the request body is decoded."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if not is_encodable(node.value):
+            self.report_error(GraphQLError(UNENCODABLE, node))
+
+
+UNENCODABLE = "Strings may not contain NUL characters or unpaired surrogates."
+
+
+def is_encodable(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 RULES: tuple[type[ValidationRule], ...] = (
     depth_validator(MAX_DEPTH, None, None),
     aliases_validator(MAX_ALIASES),
     OneSignInPerDocument,
+    EncodableStrings,
 )

@@ -30,6 +30,7 @@ from persistence.database import make_engine
 from persistence.migrate import upgrade
 from persistence.uow import SqlUnitOfWorkFactory
 from resolvers.context import Context, Loaders, Services
+from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware
@@ -115,8 +116,8 @@ class GraphQLView(GraphQL):
             raise HTTPException(400, "The request body is not valid UTF-8.") from error
         if not isinstance(decoded, dict):  # batches are off; anything else would be a 500 downstream
             raise HTTPException(400, "The request body must be a JSON object with a `query`.")
-        if _has_nul(decoded):  # no legitimate input has one, and PostgreSQL text cannot hold it
-            raise HTTPException(400, "Strings in the request may not contain NUL characters.")
+        if _unencodable(decoded):  # no legitimate input has one; PostgreSQL could not store it
+            raise HTTPException(400, UNENCODABLE)
         return decoded
 
     def encode_json(self, data: object) -> bytes:
@@ -188,13 +189,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
 
 
-def _has_nul(value: object) -> bool:
+def _unencodable(value: object) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return not is_encodable(value)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_unencodable(k) or _unencodable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_unencodable(v) for v in value)
     return False
 
 

@@ -33,9 +33,12 @@ def language_tag(value: str, field: tuple[str, ...]) -> str:
     if not langcodes.tag_is_valid(tag):
         raise invalid
     try:
-        return langcodes.standardize_tag(tag)
+        standard = langcodes.standardize_tag(tag)
     except langcodes.LanguageTagError:
         raise invalid from None
+    if len(standard) > MAX_LANGUAGE_TAG_LENGTH:  # standardizing can lengthen a tag
+        raise TooLong(f"Language can be at most {MAX_LANGUAGE_TAG_LENGTH} characters.", field)
+    return standard
 
 
 def timezone(value: str, field: tuple[str, ...]) -> str:

@@ -152,7 +152,17 @@ def _invalid_message(scheme: _Scheme, kind: str, code: str) -> str:
 
 
 def _display(module: NumberValidationModule, text: str) -> str:
-    """The module's presentation format, or its compact form when it has none (e.g. DK CVR)."""
+    """The module's presentation format, or its compact form when it has none (e.g. DK CVR).
+
+    Swedish personal numbers always get the 12-digit form: stdnum keeps whichever form was typed,
+    and "8803200016" and "198803200016" must be one number, not two.
+    """
+    if module is personnummer:
+        digits = personnummer.compact(text).replace("-", "").replace("+", "")
+        if len(digits) == 10:
+            # The century from the birth date; the digits are kept (coordination numbers add 60 to the day).
+            digits = f"{personnummer.get_birth_date(text).year // 100}{digits}"
+        return f"{digits[:8]}-{digits[8:]}"
     render = getattr(module, "format", None) or module.compact
     return str(render(text))
 

@@ -8,7 +8,8 @@ from domain.errors import Invalid, Required, TooLong
 
 # Cc covers C0/C1 controls including newline and tab; Cf covers invisible formatting such as
 # bidi overrides and zero-width characters, which can make one stored value display as another.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf"})
+# Cs (lone surrogates) cannot be encoded as UTF-8 and would fail in the database driver.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 # NFC composition can merge several code points into one (base letter plus combining marks), so a
 # raw string may shrink; beyond this factor it cannot fit, and we refuse it before normalizing.

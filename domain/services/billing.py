@@ -99,16 +99,17 @@ def billing_profile_version(deps: Deps, version: int) -> BillingProfile | None:
 def update_billing_profile(deps: Deps, actor: Actor, changes: BillingProfileChanges) -> BillingProfile:
     """Apply a partial, versioned update of the billing profile, or its first save (expected_version 0).
 
-    Raises, with nothing saved: ValidationFailed (every bad or missing field at once), then
-    VersionConflict when the profile is no longer at expected_version, then for a change of payee
+    Raises, with nothing saved: VersionConflict when the profile is no longer at expected_version,
+    then ValidationFailed (every bad or missing field at once), then for a change of payee
     ReauthRequired (no current password) or InvalidCredentials / TooManyAttempts (counted like
     sign-in failures). A save that changes nothing returns the profile as it is.
     """
     with deps.uow(write=False) as uow:
         current = uow.billing.get()
         author = uow.users.get(actor.user_id)
+    if changes.expected_version >= 0:  # a stale form is reported as such, not as missing fields
+        _check_version(current, changes.expected_version)
     values = _validated(changes, current)
-    _check_version(current, changes.expected_version)
     changed = _changed(current, values)
     if not changed:
         assert current is not None  # a first save always sets the required fields
@@ -154,7 +155,9 @@ def _validated(changes: BillingProfileChanges, current: BillingProfile | None) -
     errors = Collector()
     if changes.expected_version < 0:
         errors.errors.append(Invalid("The expected version cannot be negative.", ("expectedVersion",)))
-    first_save = changes.expected_version == 0
+    # What makes a first save is the store, not the caller's claim: expectedVersion 0 against an
+    # existing profile is a version conflict, not a list of missing fields.
+    first_save = current is None
     values: dict[str, Any] = {}
     for attr, name in FIELDS.items():
         raw = getattr(changes, attr)

@@ -106,6 +106,10 @@ def update_profile(
     if user.profile.version != expected_version:  # fail before spending a password attempt
         raise _version_conflict()
     if update.new_email is not None:
+        # Checks that cost nothing come first, so a doomed request spends neither a password
+        # attempt nor one of the hourly email changes.
+        with deps.uow(write=False) as uow:
+            email_change.check_email_free(uow.users.by_email(update.new_email), user.id, ("email",))
         auth.check_password(deps, user, current_password or "", actor.ip_address, field=("currentPassword",))
         auth.consume_attempts(deps, [(email_change.LIMIT, str(user.id))])
     now = deps.clock()

@@ -139,3 +139,24 @@ def test_state_changes_write_audit_events_without_secrets(api: Api) -> None:
     assert "session.create" in actions and "session.end" in actions
     assert all(r["ip_address"] for r in rows)
     assert user.password not in str(rows) and user.token not in str(rows)
+
+
+def test_nul_and_lone_surrogates_are_refused_in_literals_and_variables(api: Api) -> None:
+    literal = 'mutation { login(input: {email: "a\\u0000b@example.com", password: "x"}) { token } }'
+    assert "NUL" in api.gql(literal)["errors"][0]["message"]
+    surrogate_literal = 'mutation { login(input: {email: "a\\ud800@example.com", password: "x"}) { token } }'
+    assert "Invalid Unicode" in api.gql(surrogate_literal)["errors"][0]["message"]  # the lexer refuses it
+    raw = (
+        b'{"query": "mutation($i: LoginInput!) { login(input: $i) { token } }", '
+        b'"variables": {"i": {"email": "a\\ud800@example.com", "password": "x"}}}'
+    )
+    response = api.client.post("/graphql", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and "surrogate" in response.json()["errors"][0]["message"]
+
+
+def test_sign_ins_hidden_in_a_fragment_still_count(api: Api) -> None:
+    document = (
+        'fragment F on Mutation { a: login(input: {email: "x@example.com", password: "p"}) { token } '
+        'b: login(input: {email: "y@example.com", password: "p"}) { token } } mutation { ...F }'
+    )
+    assert api.gql(document)["errors"][0]["message"] == "A request may carry at most one sign-in mutation."

@@ -83,7 +83,8 @@ def test_individual_accounts_transfer_personal_numbers(api: Api) -> None:
     number = unique_personnummer()
     short = number[2:].replace("-", "")  # YYMMDDNNNN
     result = submit(api, admin, short)
-    assert result["errors"] == [] and result["transferRequest"]["requestedNumber"] == number[2:]
+    # Stored and shown in the one 12-digit form, whichever form was typed.
+    assert result["errors"] == [] and result["transferRequest"]["requestedNumber"] == number
     assert codes(submit(api, api.new_account(AccountKind.INDIVIDUAL), unique_orgnr())) == [
         (["input", "requestedNumber"], "INVALID")
     ]
@@ -344,3 +345,10 @@ def test_two_accounts_never_end_up_with_the_same_number(api: Api) -> None:
     other = api.new_account()
     with api.deps.uow() as uow, pytest.raises(Invalid):
         uow.accounts.set_number(other.account_id, "BUSINESS", number)
+
+
+def test_the_current_personal_number_typed_in_its_short_form_is_still_the_current_one(api: Api) -> None:
+    admin = api.new_account(AccountKind.INDIVIDUAL)
+    current = api.data("{ me { account { personalNumber } } }", token=admin.token)["me"]["account"]["personalNumber"]
+    short = current[2:].replace("-", "")
+    assert codes(submit(api, admin, short)) == [(["input", "requestedNumber"], "INVALID")]

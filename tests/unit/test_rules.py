@@ -123,7 +123,7 @@ def test_organization_number_rejects_bad_checksum_naming_the_kind() -> None:
 @pytest.mark.parametrize(
     ("country", "raw", "expected"),
     [
-        ("SE", "8803200016", "880320-0016"),
+        ("SE", "8803200016", "19880320-0016"),
         ("SE", "19880320-0016", "19880320-0016"),
         ("NO", "15108695088", "151086 95088"),
         ("DK", "2110625629", "211062-5629"),
@@ -341,3 +341,27 @@ def test_printable_accepts_reference_strings_and_rejects_invisible_ones() -> Non
     assert text.printable("", FIELD, max_len=20, label="PO number") is None
     fails(Invalid, text.printable, "PO\u00a017", FIELD, max_len=20, label="PO number")
     fails(Invalid, text.printable, "PO\t17", FIELD, max_len=20, label="PO number")
+
+
+def test_swedish_personal_numbers_are_stored_in_one_form_whatever_was_typed() -> None:
+    from domain.rules.numbers import personal_number
+
+    forms = ["198803200016", "8803200016", "880320-0016", "19880320-0016"]
+    assert {personal_number(f, "SE", ("number",)) for f in forms} == {"19880320-0016"}
+    assert personal_number("5209231389", "SE", ("n",)) == "19520923-1389"
+
+
+def test_a_language_tag_that_grows_when_standardized_is_still_bounded() -> None:
+    from domain.errors import TooLong
+    from domain.rules.locale import language_tag
+
+    with pytest.raises(TooLong):
+        language_tag("zh-min-r-default-ca-hc-latn-biske-a-bcdefgh-b-aaaaaaaa-e-xyz", ("language",))
+
+
+def test_lone_surrogates_are_refused_in_text() -> None:
+    from domain.errors import Invalid
+    from domain.rules.text import clean_text
+
+    with pytest.raises(Invalid):
+        clean_text("A\ud800", ("firstName",), max_len=100, label="The first name")
