@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +28,8 @@ from domain.errors import (
 from domain.services import billing
 from domain.services.auth import Deps
 from domain.services.billing import BillingProfileChanges
+
+from .fakes import Appender, Attempts, FakeHasher
 
 SE_IBAN = "SE4550000000058398257466"
 DE_IBAN = "DE89370400440532013000"
@@ -80,23 +81,6 @@ class FakeBilling:
         return sorted(u.email for u in self.s.users.values() if u.role is UserRole.CLOUD_ADMIN)
 
 
-class FakeAttempts:
-    def __init__(self, state: State) -> None:
-        self.s = state
-
-    def hit(self, scope: str, key: str, window_start: datetime) -> int:
-        k = (scope, key, window_start)
-        self.s.attempts[k] = self.s.attempts.get(k, 0) + 1
-        return self.s.attempts[k]
-
-    def refund(self, scope: str, key: str, window_start: datetime) -> None:
-        k = (scope, key, window_start)
-        self.s.attempts[k] = max(0, self.s.attempts.get(k, 0) - 1)
-
-    def current(self, scope: str, key: str, window_start: datetime) -> int:
-        return self.s.attempts.get((scope, key, window_start), 0)
-
-
 class FakeUow:
     """Works on a copy of the store; only commit() makes the changes real."""
 
@@ -106,10 +90,9 @@ class FakeUow:
     def __enter__(self) -> FakeUow:
         self.state = copy.deepcopy(self.store.state)
         self.billing = FakeBilling(self.state)
-        self.attempts = FakeAttempts(self.state)
+        self.attempts = Attempts(self.state.attempts)
         self.users = self
-        self.outbox = self
-        self.audit = self
+        self.outbox, self.audit = Appender(self.state.mails), Appender(self.state.audit)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -120,9 +103,6 @@ class FakeUow:
 
     def get(self, user_id: UUID) -> User | None:
         return self.state.users.get(user_id)
-
-    def add(self, item: Mail | AuditEvent) -> None:
-        (self.state.mails if isinstance(item, Mail) else self.state.audit).append(item)
 
 
 class Store:
@@ -135,21 +115,6 @@ class Store:
             hook, self.before_write = self.before_write, None
             hook()
         return FakeUow(self)
-
-
-class FakeHasher:
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        yield
-
-    def hash(self, password: str) -> str:
-        return "hashed:" + password
-
-    def verify(self, password: str, encoded: str) -> bool:
-        return encoded == "hashed:" + password
-
-    def verify_dummy(self, password: str) -> None:
-        pass
 
 
 class FakeKeyring:
@@ -188,7 +153,7 @@ def add_user(store: Store, role: UserRole = UserRole.CLOUD_ADMIN, name: str = "A
         account_id=uuid.uuid4(),
         email=f"{name.lower()}@provider.example.com",
         role=role,
-        password_hash="hashed:" + PASSWORD,
+        password_hash=FakeHasher().hash(PASSWORD),
         profile=Profile(first_name=name, last_name="Lovelace"),
         created_at=START,
     )

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import copy
 import re
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -31,6 +29,8 @@ from domain.errors import (
 from domain.security import Keyring
 from domain.services import auth, mfa
 from domain.services.auth import Deps
+
+from .fakes import Appender, CopyOnCommitUow, FakeHasher
 
 START = datetime(2026, 11, 24, 9, 0, 10, tzinfo=UTC)  # 10 s into a step
 PASSWORD = "quiet-garden-path-42"
@@ -237,54 +237,12 @@ class FakeMfa:
         return True
 
 
-class Appender:
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-    def add(self, item: Any) -> None:
-        self.items.append(item)
-
-
-class FakeUow:
-    """Works on a copy of the store; commit() publishes it, leaving without commit drops it."""
-
-    def __init__(self, db: FakeDb) -> None:
-        self.db = db
-
+class FakeUow(CopyOnCommitUow):
     def __enter__(self) -> FakeUow:
-        self.s = copy.deepcopy(self.db.store)
-        self.users = self.attempts = self
+        super().__enter__()
         self.mfa = FakeMfa(self.s)
-        self.outbox, self.audit, self.sessions = (
-            Appender(self.s.outbox),
-            Appender(self.s.audit),
-            Appender(self.s.sessions),
-        )
+        self.sessions = Appender(self.s.sessions)
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def commit(self) -> None:
-        self.db.store = self.s
-
-    def get(self, user_id: uuid.UUID) -> User | None:
-        return self.s.users.get(user_id)
-
-    def hit(self, scope: str, key: str, window_start: datetime) -> int:
-        self.s.attempts[scope, key, window_start] = self.s.attempts.get((scope, key, window_start), 0) + 1
-        return self.s.attempts[scope, key, window_start]
-
-    def refund(self, scope: str, key: str, window_start: datetime) -> None:
-        self.s.attempts[scope, key, window_start] -= 1
-
-
-class FakeHasher:
-    def slot(self) -> Any:
-        return nullcontext()
-
-    def verify(self, password: str, encoded: str) -> bool:
-        return encoded == "plain:" + password
 
 
 class FakeDb:
@@ -299,7 +257,7 @@ class FakeDb:
     def add_user(self) -> Actor:
         profile = Profile("Alva", "Ekström", updated_at=START)
         user = User(
-            uuid.uuid4(), uuid.uuid4(), "alva@example.com", UserRole.MEMBER, "plain:" + PASSWORD, profile, START
+            uuid.uuid4(), uuid.uuid4(), "alva@example.com", UserRole.MEMBER, FakeHasher().hash(PASSWORD), profile, START
         )
         self.store.users[user.id] = user
         return Actor(user.id, user.account_id, user.role, uuid.uuid4(), "10.0.0.1")

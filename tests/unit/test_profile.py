@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,10 +34,12 @@ from domain.errors import (
     VersionConflict,
     WeakPassword,
 )
-from domain.security import Keyring, normalize_password
+from domain.security import Keyring
 from domain.services import email_change, password, profile
 from domain.services.auth import Deps
 from domain.services.profile import LocationChange, ProfileChanges, apply_changes
+
+from .fakes import CopyOnCommitUow, FakeHasher
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PASSWORD = "quiet-garden-path-42"
@@ -56,39 +56,13 @@ class Store:
     audit: list[Any] = field(default_factory=list)
 
 
-class Appender:
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-    def add(self, item: Any) -> None:
-        self.items.append(item)
-
-
-class FakeUow:
-    """Works on a copy of the store; commit() publishes it, leaving without commit drops it."""
-
-    def __init__(self, db: FakeDb) -> None:
-        self.db = db
-
+class FakeUow(CopyOnCommitUow):
     def __enter__(self) -> FakeUow:
-        self.s = copy.deepcopy(self.db.store)
-        self.users = self.profiles = self.sessions = self.attempts = self
-        self.outbox, self.audit = Appender(self.s.outbox), Appender(self.s.audit)
+        super().__enter__()
+        self.profiles = self.sessions = self
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def commit(self) -> None:
-        self.db.store = self.s
-
     # users
-    def get(self, user_id: uuid.UUID) -> User | None:
-        return self.s.users.get(user_id)
-
-    def by_email(self, email: str) -> User | None:
-        return next((u for u in self.s.users.values() if u.email.casefold() == email.casefold()), None)
-
     def get_with_account(self, user_id: uuid.UUID) -> tuple[User, Account]:
         account = Account(uuid.uuid4(), AccountKind.INDIVIDUAL, "SE", CustomerInfo("Alva"))
         return self.s.users[user_id], account
@@ -138,28 +112,6 @@ class FakeUow:
         for session_id in others:
             del self.s.sessions[session_id]
         return len(others)
-
-    # attempts
-    def hit(self, scope: str, key: str, window_start: datetime) -> int:
-        self.s.attempts[scope, key, window_start] = self.s.attempts.get((scope, key, window_start), 0) + 1
-        return self.s.attempts[scope, key, window_start]
-
-    def refund(self, scope: str, key: str, window_start: datetime) -> None:
-        self.s.attempts[scope, key, window_start] -= 1
-
-
-class FakeHasher:
-    def slot(self) -> Any:
-        return nullcontext()
-
-    def hash(self, password: str) -> str:
-        return "plain:" + normalize_password(password)
-
-    def verify(self, password: str, encoded: str) -> bool:
-        return encoded == self.hash(password)
-
-    def verify_dummy(self, password: str) -> None:
-        return None
 
 
 class FakeDb:
