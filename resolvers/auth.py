@@ -20,6 +20,7 @@ from schema.types import UserType
 async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
     ctx = info.context
     try:
+        auth.refuse_if_busy(ctx.deps)
         result = await run_in_threadpool(
             auth.login,
             ctx.deps,

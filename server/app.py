@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -145,6 +147,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         if settings.is_sqlite:
             await run_in_threadpool(upgrade, runtime.engine)
+        # Hand the GIL over every 1 ms instead of 5: the event loop then waits less behind worker
+        # threads, which keeps the latency tail short under load (a sign-in flood above all).
+        sys.setswitchinterval(0.001)
+        # Everything built at start-up lives as long as the process: keep it out of the garbage
+        # collector's full passes, which otherwise pause every request for tens of milliseconds.
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         tasks = [asyncio.create_task(runtime.worker.run(stop)), asyncio.create_task(_housekeeping(runtime, stop))]
         try:

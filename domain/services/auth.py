@@ -10,7 +10,7 @@ from uuid import UUID
 from domain.entities import Account, Actor, AuditEvent, MfaChallenge, Session, User
 from domain.errors import InvalidCredentials, NotFound, Required, TooManyAttempts
 from domain.ports import Clock, Keyring, PasswordHasher, UnitOfWork, UnitOfWorkFactory
-from domain.security import new_token, normalize_password
+from domain.security import BUSY_MESSAGE, new_token, normalize_password
 
 MAX_EMAIL_INPUT = 320
 MFA_CHALLENGE_TTL = timedelta(minutes=5)
@@ -101,6 +101,13 @@ def signin_keys(deps: Deps, email: str, ip: str | None) -> list[tuple[Limit, str
     if ip:
         keys.append((deps.policy.ip_limit, ip))
     return keys
+
+
+def refuse_if_busy(deps: Deps) -> None:
+    """Refuse at once while every hashing slot is taken; cheap enough for the event loop, so a
+    sign-in flood is turned away without even a trip to a worker thread."""
+    if deps.hasher.busy():
+        raise TooManyAttempts(BUSY_MESSAGE)
 
 
 def login(deps: Deps, *, email: str, password: str, ip: str | None, user_agent: str | None) -> SignedIn | MfaRequired:

@@ -92,3 +92,11 @@ def test_limit_windows_are_fixed_and_aligned() -> None:
     at = datetime(2026, 1, 1, 10, 7, 30, tzinfo=UTC)
     assert limit.window_start(at) == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     assert limit.window_start(at + timedelta(minutes=8)) == datetime(2026, 1, 1, 10, 15, tzinfo=UTC)
+
+
+def test_a_busy_hasher_says_so_before_anyone_tries() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1)
+    assert not hasher.busy()
+    with hasher.slot():
+        assert hasher.busy()
+    assert not hasher.busy()
