@@ -26,10 +26,13 @@ from domain.errors import (
 from domain.ports import UnitOfWork
 from domain.rules.contact import email_key, normalize_email
 from domain.security import constant_time_equal, new_numeric_code
-from domain.services.auth import Deps, Limit
+from domain.services.auth import Deps, Limit, consume_attempts, refund_attempts
 
 # However contacts come and go, one account sends at most this many verification mails an hour.
 ACCOUNT_MAIL_LIMIT = Limit("contact:mail", 30, timedelta(hours=1))
+# Removing and re-adding a contact gives a fresh code with fresh tries; this caps the guesses an
+# account can make at codes sent to addresses it does not control.
+ACCOUNT_CODE_LIMIT = Limit("contact:code", 25, timedelta(hours=1))
 CODE_PURPOSE = "contact-code"
 SUBJECT = "Confirm your new address"
 
@@ -91,9 +94,12 @@ def verify_contact(deps: Deps, actor: Actor, contact_id: UUID | None, code: str)
         raise Required("Enter the code from the email.", ("code",))
     if len(typed) != 6 or not typed.isascii() or not typed.isdigit():
         raise InvalidCode("The code is the 6 digits from the email.", ("code",))
+    account_key = [(ACCOUNT_CODE_LIMIT, str(actor.account_id))]
+    consume_attempts(deps, account_key)
     _spend_try(deps, actor.account_id, contact_id)
     now = deps.clock()
     with deps.uow() as uow:
+        refund_attempts(uow, now, account_key)
         contact, stored = _contact_with_code(uow, actor.account_id, contact_id)
         if contact.verified:
             raise InvalidCode("This code has been used already.", ("code",))

@@ -459,3 +459,15 @@ def test_wrong_role_values_are_graphql_errors(api: Api) -> None:
     admin = api.new_account()
     body = api.gql(ROLES, {"input": {"contactId": first_contact(api, admin), "roles": ["OWNER"]}}, token=admin.token)
     assert body.get("data") is None and body["errors"]
+
+
+def test_an_account_cannot_guess_codes_past_its_hourly_cap_by_adding_fresh_contacts(api: Api) -> None:
+    admin = api.new_account()
+    cap = contacts_service.ACCOUNT_CODE_LIMIT.count
+    outcomes: list[str] = []
+    for _ in range(cap // 5 + 1):
+        contact_id = run(api, ADD, admin.token, email=address())["contact"]["id"]
+        for _ in range(5):
+            outcomes += codes(run(api, VERIFY, admin.token, contactId=contact_id, code="000000"))
+    assert outcomes[:cap].count("TOO_MANY_ATTEMPTS") == 0
+    assert outcomes[cap:] and set(outcomes[cap:]) == {"TOO_MANY_ATTEMPTS"}
