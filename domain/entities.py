@@ -253,6 +253,10 @@ class Actor:
     session_id: UUID | None = None
     ip_address: str | None = None
 
+    def may_see_account(self, account_id: UUID) -> bool:
+        """Whether the caller may read the account's data: their own account, or any for a CLOUD_ADMIN."""
+        return account_id == self.account_id or self.role is UserRole.CLOUD_ADMIN
+
     def audit(self, action: str, target_type: str, target_id: object, fields: tuple[str, ...] = ()) -> AuditEvent:
         """An audit event for a change this actor makes."""
         return AuditEvent(

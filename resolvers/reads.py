@@ -7,7 +7,7 @@ from uuid import UUID
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from domain.entities import Account, ContactEmail, Session, TransferRequest, UserRole
+from domain.entities import Account, ContactEmail, Session, TransferRequest
 from domain.services import auth
 from resolvers.access import signed_in
 from resolvers.context import Context
@@ -16,7 +16,7 @@ from resolvers.context import Context
 async def contacts(info: Info[Context, None], account_id: UUID) -> list[ContactEmail]:
     """The account's contacts, for its own users and cloud admins only (checked here, not by path)."""
     found = await signed_in(info)
-    if found.account.id != account_id and found.user.role is not UserRole.CLOUD_ADMIN:
+    if not found.actor(info.context.client_ip).may_see_account(account_id):
         return []
     return await info.context.loaders.contacts.load(account_id)
 
@@ -38,7 +38,7 @@ async def recovery_codes_remaining(info: Info[Context, None], user_id: UUID) -> 
 async def transfer_requests(info: Info[Context, None], account_id: UUID) -> list[TransferRequest]:
     """The account's transfer requests, for its own users and cloud admins only."""
     found = await signed_in(info)
-    if found.account.id != account_id and found.user.role is not UserRole.CLOUD_ADMIN:
+    if not found.actor(info.context.client_ip).may_see_account(account_id):
         return []
     return await info.context.loaders.transfer_requests.load(account_id)
 

@@ -32,6 +32,13 @@ def country_code(value: str, field: tuple[str, ...]) -> str:
     return code
 
 
+def country_name(code: str) -> str:
+    """The country's everyday English name ("Bolivia", not "Bolivia, Plurinational State of");
+    `code` itself when it names no country."""
+    found = pycountry.countries.get(alpha_2=code.strip().upper())
+    return getattr(found, "common_name", None) or getattr(found, "name", code)
+
+
 def postal_code(value: str, country: str, field: tuple[str, ...]) -> str:
     """Return the postal code trimmed, upper-cased and with inner whitespace collapsed.
 
@@ -71,9 +78,7 @@ def _postal_format(country: str) -> tuple[re.Pattern[str] | None, tuple[str, ...
 
 def _postal_message(country: str, examples: tuple[str, ...]) -> str:
     """Say the code is wrong for the country, with expected examples when we know some."""
-    found = pycountry.countries.get(alpha_2=country.strip().upper())
-    name = getattr(found, "common_name", None) or getattr(found, "name", country)
-    message = f"This is not a valid postal code for {name}."
+    message = f"This is not a valid postal code for {country_name(country)}."
     if examples:
         message += f" Expected a format like {' or '.join(examples[:2])}."
     return message

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pycountry
 from stdnum import get_cc_module
 from stdnum.dk import cpr, cvr
 from stdnum.exceptions import ValidationError
@@ -18,7 +16,9 @@ from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
 from stdnum.se import personnummer
 
-from domain.errors import Invalid, Required, TooLong
+from domain.entities import AccountKind
+from domain.errors import Invalid, Required
+from domain.rules import geo, text
 
 if TYPE_CHECKING:  # the protocol exists only for type checkers
     from stdnum.util import NumberValidationModule
@@ -88,6 +88,13 @@ def personal_number(value: str, country: str, field: tuple[str, ...]) -> str:
     return _check(value, country, field, "personal identity number", _PERSONAL, _PERSONAL_NAMES)
 
 
+def account_number(value: str, kind: AccountKind, country: str, field: tuple[str, ...]) -> str:
+    """Check the number an account of `kind` is known by: a business's organization number or an
+    individual's personal identity number. Raises Required, TooLong or Invalid."""
+    check = organization_number if kind is AccountKind.BUSINESS else personal_number
+    return check(value, country, field)
+
+
 def _check(
     value: str,
     country: str,
@@ -97,30 +104,19 @@ def _check(
     names: tuple[str, ...],
 ) -> str:
     """Validate `value` with the country's scheme, or as free-form text when there is none."""
-    text = _trimmed(value, field, kind)
+    label = _capitalized(kind)
+    if not value.strip():
+        raise Required(f"{label} is required.", field)
     code = country.strip().upper()
     scheme = schemes.get(code) or _generic_scheme(code, names)
+    # Free-form numbers are stored as typed, so they must be printable; a scheme refuses what it cannot read.
+    clean = text.printable if scheme is None else text.normalized
+    number = clean(value, field, max_len=MAX_FREE_FORM_LENGTH, label=label) or ""  # never blank here
     if scheme is None:
-        if not text.isprintable():
-            raise Invalid(f"{_capitalized(kind)} can contain only printable characters.", field)
-        return text
-    if not _passes(scheme, text):
+        return number
+    if not _passes(scheme, number):
         raise Invalid(_invalid_message(scheme, kind, code), field)
-    return _display(scheme.module, text)
-
-
-def _trimmed(value: str, field: tuple[str, ...], kind: str) -> str:
-    """Strip and NFC-normalize, refusing blank or over-long input before any heavier work."""
-    text = value.strip()
-    if not text:
-        raise Required(f"{_capitalized(kind)} is required.", field)
-    too_long = TooLong(f"{_capitalized(kind)} can be at most {MAX_FREE_FORM_LENGTH} characters.", field)
-    if len(text) > MAX_FREE_FORM_LENGTH * 4:  # NFC can only shrink it so far
-        raise too_long
-    text = unicodedata.normalize("NFC", text)
-    if len(text) > MAX_FREE_FORM_LENGTH:
-        raise too_long
-    return text
+    return _display(scheme.module, number)
 
 
 def _generic_scheme(code: str, names: tuple[str, ...]) -> _Scheme | None:
@@ -134,9 +130,9 @@ def _generic_scheme(code: str, names: tuple[str, ...]) -> _Scheme | None:
     return None
 
 
-def _passes(scheme: _Scheme, text: str) -> bool:
+def _passes(scheme: _Scheme, typed: str) -> bool:
     try:
-        number = scheme.module.validate(text)
+        number = scheme.module.validate(typed)
     except ValidationError:
         return False
     return scheme.accepts is None or scheme.accepts(number)
@@ -146,25 +142,23 @@ def _invalid_message(scheme: _Scheme, kind: str, code: str) -> str:
     """Name the country as an adjective where we know one, else by its name."""
     if scheme.adjective:
         return f"This is not a valid {scheme.adjective} {kind}."
-    found = pycountry.countries.get(alpha_2=code)
-    name = getattr(found, "common_name", None) or getattr(found, "name", code)
-    return f"This is not a valid {kind} for {name}."
+    return f"This is not a valid {kind} for {geo.country_name(code)}."
 
 
-def _display(module: NumberValidationModule, text: str) -> str:
+def _display(module: NumberValidationModule, typed: str) -> str:
     """The module's presentation format, or its compact form when it has none (e.g. DK CVR).
 
     Swedish personal numbers always get the 12-digit form: stdnum keeps whichever form was typed,
     and "8803200016" and "198803200016" must be one number, not two.
     """
     if module is personnummer:
-        digits = personnummer.compact(text).replace("-", "").replace("+", "")
+        digits = personnummer.compact(typed).replace("-", "").replace("+", "")
         if len(digits) == 10:
             # The century from the birth date; the digits are kept (coordination numbers add 60 to the day).
-            digits = f"{personnummer.get_birth_date(text).year // 100}{digits}"
+            digits = f"{personnummer.get_birth_date(typed).year // 100}{digits}"
         return f"{digits[:8]}-{digits[8:]}"
     render = getattr(module, "format", None) or module.compact
-    return str(render(text))
+    return str(render(typed))
 
 
 def _capitalized(kind: str) -> str:

@@ -10,14 +10,13 @@ import functools
 import unicodedata
 
 from domain.errors import Invalid, PasswordReused, WeakPassword
+from domain.security import MAX_PASSWORD_LENGTH, normalize_password
 
 MIN_LENGTH = 12
-MAX_LENGTH = 256
+MAX_LENGTH = MAX_PASSWORD_LENGTH
 
 # Shorter names or local parts ("Li", "al") occur inside too many unrelated passwords.
 _MIN_PERSONAL_LENGTH = 3
-# NFKC can merge a few code points into one; input far past the limit cannot come back under it.
-_RAW_LENGTH_LIMIT = MAX_LENGTH * 4
 
 
 def check_new_password(
@@ -49,15 +48,13 @@ def check_new_password(
 
 
 def _normalized(password: str, field: tuple[str, ...]) -> str:
-    """NFKC-normalize the password and enforce its length limits."""
-    too_long = Invalid(f"Your password can be at most {MAX_LENGTH} characters.", field)
-    if len(password) > _RAW_LENGTH_LIMIT:
-        raise too_long
-    normalized = unicodedata.normalize("NFKC", password)
+    """NFKC-normalize the password as the hasher will, and enforce its length limits."""
+    try:
+        normalized = normalize_password(password, field)
+    except Invalid:  # the same limit, said to the person choosing the password
+        raise Invalid(f"Your password can be at most {MAX_LENGTH} characters.", field) from None
     if len(normalized) < MIN_LENGTH:
         raise WeakPassword(f"Your password must be at least {MIN_LENGTH} characters.", field)
-    if len(normalized) > MAX_LENGTH:
-        raise too_long
     return normalized
 
 

@@ -31,7 +31,7 @@ def clean_text(
     Raises `Invalid` for control or formatting characters or fewer than `min_len` characters, and
     `TooLong` for more than `max_len` characters.
     """
-    text = _normalized(value, field, max_len=max_len, label=label)
+    text = normalized(value, field, max_len=max_len, label=label)
     if text is None:
         if required:
             raise Required(f"{label} is required.", field)
@@ -48,7 +48,7 @@ def printable(value: str | None, field: tuple[str, ...], *, max_len: int, label:
 
     Meant for reference strings such as purchase-order numbers that are printed on invoices.
     """
-    text = _normalized(value, field, max_len=max_len, label=label)
+    text = normalized(value, field, max_len=max_len, label=label)
     if text is None:
         return None
     if not text.isprintable():
@@ -56,8 +56,31 @@ def printable(value: str | None, field: tuple[str, ...], *, max_len: int, label:
     return text
 
 
-def _normalized(value: str | None, field: tuple[str, ...], *, max_len: int, label: str) -> str | None:
-    """Strip and NFC-normalize `value`, or return None when blank; raises TooLong past `max_len`."""
+def multiline(value: str | None, field: tuple[str, ...], *, max_len: int, label: str) -> str | None:
+    """Free text over several lines: each line cleaned like `clean_text`, line breaks kept as "\\n".
+
+    "\\r\\n" and "\\r" count as line breaks; blank lines at either end are dropped, and None is
+    returned when nothing is left. Raises TooLong past `max_len` characters in all, or Invalid for
+    control or formatting characters within a line.
+    """
+    if value is None:
+        return None
+    too_long = TooLong(f"{label} can be at most {max_len} characters.", field)
+    if len(value) > max_len * _SHRINK_FACTOR:  # refuse a huge input before splitting it up
+        raise too_long
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = [clean_text(line, field, max_len=max_len, label=label) or "" for line in lines]
+    result = "\n".join(kept).strip("\n")
+    if len(result) > max_len:
+        raise too_long
+    return result or None
+
+
+def normalized(value: str | None, field: tuple[str, ...], *, max_len: int, label: str) -> str | None:
+    """Strip and NFC-normalize `value`, or return None when blank; raises TooLong past `max_len`.
+
+    No characters are refused: for callers that check them their own way (`clean_text`, `printable`).
+    """
     if value is None:
         return None
     text = value.strip()

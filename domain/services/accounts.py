@@ -16,10 +16,11 @@ from domain.entities import (
     User,
     UserRole,
 )
-from domain.errors import AlreadyExists, Collector, Invalid, NotFound
-from domain.rules import geo, numbers, text
+from domain.errors import AlreadyExists, Collector, NotFound
+from domain.rules import geo, numbers
 from domain.rules.contact import normalize_email
 from domain.rules.passwords import check_new_password
+from domain.services import customer, profile
 from domain.services.auth import Deps
 
 
@@ -36,26 +37,9 @@ def create_account(
     """A new account with its number checked and its first contact verified, holding every role."""
     errors = Collector()
     country = errors.check(geo.country_code, country, ("country",)) or "SE"
-    checker = numbers.organization_number if kind is AccountKind.BUSINESS else numbers.personal_number
-    number = errors.check(checker, number, country, ("number",))
-    person = errors.check(
-        text.clean_text,
-        contact_person,
-        ("contactPerson",),
-        max_len=100,
-        required=True,
-        label="The contact person",
-    )
-    company = errors.check(
-        text.clean_text,
-        company_name,
-        ("companyName",),
-        max_len=200,
-        required=kind is AccountKind.BUSINESS,
-        label="The company name",
-    )
-    if kind is AccountKind.INDIVIDUAL and company_name:
-        errors.errors.append(Invalid("Individual accounts have no company name.", ("companyName",)))
+    number = errors.check(numbers.account_number, number, kind, country, ("number",))
+    person = errors.check(customer.contact_person, contact_person, ("contactPerson",))
+    company = errors.check(customer.company_name, company_name, kind, ("companyName",))
     email = errors.check(normalize_email, contact_email, ("contactEmail",))
     errors.raise_if_any()
     now = deps.clock()
@@ -68,15 +52,19 @@ def create_account(
         personal_number=number if kind is AccountKind.INDIVIDUAL else None,
         created_at=now,
     )
-    contact = ContactEmail(uuid.uuid4(), account.id, email, now, ALL_CONTACT_ROLES, verified_at=now)
+    _add_account(deps, account, ContactEmail(uuid.uuid4(), account.id, email, now, ALL_CONTACT_ROLES, verified_at=now))
+    return account
+
+
+def _add_account(deps: Deps, account: Account, contact: ContactEmail) -> None:
+    """Store the account with its first contact, unless another account has its number."""
     with deps.uow() as uow:
-        if uow.accounts.number_taken(kind.value, number):
+        if uow.accounts.number_taken(account.kind.value, account.number or ""):
             raise AlreadyExists("An account with this number exists already.", ("number",))
         uow.accounts.add(account)
         uow.contacts.add(contact)
         uow.audit.add(AuditEvent("account.create", "Account", str(account.id), None, ("kind", "number")))
         uow.commit()
-    return account
 
 
 def create_user(
@@ -92,10 +80,8 @@ def create_user(
     """A new user of an account; the password must pass the same policy as a password change."""
     errors = Collector()
     email = errors.check(normalize_email, email, ("email",))
-    first = errors.check(
-        text.clean_text, first_name, ("firstName",), max_len=100, required=True, label="The first name"
-    )
-    last = errors.check(text.clean_text, last_name, ("lastName",), max_len=100, required=True, label="The last name")
+    first = errors.check(profile.name, first_name, ("firstName",), "The first name")
+    last = errors.check(profile.name, last_name, ("lastName",), "The last name")
     errors.raise_if_any()
     check_new_password(
         password, email=email, first_name=first, last_name=last, current_matches=False, field=("password",)

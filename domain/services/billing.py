@@ -13,6 +13,7 @@ save (expected_version 0) must carry every required field.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,7 +21,7 @@ from typing import Any
 
 from domain.changes import KEEP, Keep, validate_address
 from domain.entities import Actor, Address, BillingProfile, Mail, User
-from domain.errors import Collector, Invalid, InvalidCredentials, ReauthRequired, Required, TooLong, VersionConflict
+from domain.errors import Collector, Invalid, InvalidCredentials, ReauthRequired, Required, VersionConflict
 from domain.rules import banking, numbers, text
 from domain.rules.contact import normalize_email
 from domain.services.auth import Deps, check_password
@@ -216,22 +217,6 @@ def _payment_terms(raw: int | None, field: tuple[str, ...]) -> int:
     return raw
 
 
-def _instructions(raw: str | None, field: tuple[str, ...]) -> str | None:
-    """Free text over several lines: each line is checked like any text field, line breaks are kept."""
-    if raw is None:
-        return None
-    too_long = TooLong(f"Payment instructions can be at most {MAX_INSTRUCTIONS_LENGTH} characters.", field)
-    if len(raw) > MAX_INSTRUCTIONS_LENGTH * 4:  # refuse a huge input before splitting it up
-        raise too_long
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    label = "Payment instructions"
-    kept = [text.clean_text(line, field, max_len=MAX_INSTRUCTIONS_LENGTH, label=label) or "" for line in lines]
-    result = "\n".join(kept).strip("\n")
-    if len(result) > MAX_INSTRUCTIONS_LENGTH:
-        raise too_long
-    return result or None
-
-
 def _registration_number(raw: str | None, country: str, field: tuple[str, ...]) -> str | None:
     if raw is None or not raw.strip():
         return None
@@ -247,7 +232,9 @@ _CHECKS: dict[str, Callable[..., Any]] = {
     "iban": _required(banking.iban, "The IBAN"),
     "bic": _required(banking.bic, "The BIC"),
     "payment_terms_days": _payment_terms,
-    "payment_instructions": _instructions,
+    "payment_instructions": functools.partial(
+        text.multiline, max_len=MAX_INSTRUCTIONS_LENGTH, label="Payment instructions"
+    ),
     "invoice_email": _optional(normalize_email),
 }
 

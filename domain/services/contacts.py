@@ -1,7 +1,7 @@
 """Contact emails of an account: adding and verifying them, their roles, removing them.
 
 Every change runs with the account row locked (uow.accounts.lock), so two concurrent requests
-on one account are serialized and the role invariants in domain.contact_rules hold on SQLite
+on one account are serialized and the role invariants in domain.rules.roles hold on SQLite
 and PostgreSQL alike. Another account's contact answers NOT_FOUND exactly as a made-up ID does.
 """
 
@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain import contact_rules as rules
 from domain.entities import Actor, ContactCode, ContactEmail, ContactRole, Mail
 from domain.errors import (
     AlreadyExists,
@@ -24,9 +23,11 @@ from domain.errors import (
     TooManyAttempts,
 )
 from domain.ports import UnitOfWork
+from domain.rules import roles as rules
 from domain.rules.contact import email_key, normalize_email
 from domain.security import constant_time_equal, new_numeric_code
 from domain.services.auth import Deps, Limit, consume_attempts, refund_attempts
+from domain.services.common import locked_account
 
 # However contacts come and go, one account sends at most this many verification mails an hour.
 ACCOUNT_MAIL_LIMIT = Limit("contact:mail", 30, timedelta(hours=1))
@@ -66,7 +67,7 @@ def resend_verification(deps: Deps, actor: Actor, contact_id: UUID | None) -> Co
     """
     now = deps.clock()
     with deps.uow() as uow:
-        _lock(uow, actor.account_id)
+        locked_account(uow, actor.account_id)
         contact, code = _contact_with_code(uow, actor.account_id, contact_id)
         if contact.verified:
             raise Invalid("This contact email is verified already.", ("contactId",))
@@ -153,13 +154,8 @@ def remove_contact(deps: Deps, actor: Actor, contact_id: UUID | None) -> list[Co
     return after
 
 
-def _lock(uow: UnitOfWork, account_id: UUID) -> None:
-    if uow.accounts.lock(account_id) is None:
-        raise NotFound("No such account.")
-
-
 def _locked_contacts(uow: UnitOfWork, account_id: UUID) -> list[ContactEmail]:
-    _lock(uow, account_id)
+    locked_account(uow, account_id)
     return uow.contacts.for_account(account_id)
 
 

@@ -10,6 +10,9 @@ from domain.errors import Collector, Invalid, NotFound, VersionConflict
 from domain.rules import text
 from domain.services.auth import Deps
 
+MAX_COMPANY_NAME_LENGTH = 200
+MAX_CONTACT_PERSON_LENGTH = 100
+
 
 @dataclass(frozen=True)
 class CustomerInfoChange:
@@ -61,17 +64,10 @@ def _merged(current: CustomerInfo, change: CustomerInfoChange, kind: AccountKind
     errors = Collector()
     merged = current
     if change.company_name is not KEEP:
-        company = errors.check(_company_name, change.company_name, kind)
+        company = errors.check(company_name, change.company_name, kind)
         merged = replace(merged, company_name=company)
     if change.contact_person is not KEEP:
-        person = errors.check(
-            text.clean_text,
-            change.contact_person,
-            ("contactPerson",),
-            max_len=100,
-            required=True,
-            label="The contact person",
-        )
+        person = errors.check(contact_person, change.contact_person)
         merged = replace(merged, contact_person=person)
     if change.address is not KEEP:
         merged = replace(
@@ -90,13 +86,25 @@ def _merged(current: CustomerInfo, change: CustomerInfoChange, kind: AccountKind
     return merged
 
 
-def _company_name(value: str | None, kind: AccountKind) -> str | None:
-    field = ("companyName",)
+def company_name(value: str | None, kind: AccountKind, field: tuple[str, ...] = ("companyName",)) -> str | None:
+    """A business account's company name, trimmed; an individual account has none (blank is none).
+
+    Raises Required (business, blank), TooLong past 200 characters, or Invalid for control or
+    formatting characters or for any company name on an individual account.
+    """
     if kind is AccountKind.INDIVIDUAL:
         if value is not None and value.strip():
             raise Invalid("Individual accounts have no company name.", field)
         return None
-    return text.clean_text(value, field, max_len=200, required=True, label="The company name")
+    return text.clean_text(value, field, max_len=MAX_COMPANY_NAME_LENGTH, required=True, label="The company name")
+
+
+def contact_person(value: str | None, field: tuple[str, ...] = ("contactPerson",)) -> str:
+    """Whom the provider addresses at the customer, trimmed; raises Required when blank, TooLong past
+    100 characters or Invalid for control or formatting characters."""
+    person = text.clean_text(value, field, max_len=MAX_CONTACT_PERSON_LENGTH, required=True, label="The contact person")
+    assert person is not None  # required
+    return person
 
 
 def _changed_fields(before: CustomerInfo, after: CustomerInfo) -> tuple[str, ...]:

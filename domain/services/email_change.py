@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.entities import Account, Actor, EmailChange, Mail, User
-from domain.errors import AlreadyExists, CodeExpired, InvalidCode, NotFound, Required, TooManyAttempts
+from domain.errors import AlreadyExists, CodeExpired, InvalidCode, Required, TooManyAttempts
 from domain.ports import UnitOfWork
 from domain.security import constant_time_equal, new_numeric_code
 from domain.services.auth import Deps, Limit
+from domain.services.common import load_user
 
 CODE_TTL = timedelta(minutes=15)
 CODE_ATTEMPTS = 5
@@ -59,7 +60,7 @@ def confirm_email_change(deps: Deps, actor: Actor, code: str) -> tuple[User, Acc
         change = _pending_change(uow.profiles.email_change(actor.user_id), counted, now)
         if not constant_time_equal(_code_digest(deps, actor.user_id, change.new_email, code), change.code_digest):
             raise InvalidCode(_wrong_code_message(change.attempts), ("code",))  # this try is counted
-        user = _load_in(uow, actor.user_id)
+        user = load_user(uow, actor.user_id)
         check_email_free(uow.users.by_email(change.new_email), user.id, ())
         if not uow.profiles.confirm_email_change(user.id, change, now):
             raise InvalidCode("This code has been used already.", ("code",))  # a concurrent confirmation won
@@ -112,10 +113,3 @@ def _changed_notice(user: User, new_email: str, now: datetime) -> Mail:
         f"the email you sign in with was changed from {user.email} to {new_email} at {now:%Y-%m-%d %H:%M} UTC.\n"
         "If you did not do this, contact your administrator at once.\n",
     )
-
-
-def _load_in(uow: UnitOfWork, user_id: UUID) -> User:
-    user = uow.users.get(user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user

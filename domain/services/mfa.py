@@ -20,13 +20,13 @@ from domain.errors import (
     InvalidCode,
     MfaAlreadyEnabled,
     MfaNotEnabled,
-    NotFound,
     Required,
     TooManyAttempts,
 )
 from domain.ports import UnitOfWork
 from domain.services import auth
 from domain.services.auth import MFA_CHALLENGE_PURPOSE, Deps, Limit, SignedIn
+from domain.services.common import load_user
 
 ENROLLMENT_TTL = timedelta(minutes=10)
 MAX_ENROLLMENT_ATTEMPTS = 5
@@ -67,7 +67,7 @@ def start_enrollment(deps: Deps, actor: Actor) -> Enrollment:
     secret = totp.new_secret()
     expires_at = now + ENROLLMENT_TTL
     with deps.uow() as uow:
-        user = _user(uow, actor)
+        user = load_user(uow, actor.user_id)
         if user.mfa_enabled:
             raise MfaAlreadyEnabled("Two-step sign-in is on already.")
         uow.mfa.save_pending(user.id, _seal(deps, user.id, secret), expires_at, now)
@@ -85,7 +85,7 @@ def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, l
     value = totp.app_code(code)
     now = deps.clock()
     with deps.uow() as uow:
-        user = _user(uow, actor)
+        user = load_user(uow, actor.user_id)
         if user.mfa_enabled:
             raise MfaAlreadyEnabled("Two-step sign-in is on already.")
         pending = uow.mfa.hit_pending(user.id, now, MAX_ENROLLMENT_ATTEMPTS)
@@ -183,16 +183,9 @@ def recovery_codes_remaining(deps: Deps, user_ids: list[UUID]) -> dict[UUID, int
         return uow.mfa.recovery_codes_remaining(user_ids)
 
 
-def _user(uow: UnitOfWork, actor: Actor) -> User:
-    user = uow.users.get(actor.user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
-
-
 def _enabled(deps: Deps, actor: Actor) -> tuple[User, MfaSecret]:
     with deps.uow(write=False) as uow:
-        user = _user(uow, actor)
+        user = load_user(uow, actor.user_id)
         secret = uow.mfa.get(user.id)
     if not user.mfa_enabled or secret is None or secret.sealed is None:
         raise MfaNotEnabled("Two-step sign-in is off.")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from domain.entities import Actor, Mail, User
-from domain.errors import Collector, InvalidCredentials, NotFound, Required
+from domain.errors import Collector, InvalidCredentials, Required
 from domain.rules.passwords import check_new_password
 from domain.security import normalize_password
 from domain.services import auth
 from domain.services.auth import Deps
+from domain.services.common import load_user
 
 _NEW = ("newPassword",)
 _CURRENT = ("currentPassword",)
@@ -23,7 +24,8 @@ def change_password(deps: Deps, actor: Actor, *, current_password: str, new_pass
     is mailed a notice.
     """
     _require(current_password, new_password)
-    user = _load(deps, actor)
+    with deps.uow(write=False) as uow:
+        user = load_user(uow, actor.user_id)
     _check_policy(user, new_password, current_matches=False)
     auth.check_password(deps, user, current_password, actor.ip_address, field=_CURRENT)
     same = normalize_password(new_password, _NEW) == normalize_password(current_password, _CURRENT)
@@ -47,14 +49,6 @@ def _require(current_password: str, new_password: str) -> None:
     if not new_password:
         errors.errors.append(Required("Choose a new password.", _NEW))
     errors.raise_if_any()
-
-
-def _load(deps: Deps, actor: Actor) -> User:
-    with deps.uow(write=False) as uow:
-        user = uow.users.get(actor.user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
 
 
 def _check_policy(user: User, new_password: str, *, current_matches: bool) -> None:

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from uuid import UUID
 
 from domain.changes import KEEP, Keep
 from domain.entities import Actor, Location, Profile, User
-from domain.errors import Collector, NotFound, ReauthRequired, Required, VersionConflict
-from domain.ports import UnitOfWork
+from domain.errors import Collector, ReauthRequired, Required, VersionConflict
 from domain.rules import geo, locale, text
 from domain.rules.contact import normalize_email
 from domain.rules.phone import normalize_phone
 from domain.services import auth, email_change
 from domain.services.auth import Deps
+from domain.services.common import load_user
 
 MAX_NAME_LENGTH = 100
 MAX_CITY_LENGTH = 100
@@ -101,7 +100,8 @@ def update_profile(
     sign-in failures) and must not be another user's sign-in email (ALREADY_EXISTS); it becomes
     `pending_email` and a code is mailed to it, voiding any earlier code.
     """
-    user = _load(deps, actor.user_id)
+    with deps.uow(write=False) as uow:
+        user = load_user(uow, actor.user_id)
     update = apply_changes(user, changes, password_given=bool(current_password))
     if user.profile.version != expected_version:  # fail before spending a password attempt
         raise _version_conflict()
@@ -128,10 +128,18 @@ def update_profile(
     return saved.profile
 
 
+def name(value: str | None, field: tuple[str, ...], label: str) -> str:
+    """A user's first or last name, trimmed; raises Required when blank, TooLong past 100 characters
+    or Invalid for control or formatting characters."""
+    checked = text.clean_text(value, field, max_len=MAX_NAME_LENGTH, required=True, label=label)
+    assert checked is not None  # required
+    return checked
+
+
 def _name(errors: Collector, sent: str | None | Keep, stored: str, field: str, label: str) -> str:
     if isinstance(sent, Keep):
         return stored
-    return errors.check(text.clean_text, sent, (field,), max_len=MAX_NAME_LENGTH, required=True, label=label)
+    return errors.check(name, sent, (field,), label)
 
 
 def _optional(
@@ -197,15 +205,3 @@ def _version_conflict() -> VersionConflict:
         "Your profile was changed by someone else in the meantime; reload it and apply your changes again.",
         ("expectedVersion",),
     )
-
-
-def _load(deps: Deps, user_id: UUID) -> User:
-    with deps.uow(write=False) as uow:
-        return _load_in(uow, user_id)
-
-
-def _load_in(uow: UnitOfWork, user_id: UUID) -> User:
-    user = uow.users.get(user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user

@@ -8,17 +8,17 @@ account's country when submitted, and again when approved.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from domain.entities import Account, AccountKind, Actor, Mail, TransferRequest, TransferRequestStatus, UserRole
-from domain.errors import Collector, Forbidden, Invalid, NotFound, PendingRequestExists, TooLong
+from domain.errors import Collector, Forbidden, Invalid, NotFound, PendingRequestExists
 from domain.ports import UnitOfWork
 from domain.rules import numbers, text
 from domain.services.auth import Deps
+from domain.services.common import locked_account
 
 MAX_HOLDER_NAME = 200
 MAX_NOTE = 2000
@@ -36,7 +36,7 @@ def submit_transfer(
     """
     now = deps.clock()
     with deps.uow() as uow:
-        account = _locked_account(uow, actor.account_id)
+        account = locked_account(uow, actor.account_id)
         number, holder, why = _submission(account, requested_number, new_holder_name, reason)
         if uow.transfers.submitted_exists(account.id):
             raise PendingRequestExists("A transfer request is waiting already; cancel it or wait for its answer.")
@@ -54,7 +54,7 @@ def cancel_transfer(deps: Deps, actor: Actor, request_id: UUID | None) -> Transf
     """Withdraw the caller's account's SUBMITTED request. Raises NotFound or Invalid (not SUBMITTED)."""
     now = deps.clock()
     with deps.uow() as uow:
-        _locked_account(uow, actor.account_id)
+        locked_account(uow, actor.account_id)
         request = uow.transfers.get(request_id) if request_id is not None else None
         if request is None or request.account_id != actor.account_id:
             raise NotFound("No such transfer request.", ("transferRequestId",))
@@ -75,13 +75,13 @@ def resolve_transfer(
     """
     if actor.role is not UserRole.CLOUD_ADMIN:
         raise Forbidden("Only a cloud admin resolves transfer requests.")
-    text_note = multiline(note, ("note",), max_len=MAX_NOTE, label="The note")
+    text_note = text.multiline(note, ("note",), max_len=MAX_NOTE, label="The note")
     now = deps.clock()
     with deps.uow() as uow:
         found = uow.transfers.get(request_id) if request_id is not None else None
         if found is None:
             raise NotFound("No such transfer request.", ("transferRequestId",))
-        account = _locked_account(uow, found.account_id)
+        account = locked_account(uow, found.account_id)
         request = uow.transfers.get(found.id) or found  # re-read under the lock
         status = TransferRequestStatus.APPROVED if approve else TransferRequestStatus.REJECTED
         if approve:
@@ -113,31 +113,9 @@ def visible_transfer(deps: Deps, actor: Actor, request_id: UUID) -> TransferRequ
     """The request if the caller may see it (own account, or any for a CLOUD_ADMIN), else None."""
     with deps.uow(write=False) as uow:
         request = uow.transfers.get(request_id)
-    if request is None or (request.account_id != actor.account_id and actor.role is not UserRole.CLOUD_ADMIN):
+    if request is None or not actor.may_see_account(request.account_id):
         return None
     return request
-
-
-def multiline(value: str | None, field: tuple[str, ...], *, max_len: int, label: str) -> str | None:
-    """Trim and NFC-normalize free text that may span lines; None when blank.
-
-    Line breaks are kept (as "\\n"); other control and formatting characters are refused.
-    Raises TooLong past `max_len` characters or Invalid.
-    """
-    if value is None:
-        return None
-    cleaned = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not cleaned:
-        return None
-    too_long = TooLong(f"{label} can be at most {max_len} characters.", field)
-    if len(cleaned) > max_len * 4:
-        raise too_long
-    cleaned = unicodedata.normalize("NFC", cleaned)
-    if len(cleaned) > max_len:
-        raise too_long
-    if any(ch != "\n" and unicodedata.category(ch) in ("Cc", "Cf") for ch in cleaned):
-        raise Invalid(f"{label} cannot contain control or formatting characters.", field)
-    return cleaned
 
 
 def _submission(account: Account, number: str, holder: str, reason: str | None) -> tuple[str, str, str | None]:
@@ -152,25 +130,17 @@ def _submission(account: Account, number: str, holder: str, reason: str | None) 
         required=True,
         label="The new holder's name",
     )
-    why = errors.check(multiline, reason, ("reason",), max_len=MAX_NOTE, label="The reason")
+    why = errors.check(text.multiline, reason, ("reason",), max_len=MAX_NOTE, label="The reason")
     errors.raise_if_any()
     return checked, name, why
 
 
 def _requested_number(account: Account, value: str, field: tuple[str, ...]) -> str:
     """The number in display form, checked for the account's kind and country; not the current one."""
-    check = numbers.organization_number if account.kind is AccountKind.BUSINESS else numbers.personal_number
-    number = check(value, account.country, field)
+    number = numbers.account_number(value, account.kind, account.country, field)
     if number == account.number:
         raise Invalid("This is the account's current number already.", field)
     return number
-
-
-def _locked_account(uow: UnitOfWork, account_id: UUID) -> Account:
-    account = uow.accounts.lock(account_id)
-    if account is None:
-        raise NotFound("No such account.")
-    return account
 
 
 def _close(

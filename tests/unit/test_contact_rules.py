@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain import contact_rules as rules
 from domain.entities import ALL_CONTACT_ROLES, ContactCode, ContactEmail, ContactRole
 from domain.errors import LastContact, RoleUncovered
+from domain.rules import roles as rules
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 BILLING, TECH, DPO = ContactRole.BILLING, ContactRole.TECH, ContactRole.DPO
