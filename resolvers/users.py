@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -17,7 +19,10 @@ async def me(info: Info[Context, None]) -> UserType | None:
     return UserType.from_entity(found.user, found.account) if found else None
 
 
-async def node(info: Info[Context, None], id: strawberry.ID) -> NodeType | None:
+async def node(
+    info: Info[Context, None],
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID from any object's `id` field.")],
+) -> NodeType | None:
     """Any object the caller may see, by global ID. Another account's object is null, like a made-up ID."""
     found = await signed_in(info)
     parsed = from_global_id(id)

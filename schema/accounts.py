@@ -13,7 +13,7 @@ from resolvers import reads
 from resolvers.context import Context
 from resolvers.ids import to_global_id
 from schema.enums import ContactRoleEnum, TransferRequestStatusEnum  # noqa: F401  (registers enums)
-from schema.errors import UserErrorType
+from schema.errors import UserErrorType, user_errors_field
 from schema.inputs import AddressInput
 from schema.types import AccountType, ContactEmailType, CustomerInfoType, NodeType
 
@@ -25,13 +25,13 @@ from schema.types import AccountType, ContactEmailType, CustomerInfoType, NodeTy
     description="A request to the provider to change an account's organization or personal number.",
 )
 class TransferRequestType(NodeType):
-    id: strawberry.ID
-    status: TransferRequestStatus
+    id: strawberry.ID = strawberry.field(description="The request's global ID.")
+    status: TransferRequestStatus = strawberry.field(description="Where the request stands.")
     current_number: str | None = strawberry.field(description="The account's number when the request was made.")
     requested_number: str = strawberry.field(description="The number the account should carry, in display form.")
     new_holder_name: str = strawberry.field(description="Who will hold the account after the transfer.")
     reason: str | None = strawberry.field(description="Why the number should change, as the requester wrote it.")
-    submitted_at: datetime
+    submitted_at: datetime = strawberry.field(description="When the account admin submitted it.")
     resolved_at: datetime | None = strawberry.field(description="When it was approved, rejected or cancelled.")
     resolution_note: str | None = strawberry.field(description="The provider's note when resolving it.")
     account_id: strawberry.Private[UUID]
@@ -77,106 +77,134 @@ class UpdateCustomerInfoInput:
     )
 
 
-@strawberry.type(name="UpdateCustomerInfoPayload")
+@strawberry.type(name="UpdateCustomerInfoPayload", description="The saved customer info, or why nothing was saved.")
 class UpdateCustomerInfoPayload:
-    customer_info: CustomerInfoType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    customer_info: CustomerInfoType | None = strawberry.field(
+        default=None,
+        description="The customer info as saved; its version goes up only when something changed. "
+        "Null when errors are returned.",
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
 # ---------------------------------------------------------------- contact emails
 
 
-@strawberry.input(name="AddContactEmailInput")
+@strawberry.input(name="AddContactEmailInput", description="A new contact email for the caller's account.")
 class AddContactEmailInput:
     email: str = strawberry.field(description="Checked for syntax only (no DNS look-up); the domain is lower-cased.")
 
 
-@strawberry.type(name="AddContactEmailPayload")
+@strawberry.type(name="AddContactEmailPayload", description="The new contact, or why it was not added.")
 class AddContactEmailPayload:
-    contact: ContactEmailType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    contact: ContactEmailType | None = strawberry.field(
+        default=None, description="The new contact: unverified and without roles. Null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="ResendContactVerificationInput")
+@strawberry.input(name="ResendContactVerificationInput", description="The unverified contact to mail a new code to.")
 class ResendContactVerificationInput:
     contact_id: strawberry.ID = strawberry.field(description="A ContactEmail's global ID.")
 
 
-@strawberry.type(name="ResendContactVerificationPayload")
+@strawberry.type(
+    name="ResendContactVerificationPayload", description="The contact a new code was mailed to, or why none was sent."
+)
 class ResendContactVerificationPayload:
-    contact: ContactEmailType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    contact: ContactEmailType | None = strawberry.field(
+        default=None, description="The contact the new code went to; null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="VerifyContactEmailInput")
+@strawberry.input(name="VerifyContactEmailInput", description="A contact and the code that was mailed to it.")
 class VerifyContactEmailInput:
     contact_id: strawberry.ID = strawberry.field(description="A ContactEmail's global ID.")
     code: str = strawberry.field(description="The 6-digit code mailed to the contact address.")
 
 
-@strawberry.type(name="VerifyContactEmailPayload")
+@strawberry.type(name="VerifyContactEmailPayload", description="The verified contact, or why it stays unverified.")
 class VerifyContactEmailPayload:
-    contact: ContactEmailType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    contact: ContactEmailType | None = strawberry.field(
+        default=None, description="The contact, now verified; null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="SetContactRolesInput")
+@strawberry.input(
+    name="SetContactRolesInput", description="A verified contact and the whole set of roles it should hold."
+)
 class SetContactRolesInput:
     contact_id: strawberry.ID = strawberry.field(description="A verified ContactEmail's global ID.")
     roles: list[ContactRole] = strawberry.field(description="The contact's whole set of roles; [] for none.")
 
 
-@strawberry.type(name="SetContactRolesPayload")
+@strawberry.type(
+    name="SetContactRolesPayload", description="The account's contacts with the new roles, or why nothing changed."
+)
 class SetContactRolesPayload:
     contacts: list[ContactEmailType] | None = strawberry.field(
         default=None, description="All of the account's contacts after the change."
     )
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="RemoveContactEmailInput")
+@strawberry.input(name="RemoveContactEmailInput", description="The contact email to remove.")
 class RemoveContactEmailInput:
     contact_id: strawberry.ID = strawberry.field(description="A ContactEmail's global ID.")
 
 
-@strawberry.type(name="RemoveContactEmailPayload")
+@strawberry.type(
+    name="RemoveContactEmailPayload", description="The account's remaining contacts, or why nothing was removed."
+)
 class RemoveContactEmailPayload:
     contacts: list[ContactEmailType] | None = strawberry.field(
         default=None, description="All of the account's contacts after the change."
     )
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    errors: list[UserErrorType] = user_errors_field()
 
 
 # ---------------------------------------------------------------- transfer requests
 
 
-@strawberry.input(name="SubmitTransferRequestInput")
+@strawberry.input(
+    name="SubmitTransferRequestInput", description="The number the caller's account should carry, and who will hold it."
+)
 class SubmitTransferRequestInput:
     requested_number: str = strawberry.field(
         description="The new organization number (business) or personal number (individual)."
     )
-    new_holder_name: str = strawberry.field(description="Who will hold the account after the transfer.")
+    new_holder_name: str = strawberry.field(
+        description="Who will hold the account after the transfer; 1-200 characters."
+    )
     reason: str | None = strawberry.field(default=strawberry.UNSET, description="Up to 2000 characters.")
 
 
-@strawberry.type(name="SubmitTransferRequestPayload")
+@strawberry.type(name="SubmitTransferRequestPayload", description="The new request, or why none was submitted.")
 class SubmitTransferRequestPayload:
-    transfer_request: TransferRequestType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    transfer_request: TransferRequestType | None = strawberry.field(
+        default=None, description="The new request, SUBMITTED; null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="CancelTransferRequestInput")
+@strawberry.input(name="CancelTransferRequestInput", description="The caller's account's request to withdraw.")
 class CancelTransferRequestInput:
     transfer_request_id: strawberry.ID = strawberry.field(description="A SUBMITTED TransferRequest's global ID.")
 
 
-@strawberry.type(name="CancelTransferRequestPayload")
+@strawberry.type(name="CancelTransferRequestPayload", description="The withdrawn request, or why it was not withdrawn.")
 class CancelTransferRequestPayload:
-    transfer_request: TransferRequestType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    transfer_request: TransferRequestType | None = strawberry.field(
+        default=None, description="The request, now CANCELLED; null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="ResolveTransferRequestInput")
+@strawberry.input(
+    name="ResolveTransferRequestInput", description="The provider's answer to a SUBMITTED transfer request."
+)
 class ResolveTransferRequestInput:
     transfer_request_id: strawberry.ID = strawberry.field(description="A SUBMITTED TransferRequest's global ID.")
     approve: bool = strawberry.field(description="True applies the requested number; false rejects the request.")
@@ -185,7 +213,9 @@ class ResolveTransferRequestInput:
     )
 
 
-@strawberry.type(name="ResolveTransferRequestPayload")
+@strawberry.type(name="ResolveTransferRequestPayload", description="The resolved request, or why it was not resolved.")
 class ResolveTransferRequestPayload:
-    transfer_request: TransferRequestType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    transfer_request: TransferRequestType | None = strawberry.field(
+        default=None, description="The request, now APPROVED or REJECTED; null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()

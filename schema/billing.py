@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain.entities import BillingProfile
-from schema.errors import UserErrorType
+from schema.errors import UserErrorType, user_errors_field
 from schema.inputs import AddressInput
 from schema.types import AddressType
 
@@ -18,10 +18,10 @@ from schema.types import AddressType
 )
 class BillingProfileType:
     legal_name: str = strawberry.field(description="The provider's registered company name.")
-    address: AddressType
+    address: AddressType = strawberry.field(description="The provider's postal address, printed on invoices.")
     vat_number: str | None = strawberry.field(description="With its country prefix, e.g. SE556012579001.")
     registration_number: str | None = strawberry.field(description="The company registration number.")
-    bank_name: str
+    bank_name: str = strawberry.field(description="The bank that holds the account customers pay into.")
     account_holder: str = strawberry.field(description="The name the bank account is held in.")
     iban: str = strawberry.field(description="Compact and upper-case, e.g. SE4550000000058398257466.")
     bic: str = strawberry.field(description="8 or 11 characters, upper-case.")
@@ -31,7 +31,7 @@ class BillingProfileType:
     )
     invoice_email: str | None = strawberry.field(description="Where customers send questions about invoices.")
     version: int = strawberry.field(description="Pass as expectedVersion to updateBillingProfile.")
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When the profile was last changed.")
 
     @staticmethod
     def from_entity(p: BillingProfile) -> BillingProfileType:
@@ -68,7 +68,9 @@ class UpdateBillingProfileInput:
         default=strawberry.UNSET, description="Required when iban, bic or accountHolder change."
     )
     legal_name: str | None = strawberry.field(default=strawberry.UNSET, description="1-140 characters.")
-    address: AddressInput | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the stored address as a whole; it cannot be cleared."
+    )
     vat_number: str | None = strawberry.field(
         default=strawberry.UNSET, description="A valid VAT number with its country prefix."
     )
@@ -85,12 +87,14 @@ class UpdateBillingProfileInput:
     payment_instructions: str | None = strawberry.field(
         default=strawberry.UNSET, description="Up to 500 characters; line breaks are kept."
     )
-    invoice_email: str | None = strawberry.UNSET
+    invoice_email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Where customers send questions about invoices; null or blank clears it."
+    )
 
 
-@strawberry.type(name="UpdateBillingProfilePayload")
+@strawberry.type(name="UpdateBillingProfilePayload", description="The saved billing profile, or why nothing was saved.")
 class UpdateBillingProfilePayload:
     billing_profile: BillingProfileType | None = strawberry.field(
         default=None, description="The profile as saved; null when errors are returned."
     )
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    errors: list[UserErrorType] = user_errors_field()

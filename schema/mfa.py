@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain.services.mfa import Enrollment, MfaState
-from schema.errors import UserErrorType
+from schema.errors import UserErrorType, user_errors_field
 from schema.types import MfaStatusType
 
 
@@ -18,7 +18,9 @@ class MfaEnrollmentType:
     qr_code_data_uri: str = strawberry.field(
         description="data:image/svg+xml;base64,... QR code of otpauthUri, for an <img src>."
     )
-    expires_at: datetime = strawberry.field(description="Confirm before this, or start again.")
+    expires_at: datetime = strawberry.field(
+        description="Confirm before this (10 minutes after the start), or start again."
+    )
 
     @staticmethod
     def from_entity(e: Enrollment) -> MfaEnrollmentType:
@@ -38,37 +40,49 @@ def mfa_status(state: MfaState) -> MfaStatusType:
 
 @strawberry.type(name="StartMfaEnrollmentPayload", description="The pending secret, or why none was created.")
 class StartMfaEnrollmentPayload:
-    enrollment: MfaEnrollmentType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    enrollment: MfaEnrollmentType | None = strawberry.field(
+        default=None, description="The secret to put into the authenticator app; null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="ConfirmMfaEnrollmentInput")
+@strawberry.input(
+    name="ConfirmMfaEnrollmentInput", description="Proof that the authenticator app holds the pending secret."
+)
 class ConfirmMfaEnrollmentInput:
     code: str = strawberry.field(description="The current 6-digit code the app shows for the pending secret.")
 
 
 @strawberry.type(name="ConfirmMfaEnrollmentPayload", description="MFA turned on, with its recovery codes.")
 class ConfirmMfaEnrollmentPayload:
-    mfa: MfaStatusType | None = None
+    mfa: MfaStatusType | None = strawberry.field(
+        default=None, description="MFA status, now enabled; null when errors are returned."
+    )
     recovery_codes: list[str] | None = strawberry.field(
         default=None, description="Shown once; each signs in once in place of a TOTP code."
     )
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="DisableMfaInput")
+@strawberry.input(name="DisableMfaInput", description="The password and a second factor, to turn MFA off.")
 class DisableMfaInput:
-    password: str = strawberry.field(description="The caller's current password.")
+    password: str = strawberry.field(
+        description="The caller's current password; a wrong one counts as a failed sign-in."
+    )
     code: str = strawberry.field(description="A current TOTP code or a recovery code.")
 
 
 @strawberry.type(name="DisableMfaPayload", description="MFA turned off, or why it stayed on.")
 class DisableMfaPayload:
-    mfa: MfaStatusType | None = None
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    mfa: MfaStatusType | None = strawberry.field(
+        default=None, description="MFA status, now disabled; null when errors are returned."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="RegenerateRecoveryCodesInput")
+@strawberry.input(
+    name="RegenerateRecoveryCodesInput", description="A current TOTP code, to replace the recovery codes."
+)
 class RegenerateRecoveryCodesInput:
     code: str = strawberry.field(description="A current 6-digit code from the authenticator app.")
 
@@ -78,10 +92,10 @@ class RegenerateRecoveryCodesPayload:
     recovery_codes: list[str] | None = strawberry.field(
         default=None, description="Shown once; the earlier set no longer works."
     )
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.input(name="CompleteMfaLoginInput")
+@strawberry.input(name="CompleteMfaLoginInput", description="Step two of signing in, after login answered mfaRequired.")
 class CompleteMfaLoginInput:
     mfa_challenge: str = strawberry.field(description="The mfaChallenge that login returned.")
     code: str = strawberry.field(description="A 6-digit TOTP code or a recovery code.")

@@ -29,7 +29,12 @@ from schema.payloads import LoginPayload, LogoutPayload, RevokeSessionPayload
 from schema.profile import ChangePasswordPayload, ConfirmEmailChangePayload, UpdateProfilePayload
 
 
-@strawberry.type(name="Mutation")
+@strawberry.type(
+    name="Mutation",
+    description="Changes. All but login and completeMfaLogin need a signed-in caller (else UNAUTHENTICATED); "
+    "those marked ACCOUNT_ADMIN or CLOUD_ADMIN need that role (else FORBIDDEN). Problems the caller can fix come "
+    "back in the payload's `errors`, and then nothing was changed.",
+)
 class Mutation:
     login: LoginPayload = strawberry.mutation(
         resolver=auth.login,
@@ -75,41 +80,46 @@ class Mutation:
         description="Replaces the caller's password and signs out their other sessions.",
     )
     update_billing_profile: UpdateBillingProfilePayload = strawberry.mutation(
-        resolver=update_billing_profile, description="CLOUD_ADMIN only."
+        resolver=update_billing_profile,
+        description="CLOUD_ADMIN only. A partial, versioned update of the provider's billing profile; "
+        "a change of IBAN, BIC or account holder needs the current password and is mailed to every cloud admin.",
     )
     update_customer_info: UpdateCustomerInfoPayload = strawberry.mutation(
         resolver=customer.update_customer_info,
-        description="ACCOUNT_ADMIN: a partial, versioned update of the account's customer info.",
+        description="ACCOUNT_ADMIN only. A partial, versioned update of the account's customer info.",
     )
     add_contact_email: AddContactEmailPayload = strawberry.mutation(
         resolver=contacts.add_contact_email,
-        description="Adds an unverified contact email and mails it a verification code.",
+        description="ACCOUNT_ADMIN only. Adds an unverified contact email and mails it a verification code "
+        "(valid 15 minutes); an account has at most 20 contacts.",
     )
     resend_contact_verification: ResendContactVerificationPayload = strawberry.mutation(
         resolver=contacts.resend_contact_verification,
-        description="Mails a new verification code, voiding the old one; "
+        description="ACCOUNT_ADMIN only. Mails a new verification code, voiding the old one; "
         "at most one a minute and five an hour per contact.",
     )
     verify_contact_email: VerifyContactEmailPayload = strawberry.mutation(
         resolver=contacts.verify_contact_email,
-        description="Verifies a contact email with the code mailed to it (valid 15 minutes, 5 tries, once).",
+        description="ACCOUNT_ADMIN only. Verifies a contact email with the code mailed to it "
+        "(valid 15 minutes, 5 tries, once).",
     )
     set_contact_roles: SetContactRolesPayload = strawberry.mutation(
         resolver=contacts.set_contact_roles,
-        description="Replaces a verified contact's roles; each role must keep at least one verified holder.",
+        description="ACCOUNT_ADMIN only. Replaces a verified contact's roles; "
+        "each role must keep at least one verified holder.",
     )
     remove_contact_email: RemoveContactEmailPayload = strawberry.mutation(
         resolver=contacts.remove_contact_email,
-        description="Removes a contact email; give its roles to another verified contact first.",
+        description="ACCOUNT_ADMIN only. Removes a contact email; give its roles to another verified contact first.",
     )
     submit_transfer_request: SubmitTransferRequestPayload = strawberry.mutation(
         resolver=transfers.submit_transfer_request,
-        description="Organization and personal numbers cannot be edited; "
+        description="ACCOUNT_ADMIN only. Organization and personal numbers cannot be edited; "
         "a transfer request asks the provider to change them.",
     )
     cancel_transfer_request: CancelTransferRequestPayload = strawberry.mutation(
         resolver=transfers.cancel_transfer_request,
-        description="Withdraws the account's SUBMITTED transfer request.",
+        description="ACCOUNT_ADMIN only. Withdraws the account's SUBMITTED transfer request.",
     )
     resolve_transfer_request: ResolveTransferRequestPayload = strawberry.mutation(
         resolver=transfers.resolve_transfer_request,

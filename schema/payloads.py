@@ -4,30 +4,42 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.errors import UserErrorType
+from schema.errors import UserErrorType, user_errors_field
 from schema.types import UserType
 
 
-@strawberry.type(name="LoginPayload")
+@strawberry.type(
+    name="LoginPayload",
+    description="A new session (token and user), a request for the second step (mfaRequired), or errors.",
+)
 class LoginPayload:
     token: str | None = strawberry.field(
         default=None,
         description="Set once signed in. Browsers also receive it as an HttpOnly session cookie; "
         "other clients send it as `Authorization: Bearer <token>`.",
     )
-    user: UserType | None = None
-    mfa_required: bool = False
-    mfa_challenge: str | None = strawberry.field(
-        default=None, description="Opaque and short-lived; pass it to completeMfaLogin."
+    user: UserType | None = strawberry.field(default=None, description="The signed-in user; null until signed in.")
+    mfa_required: bool = strawberry.field(
+        default=False,
+        description="True when the password was right but MFA is on: token and user are null, "
+        "and completeMfaLogin with mfaChallenge finishes the sign-in.",
     )
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    mfa_challenge: str | None = strawberry.field(
+        default=None, description="Opaque and short-lived (5 minutes, 5 tries); pass it to completeMfaLogin."
+    )
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.type(name="LogoutPayload")
+@strawberry.type(
+    name="LogoutPayload", description="The session has ended and the session cookie is cleared; errors stays empty."
+)
 class LogoutPayload:
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    errors: list[UserErrorType] = user_errors_field()
 
 
-@strawberry.type(name="RevokeSessionPayload")
+@strawberry.type(
+    name="RevokeSessionPayload",
+    description="The session has ended, or why not. Revoking the current session also signs this client out.",
+)
 class RevokeSessionPayload:
-    errors: list[UserErrorType] = strawberry.field(default_factory=list)
+    errors: list[UserErrorType] = user_errors_field()

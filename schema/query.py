@@ -11,7 +11,11 @@ from schema.billing import BillingProfileType
 from schema.types import NodeType, UserType
 
 
-@strawberry.type(name="Query")
+@strawberry.type(
+    name="Query",
+    description="Reads. All but `me` need a signed-in caller (else UNAUTHENTICATED); "
+    "transferRequests needs CLOUD_ADMIN (else FORBIDDEN).",
+)
 class Query:
     me: UserType | None = strawberry.field(
         resolver=users.me,

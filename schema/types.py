@@ -35,13 +35,15 @@ _ROLE_ORDER = {ContactRole.BILLING: 0, ContactRole.TECH: 1, ContactRole.DPO: 2}
 
 @strawberry.interface(name="Node", description="An object with a global ID, for client caches and `node(id:)`.")
 class NodeType:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The object's global ID: opaque, stable, and accepted by `node(id:)`."
+    )
 
 
-@strawberry.type(name="Location")
+@strawberry.type(name="Location", description="Where the user is: a country and, optionally, a city.")
 class LocationType:
     country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
-    city: str | None
+    city: str | None = strawberry.field(description="Free text, up to 100 characters; null when not given.")
 
     @staticmethod
     def from_entity(location: Location | None) -> LocationType | None:
@@ -50,16 +52,18 @@ class LocationType:
 
 @strawberry.type(name="Profile", description="A user's personal details.")
 class ProfileType:
-    first_name: str
-    last_name: str
+    first_name: str = strawberry.field(description="The user's first name, 1-100 characters.")
+    last_name: str = strawberry.field(description="The user's last name, 1-100 characters.")
     phone: str | None = strawberry.field(description="E.164, e.g. +46701234567.")
     pending_email: str | None = strawberry.field(description="A new sign-in email waiting for confirmEmailChange.")
-    location: LocationType | None
+    location: LocationType | None = strawberry.field(
+        description="Where the user is; its country is how a phone number without a + country code is read."
+    )
     language: str | None = strawberry.field(description="BCP 47 tag, e.g. sv-SE.")
     timezone: str | None = strawberry.field(description="IANA zone, e.g. Europe/Stockholm.")
-    job_title: str | None
+    job_title: str | None = strawberry.field(description="Up to 100 characters.")
     version: int = strawberry.field(description="Pass as expectedVersion to updateProfile.")
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When the profile was last changed.")
 
     @staticmethod
     def from_entity(p: Profile) -> ProfileType:
@@ -80,20 +84,31 @@ class ProfileType:
 
 @strawberry.type(name="MfaStatus", description="Whether a second factor guards the user's sign-in.")
 class MfaStatusType:
-    enabled: bool
-    enabled_at: datetime | None
-    recovery_codes_remaining: int = strawberry.field(description="Unused recovery codes.")
+    enabled: bool = strawberry.field(
+        description="True when signing in needs a TOTP or recovery code after the password."
+    )
+    enabled_at: datetime | None = strawberry.field(description="When MFA was turned on; null while it is off.")
+    recovery_codes_remaining: int = strawberry.field(
+        description="Unused recovery codes, out of the 10 issued; 0 while MFA is off."
+    )
 
 
 @strawberry.type(name="Session", description="A signed-in browser or client.")
 class SessionType(NodeType):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The session's global ID; pass it to revokeSession.")
     current: bool = strawberry.field(description="True for the session that made this request.")
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime = strawberry.field(description="When it ends unless used again before.")
-    user_agent: str | None
-    ip_address: str | None
+    created_at: datetime = strawberry.field(description="When the user signed in.")
+    last_seen_at: datetime = strawberry.field(description="The session's latest request, to within a minute.")
+    expires_at: datetime = strawberry.field(
+        description="When it ends unless used again before: the earlier of the idle timeout after lastSeenAt "
+        "and the absolute lifetime after createdAt (by default 1 hour and 12 hours)."
+    )
+    user_agent: str | None = strawberry.field(
+        description="The User-Agent header sent when signing in, up to 300 characters; null when none was sent."
+    )
+    ip_address: str | None = strawberry.field(
+        description="The client's IP address when signing in; null when it was not known."
+    )
 
     @staticmethod
     def from_entity(s: Session, current_id: UUID | None, idle_ttl_seconds: int) -> SessionType:
@@ -110,11 +125,13 @@ class SessionType(NodeType):
 
 @strawberry.type(name="Address", description="A postal address.")
 class AddressType:
-    line1: str
-    line2: str | None
-    postal_code: str
-    city: str
-    region: str | None
+    line1: str = strawberry.field(description="Street and number, or another first address line.")
+    line2: str | None = strawberry.field(description="A second address line; null when there is none.")
+    postal_code: str = strawberry.field(
+        description="Checked against the country's format; stored upper-case with single spaces."
+    )
+    city: str = strawberry.field(description="The city or town.")
+    region: str | None = strawberry.field(description="State, province or county; null when there is none.")
     country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
 
     @staticmethod
@@ -134,11 +151,13 @@ class AddressType:
 @strawberry.type(name="CustomerInfo", description="Who the customer is, as printed on their invoices.")
 class CustomerInfoType:
     company_name: str | None = strawberry.field(description="Business accounts only.")
-    contact_person: str
-    address: AddressType | None
-    purchase_order_number: str | None
+    contact_person: str = strawberry.field(description="The customer's contact person, 1-100 characters.")
+    address: AddressType | None = strawberry.field(description="The invoice address; null until one is set.")
+    purchase_order_number: str | None = strawberry.field(
+        description="The customer's own reference, printed on invoices; null when there is none."
+    )
     version: int = strawberry.field(description="Pass as expectedVersion to updateCustomerInfo.")
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When the customer info was last changed.")
 
     @staticmethod
     def from_entity(c: CustomerInfo) -> CustomerInfoType:
@@ -155,12 +174,17 @@ class CustomerInfoType:
 
 @strawberry.type(name="ContactEmail", description="An address the provider writes to, with the roles it holds.")
 class ContactEmailType(NodeType):
-    id: strawberry.ID
-    email: str
-    verified: bool
-    verified_at: datetime | None
-    roles: list[ContactRole] = strawberry.field(description="BILLING, TECH and DPO, in that order.")
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="The contact's global ID; the contact mutations take it.")
+    email: str = strawberry.field(description="The address, with its domain lower-cased.")
+    verified: bool = strawberry.field(
+        description="True once verified with the code mailed to it (the account's first contact starts verified); "
+        "only verified contacts can hold roles."
+    )
+    verified_at: datetime | None = strawberry.field(description="When it was verified; null until then.")
+    roles: list[ContactRole] = strawberry.field(
+        description="The roles it holds, in BILLING, TECH, DPO order; empty for none."
+    )
+    created_at: datetime = strawberry.field(description="When it was added.")
 
     @staticmethod
     def from_entity(c: ContactEmail) -> ContactEmailType:
@@ -180,8 +204,8 @@ class ContactEmailType(NodeType):
 
 @strawberry.type(name="Account", description="A customer account: a business or an individual.")
 class AccountType(NodeType):
-    id: strawberry.ID
-    kind: AccountKind
+    id: strawberry.ID = strawberry.field(description="The account's global ID.")
+    kind: AccountKind = strawberry.field(description="Business or individual: which of the two numbers it has.")
     organization_number: str | None = strawberry.field(
         description="Business accounts; changed only through a transfer request."
     )
@@ -189,7 +213,9 @@ class AccountType(NodeType):
         description="Individual accounts; changed only through a transfer request."
     )
     country: str = strawberry.field(description="ISO 3166-1 alpha-2 country whose rules check the number.")
-    customer_info: CustomerInfoType
+    customer_info: CustomerInfoType = strawberry.field(
+        description="Who the customer is, as printed on their invoices; ACCOUNT_ADMIN edits it."
+    )
     raw_id: strawberry.Private[UUID]
 
     @strawberry.field(description="The account's contact emails, oldest first.")
@@ -219,12 +245,12 @@ class AccountType(NodeType):
 
 @strawberry.type(name="User", description="A person who signs in.")
 class UserType(NodeType):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The user's global ID.")
     email: str = strawberry.field(description="The sign-in email.")
-    role: UserRole
-    profile: ProfileType
-    account: AccountType
-    created_at: datetime
+    role: UserRole = strawberry.field(description="What the user may do.")
+    profile: ProfileType = strawberry.field(description="The user's personal details, edited with updateProfile.")
+    account: AccountType = strawberry.field(description="The customer account the user belongs to.")
+    created_at: datetime = strawberry.field(description="When the user was created.")
     raw_id: strawberry.Private[UUID]
     mfa_enabled_at: strawberry.Private[datetime | None]
 
