@@ -19,8 +19,6 @@ import segno
 from domain.errors import InvalidCode, Required
 from domain.security import constant_time_equal
 
-STEP_SECONDS = 30
-DIGITS = 6
 # Accepted clock skew, in steps either side of the server's current one.
 WINDOW = 1
 RECOVERY_CODE_COUNT = 10

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, or_, select, update
 
 from persistence.database import WRITE
 from persistence.repositories import outbox_t
@@ -65,13 +65,3 @@ def mark_retry(engine: Engine, mail_id: UUID, error: str, next_attempt_at: datet
         values["next_attempt_at"] = next_attempt_at
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         conn.execute(update(outbox_t).where(outbox_t.c.id == mail_id).values(**values))
-
-
-def pending_count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        stmt = (
-            select(func.count())
-            .select_from(outbox_t)
-            .where(outbox_t.c.sent_at.is_(None), outbox_t.c.failed_at.is_(None))
-        )
-        return int(conn.execute(stmt).scalar_one())

@@ -200,8 +200,10 @@ class SqlOutbox(Repository):
         super().__init__(conn)
         self.keyring = keyring
         self.clock = clock
+        self.queued = False
 
     def add(self, mail: Mail) -> None:
+        self.queued = True
         now = self.clock()
         sealed = self.keyring.encrypt("outbox", f"{mail.subject}\n{mail.text}".encode())
         self.conn.execute(
@@ -226,10 +228,6 @@ class SqlAttemptCounters(Repository):
             .where(self._pk(scope, key, window_start), attempts_t.c.count > 0)
             .values(count=attempts_t.c.count - 1)
         )
-
-    def current(self, scope: str, key: str, window_start: datetime) -> int:
-        stmt = select(attempts_t.c.count).where(self._pk(scope, key, window_start))
-        return int(self.conn.execute(stmt).scalar() or 0)
 
     @staticmethod
     def _pk(scope: str, key: str, window_start: datetime) -> Any:

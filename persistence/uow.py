@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from domain.ports import Clock, Keyring
@@ -29,11 +31,20 @@ class SqlUnitOfWork:
     and never shared between requests.
     """
 
-    def __init__(self, engine: Engine, keyring: Keyring, clock: Clock, *, write: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keyring: Keyring,
+        clock: Clock,
+        *,
+        write: bool = True,
+        on_mail_committed: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
         self.write = write
+        self.on_mail_committed = on_mail_committed
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -66,15 +77,22 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._tx is not None
         self._tx.commit()
+        if self.outbox.queued and self.on_mail_committed is not None:
+            self.on_mail_committed()
 
 
 class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work per service call (they hold a connection while entered)."""
 
-    def __init__(self, engine: Engine, keyring: Keyring, clock: Clock) -> None:
+    def __init__(
+        self, engine: Engine, keyring: Keyring, clock: Clock, *, on_mail_committed: Callable[[], None] | None = None
+    ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
+        self.on_mail_committed = on_mail_committed
 
     def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.keyring, self.clock, write=write)
+        return SqlUnitOfWork(
+            self.engine, self.keyring, self.clock, write=write, on_mail_committed=self.on_mail_committed
+        )

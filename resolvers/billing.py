@@ -29,7 +29,6 @@ async def update_billing_profile(
         saved = await run_in_threadpool(billing.update_billing_profile, info.context.deps, caller, _changes(input))
     except DomainError as error:
         return UpdateBillingProfilePayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return UpdateBillingProfilePayload(billing_profile=BillingProfileType.from_entity(saved))
 
 

@@ -35,7 +35,6 @@ async def add_contact_email(info: Info[Context, None], input: AddContactEmailInp
         added = await run_in_threadpool(contacts.add_contact, info.context.deps, caller, input.email)
     except DomainError as error:
         return AddContactEmailPayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return AddContactEmailPayload(contact=ContactEmailType.from_entity(added))
 
 
@@ -48,7 +47,6 @@ async def resend_contact_verification(
         contact = await run_in_threadpool(contacts.resend_verification, info.context.deps, caller, contact_id)
     except DomainError as error:
         return ResendContactVerificationPayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return ResendContactVerificationPayload(contact=ContactEmailType.from_entity(contact))
 
 

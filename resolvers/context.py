@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
@@ -16,21 +15,8 @@ from domain.entities import Account, ContactEmail, TransferRequest
 from domain.services import auth, mfa, reads, transfers
 from domain.services.auth import Authenticated, Deps
 
-
-@dataclass(frozen=True)
-class Services:
-    """Built once at start-up by the server; shared by every request (holds no request state)."""
-
-    deps: Deps
-    cookie_name: str = "__Host-tenantry_session"
-    cookie_secure: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def wake_outbox(self) -> None:
-        """Tell the mail worker that a transaction just queued mail."""
-        wake = self.extra.get("wake_outbox")
-        if wake is not None:
-            wake()
+# __Host- makes browsers insist on Secure, Path=/ and no Domain: the cookie stays on this host.
+COOKIE_NAME = "__Host-tenantry_session"
 
 
 @dataclass
@@ -72,16 +58,12 @@ class Loaders:
 class Context:
     request: Request
     response: Response
-    services: Services
+    deps: Deps
     credentials: Credentials
     client_ip: str | None
     user_agent: str | None
     loaders: Loaders
     _auth: asyncio.Future[Authenticated | None] | None = None
-
-    @property
-    def deps(self) -> Deps:
-        return self.services.deps
 
     async def auth(self) -> Authenticated | None:
         """The caller's live session, looked up once per request however many fields ask."""
@@ -102,20 +84,20 @@ class Context:
 
     def set_session_cookie(self, token: str) -> None:
         self.response.set_cookie(
-            self.services.cookie_name,
+            COOKIE_NAME,
             token,
             max_age=int(self.deps.policy.absolute_ttl.total_seconds()),
             path="/",
-            secure=self.services.cookie_secure,
+            secure=True,
             httponly=True,
             samesite="lax",
         )
 
     def clear_session_cookie(self) -> None:
         self.response.delete_cookie(
-            self.services.cookie_name,
+            COOKIE_NAME,
             path="/",
-            secure=self.services.cookie_secure,
+            secure=True,
             httponly=True,
             samesite="lax",
         )

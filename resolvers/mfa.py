@@ -43,7 +43,6 @@ async def confirm_mfa_enrollment(
         state, codes = await run_in_threadpool(mfa.confirm_enrollment, info.context.deps, caller, input.code)
     except DomainError as error:
         return ConfirmMfaEnrollmentPayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return ConfirmMfaEnrollmentPayload(mfa=mfa_status(state), recovery_codes=codes)
 
 
@@ -60,7 +59,6 @@ async def disable_mfa(info: Info[Context, None], input: DisableMfaInput) -> Disa
         )
     except DomainError as error:
         return DisableMfaPayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return DisableMfaPayload(mfa=mfa_status(state))
 
 
@@ -72,7 +70,6 @@ async def regenerate_recovery_codes(
         codes = await run_in_threadpool(mfa.regenerate_recovery_codes, info.context.deps, caller, input.code)
     except DomainError as error:
         return RegenerateRecoveryCodesPayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return RegenerateRecoveryCodesPayload(recovery_codes=codes)
 
 
@@ -89,5 +86,4 @@ async def complete_mfa_login(info: Info[Context, None], input: CompleteMfaLoginI
         )
     except DomainError as error:
         return LoginPayload(errors=user_errors(error))
-    ctx.services.wake_outbox()
     return await signed_in_payload(ctx, result)

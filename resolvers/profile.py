@@ -43,7 +43,6 @@ async def update_profile(info: Info[Context, None], input: UpdateProfileInput) -
         )
     except DomainError as error:
         return UpdateProfilePayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return UpdateProfilePayload(profile=ProfileType.from_entity(saved))
 
 
@@ -55,7 +54,6 @@ async def confirm_email_change(info: Info[Context, None], input: ConfirmEmailCha
         )
     except DomainError as error:
         return ConfirmEmailChangePayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return ConfirmEmailChangePayload(user=UserType.from_entity(user, account))
 
 
@@ -71,7 +69,6 @@ async def change_password(info: Info[Context, None], input: ChangePasswordInput)
         )
     except DomainError as error:
         return ChangePasswordPayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return ChangePasswordPayload(revoked_sessions=revoked)
 
 

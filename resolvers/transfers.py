@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
+import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
@@ -29,7 +31,11 @@ TRANSFER = "TransferRequest"
 
 
 async def transfer_requests(
-    info: Info[Context, None], status: TransferRequestStatus | None = None
+    info: Info[Context, None],
+    status: Annotated[
+        TransferRequestStatus | None,
+        strawberry.argument(description="Only requests in this status; all when left out."),
+    ] = None,
 ) -> list[TransferRequestType]:
     caller = await actor(info, UserRole.CLOUD_ADMIN)
     found = await run_in_threadpool(transfers.list_transfers, info.context.deps, caller, status)
@@ -85,5 +91,4 @@ async def resolve_transfer_request(
         )
     except DomainError as error:
         return ResolveTransferRequestPayload(errors=user_errors(error))
-    info.context.services.wake_outbox()
     return ResolveTransferRequestPayload(transfer_request=TransferRequestType.from_entity(request))

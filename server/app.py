@@ -31,13 +31,13 @@ from persistence import maintenance
 from persistence.database import make_engine
 from persistence.migrate import upgrade
 from persistence.uow import SqlUnitOfWorkFactory
-from resolvers.context import Context, Loaders, Services
+from resolvers.context import Context, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware
 from server.settings import Settings, load_settings
-from server.transport import COOKIE_NAME, credentials
+from server.transport import credentials
 
 log = logging.getLogger("tenantry")
 
@@ -66,9 +66,6 @@ class Runtime:
             absolute_ttl=timedelta(seconds=settings.session_absolute_ttl),
             idle_ttl=timedelta(seconds=settings.session_idle_ttl),
         )
-        deps = Deps(
-            SqlUnitOfWorkFactory(engine, keyring, utc_now), hasher, keyring, utc_now, policy, settings.mfa_issuer
-        )
         if transport is None:
             transport = (
                 SmtpTransport(settings.smtp_url) if settings.smtp_url else FileTransport(settings.var_dir / "mail")
@@ -81,6 +78,9 @@ class Runtime:
             mail_from=settings.mail_from,
             poll_seconds=settings.outbox_poll_seconds,
         )
+        # Mail queued by a committed transaction wakes the worker at once instead of at its next poll.
+        uow = SqlUnitOfWorkFactory(engine, keyring, utc_now, on_mail_committed=worker.wake)
+        deps = Deps(uow, hasher, keyring, utc_now, policy, settings.mfa_issuer)
         return cls(settings, engine, keyring, hasher, deps, worker)
 
     def close(self) -> None:
@@ -97,18 +97,18 @@ class GraphQLView(GraphQL):
             allow_queries_via_get=True,
         )
         self.allowed_origins = settings.allowed_origins
-        self.services = Services(runtime.deps, COOKIE_NAME, extra={"wake_outbox": runtime.worker.wake})
+        self.deps = runtime.deps
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         client = request.client.host if request.client else None
         return Context(
             request=request,
             response=response,
-            services=self.services,
+            deps=self.deps,
             credentials=credentials(request, self.allowed_origins),
             client_ip=client,
             user_agent=request.headers.get("user-agent"),
-            loaders=Loaders(self.services.deps),
+            loaders=Loaders(self.deps),
         )
 
     def decode_json(self, data: str | bytes) -> object:

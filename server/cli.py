@@ -13,6 +13,9 @@ from uuid import UUID
 from domain.entities import AccountKind, UserRole
 from domain.errors import AlreadyExists, DomainError, ValidationFailed
 from domain.services import accounts
+from persistence.database import make_engine
+from persistence.migrate import upgrade
+from server.app import Runtime
 from server.settings import Settings, SettingsError, load_settings
 
 DEMO_USERS = (
@@ -130,14 +133,19 @@ def _words(name: str) -> list[str]:
     return [*out, word]
 
 
-def _runtime(settings: Settings):  # type: ignore[no-untyped-def]
-    from persistence.migrate import upgrade
-    from server.app import Runtime
-
-    runtime = Runtime.build(settings)
+def _runtime(settings: Settings) -> Runtime:
+    """What the operator commands need; the embedded SQLite database is brought up to date first."""
     if settings.is_sqlite:
-        upgrade(runtime.engine)
-    return runtime
+        _upgrade(settings)
+    return Runtime.build(settings)
+
+
+def _upgrade(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -145,8 +153,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from server.logs import configure
 
-    if settings.is_sqlite:
-        _runtime(settings).close()  # migrate once here, not in every worker
+    # Each worker's start-up migrates the embedded SQLite (serialized by its write lock);
+    # PostgreSQL is migrated by `tenantry migrate`, once per release.
     configure(settings.log_level)
     uvicorn.run(
         "server.asgi:app",
@@ -161,12 +169,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
-    from persistence.migrate import upgrade
-    from server.app import Runtime
-
-    runtime = Runtime.build(settings)
-    upgrade(runtime.engine)
-    runtime.close()
+    _upgrade(settings)
     print("migrated to the latest revision")
     return 0
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from resolvers.context import Credentials
-
-COOKIE_NAME = "__Host-tenantry_session"
+from resolvers.context import COOKIE_NAME, Credentials
 
 
 def credentials(request: Request, allowed_origins: tuple[str, ...]) -> Credentials:

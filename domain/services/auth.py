@@ -123,8 +123,12 @@ def login(deps: Deps, *, email: str, password: str, ip: str | None, user_agent: 
             raise InvalidCredentials("The email or password is wrong.")
         if not deps.hasher.verify(password, user.password_hash):
             raise InvalidCredentials("The email or password is wrong.")
+        # A raised BCRYPT_ROUNDS reaches stored hashes at their owners' next sign-in.
+        rehashed = deps.hasher.hash(password) if deps.hasher.needs_rehash(user.password_hash) else None
     with deps.uow() as uow:
         refund_attempts(uow, deps.clock(), keys)
+        if rehashed is not None:
+            uow.profiles.set_password(user.id, user.password_hash, rehashed)
         if user.mfa_enabled:
             result: SignedIn | MfaRequired = MfaRequired(start_mfa_challenge(deps, uow, user))
         else:

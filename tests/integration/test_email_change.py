@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from domain.entities import EmailChange, UserRole
 from domain.errors import AlreadyExists
 from domain.services import accounts
+from persistence.database import WRITE
 from persistence.tables import UserRow
 from support import LOGIN, Api, Seeded, code_in
 
@@ -200,7 +201,9 @@ def test_expired_code_is_refused(api: Api) -> None:
     address = new_address()
     start(api, user, address)
     code = code_in(api.smtp.wait_for(address, subject=SUBJECT))
-    with api.runtime.engine.begin() as conn:
+    # A write transaction (BEGIN IMMEDIATE on SQLite), as the app's own writers use: the mail worker
+    # may be writing at this very moment.
+    with api.runtime.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         row = conn.execute(select(users_t.c.email_change_expires_at).where(users_t.c.id == user.user_id)).one()
         assert timedelta(minutes=14) < row[0] - datetime.now(UTC) <= timedelta(minutes=15)
         past = datetime.now(UTC) - timedelta(seconds=1)

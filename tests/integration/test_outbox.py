@@ -46,11 +46,15 @@ def test_rolled_back_change_sends_nothing(api: Api) -> None:
 
 def test_queued_mail_is_sealed_at_rest_and_wiped_once_sent(api: Api) -> None:
     to = f"sealed-{secrets.token_hex(4)}@example.com"
-    queue(api, Mail(to, "Code inside", "Your code is 654321."))
-    row = outbox_row(api, to)
-    assert "654321" not in row["sealed"] and "Code inside" not in row["sealed"]
-    api.runtime.worker.deliver_due()
-    api.smtp.wait_for(to)
+    with api.deps.uow() as uow:
+        uow.outbox.add(Mail(to, "Code inside", "Your code is 654321."))
+        sealed = uow.outbox.conn.execute(select(outbox_t.c.sealed).where(outbox_t.c.recipient == to)).scalar_one()
+        uow.commit()
+    assert "654321" not in sealed and "Code inside" not in sealed
+    api.smtp.wait_for(to)  # the commit woke the worker: no poll interval to wait out
+    deadline = time.monotonic() + 10
+    while outbox_row(api, to)["sent_at"] is None and time.monotonic() < deadline:
+        time.sleep(0.02)
     row = outbox_row(api, to)
     assert row["sent_at"] is not None and row["sealed"] is None
 

@@ -212,3 +212,18 @@ def test_last_seen_is_written_at_most_once_a_minute(api: Api) -> None:
     later = replace(api.deps, clock=lambda: later_time)
     assert auth.authenticate(later, user.token).session.last_seen_at == later_time
     assert auth.authenticate(api.deps, user.token).session.last_seen_at == later_time
+
+
+def test_a_raised_bcrypt_cost_reaches_the_stored_hash_at_the_next_sign_in(api: Api) -> None:
+    from dataclasses import replace
+
+    from domain.security import BcryptHasher
+    from domain.services import auth
+
+    user = api.new_account()
+    stronger = replace(api.deps, hasher=BcryptHasher(rounds=5))
+    auth.login(stronger, email=user.email, password=user.password, ip=None, user_agent=None)
+    with api.deps.uow(write=False) as uow:
+        stored = uow.users.get(user.user_id).password_hash
+    assert stored.startswith("bcrypt-sha256$$2b$05$")
+    assert api.login(user.email, user.password)

@@ -38,9 +38,6 @@ class Attempts:
         if self.counts.get(k, 0) > 0:
             self.counts[k] -= 1
 
-    def current(self, scope: str, key: str, window_start: datetime) -> int:
-        return self.counts.get((scope, key, window_start), 0)
-
 
 class FakeHasher:
     """A PasswordHasher that stores "plain:" + the NFKC form, and never limits concurrency."""
@@ -53,6 +50,12 @@ class FakeHasher:
 
     def verify(self, password: str, encoded: str) -> bool:
         return encoded == self.hash(password)
+
+    def busy(self) -> bool:
+        return False
+
+    def needs_rehash(self, encoded: str) -> bool:
+        return False
 
     def verify_dummy(self, password: str) -> None:
         return None
