@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from domain.errors import DomainError
-from domain.services import auth, reads
+from domain.services import auth
 from domain.services.auth import Authenticated, MfaRequired, SignedIn
 from resolvers.access import actor, signed_in
 from resolvers.context import Context
@@ -39,9 +39,8 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
 async def signed_in_payload(ctx: Context, result: SignedIn) -> LoginPayload:
     """Hand out the new session as token and cookie; the rest of the request runs as that session."""
     ctx.set_session_cookie(result.token)
-    user, account = await run_in_threadpool(reads.user_with_account, ctx.deps, result.user.id)
-    ctx.forget_auth(Authenticated(result.session, user, account))
-    return LoginPayload(token=result.token, user=UserType.from_entity(user, account))
+    ctx.forget_auth(Authenticated(result.session, result.user, result.account))
+    return LoginPayload(token=result.token, user=UserType.from_entity(result.user, result.account))
 
 
 async def logout(info: Info[Context, None]) -> LogoutPayload:

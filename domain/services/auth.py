@@ -56,6 +56,7 @@ class SignedIn:
     token: str
     session: Session
     user: User
+    account: Account
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,11 @@ def open_session(deps: Deps, uow: UnitOfWork, user: User, *, ip: str | None, use
     )
     uow.sessions.add(session)
     uow.audit.add(AuditEvent("session.create", "Session", str(session.id), user.id, (), ip))
-    return SignedIn(token, session, user)
+    # Read back in the same transaction: the caller answers with both, with no second trip.
+    found = uow.users.get_with_account(user.id)
+    if found is None:
+        raise NotFound("No such user.")
+    return SignedIn(token, session, *found)
 
 
 def authenticate(deps: Deps, token: str) -> Authenticated | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.entities import Account, ContactEmail, User
+from domain.entities import ContactEmail
 from domain.services.auth import Deps
 
 
@@ -12,8 +12,3 @@ def contacts_for_accounts(deps: Deps, account_ids: list[UUID]) -> dict[UUID, lis
     """Every contact of each account, oldest first, in one statement for all accounts."""
     with deps.uow(write=False) as uow:
         return uow.contacts.for_accounts(account_ids)
-
-
-def user_with_account(deps: Deps, user_id: UUID) -> tuple[User, Account] | None:
-    with deps.uow(write=False) as uow:
-        return uow.users.get_with_account(user_id)

@@ -6,9 +6,9 @@ import copy
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, Self
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from domain.entities import User
+from domain.entities import Account, AccountKind, CustomerInfo, User
 from domain.security import normalize_password
 
 
@@ -89,3 +89,7 @@ class CopyOnCommitUow:
 
     def by_email(self, email: str) -> User | None:
         return next((u for u in self.s.users.values() if u.email.casefold() == email.casefold()), None)
+
+    def get_with_account(self, user_id: UUID) -> tuple[User, Account]:
+        account = Account(uuid4(), AccountKind.INDIVIDUAL, "SE", CustomerInfo("Alva"))
+        return self.s.users[user_id], account

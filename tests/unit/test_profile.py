@@ -11,10 +11,7 @@ import pytest
 
 from domain.changes import KEEP
 from domain.entities import (
-    Account,
-    AccountKind,
     Actor,
-    CustomerInfo,
     EmailChange,
     Location,
     Mail,
@@ -63,10 +60,6 @@ class FakeUow(CopyOnCommitUow):
         return self
 
     # users
-    def get_with_account(self, user_id: uuid.UUID) -> tuple[User, Account]:
-        account = Account(uuid.uuid4(), AccountKind.INDIVIDUAL, "SE", CustomerInfo("Alva"))
-        return self.s.users[user_id], account
-
     # profiles
     def update(self, user_id: uuid.UUID, expected_version: int, new: Profile) -> bool:
         user = self.s.users[user_id]
