@@ -117,7 +117,13 @@ class OutboxWorker:
         """One round: claim due mails and try each once. Returns how many were delivered."""
         delivered = 0
         for mail in outbox.claim_due(self.engine, self.clock()):
-            subject, _, text = self.keyring.decrypt("outbox", mail.sealed).decode().partition("\n")
+            try:
+                subject, _, text = self.keyring.decrypt("outbox", mail.sealed).decode().partition("\n")
+            except Exception as error:  # noqa: BLE001 (sealed under another SECRET_KEY, or damaged)
+                # Retrying cannot help, and one such mail must not stop the others behind it.
+                log.error("mail %s cannot be unsealed (%s); given up", mail.id, type(error).__name__)
+                outbox.mark_retry(self.engine, mail.id, "cannot unseal: SECRET_KEY changed?", None, self.clock())
+                continue
             try:
                 self.transport.send(self._message(mail.recipient, subject, text))
             except (OSError, smtplib.SMTPException) as error:

@@ -95,3 +95,23 @@ def test_without_smtp_mail_is_written_as_eml_files(tmp_path: Path) -> None:
     FileTransport(tmp_path / "mail").send(message)
     files = list((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 1 and b"Subject: Local" in files[0].read_bytes()
+
+
+def test_a_mail_sealed_under_another_key_is_given_up_without_blocking_the_rest(api: Api) -> None:
+    from domain.security import Keyring
+    from persistence.repositories import SqlOutbox
+
+    lost, fine = (f"{name}-{secrets.token_hex(4)}@example.com" for name in ("lost", "fine"))
+    with api.deps.uow() as uow:
+        SqlOutbox(uow.outbox.conn, Keyring("another-secret-key-" + "y" * 20), api.deps.clock).add(
+            Mail(lost, "Old key", "Sealed before a key rotation.")
+        )
+        uow.outbox.add(Mail(fine, "New key", "Delivered."))
+        uow.commit()
+    assert api.smtp.wait_for(fine, subject="New key")
+    deadline = time.monotonic() + 10
+    while outbox_row(api, lost)["failed_at"] is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    row = outbox_row(api, lost)
+    assert row["failed_at"] is not None and row["sealed"] is None and "unseal" in row["last_error"]
+    assert api.smtp.to(lost) == []
