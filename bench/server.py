@@ -37,7 +37,7 @@ from strawberry.extensions.validation_cache import _get_validate_cache
 
 from domain.entities import Account, ContactEmail, ContactRole, User
 from domain.services import auth, reads
-from resolvers.ids import to_global_id
+from schema.ids import to_global_id
 from schema.schema import CACHE_SIZE
 from server.app import Runtime, create_app
 from server.logs import configure

@@ -11,7 +11,7 @@ from domain.services.auth import Authenticated, MfaRequired, SignedIn
 from resolvers.access import actor, signed_in
 from resolvers.context import Context
 from resolvers.errors import user_errors
-from resolvers.ids import uuid_of
+from schema.ids import uuid_of
 from schema.inputs import LoginInput, RevokeSessionInput
 from schema.payloads import LoginPayload, LogoutPayload, RevokeSessionPayload
 from schema.types import UserType

@@ -11,7 +11,6 @@ from domain.services import contacts
 from resolvers.access import actor
 from resolvers.context import Context
 from resolvers.errors import user_errors
-from resolvers.ids import uuid_of
 from schema.accounts import (
     AddContactEmailInput,
     AddContactEmailPayload,
@@ -24,6 +23,7 @@ from schema.accounts import (
     VerifyContactEmailInput,
     VerifyContactEmailPayload,
 )
+from schema.ids import uuid_of
 from schema.types import ContactEmailType
 
 CONTACT = "ContactEmail"

@@ -16,7 +16,6 @@ from domain.services.auth import Authenticated
 from resolvers.access import actor
 from resolvers.context import Context
 from resolvers.errors import user_errors
-from resolvers.ids import uuid_of
 from schema.accounts import (
     CancelTransferRequestInput,
     CancelTransferRequestPayload,
@@ -26,6 +25,7 @@ from schema.accounts import (
     SubmitTransferRequestPayload,
     TransferRequestType,
 )
+from schema.ids import uuid_of
 
 TRANSFER = "TransferRequest"
 

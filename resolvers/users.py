@@ -10,7 +10,7 @@ from strawberry.types import Info
 from resolvers import transfers
 from resolvers.access import signed_in
 from resolvers.context import Context
-from resolvers.ids import from_global_id
+from schema.ids import from_global_id
 from schema.types import AccountType, ContactEmailType, NodeType, UserType
 
 

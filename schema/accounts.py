@@ -11,9 +11,9 @@ from strawberry.types import Info
 from domain.entities import ContactRole, TransferRequest, TransferRequestStatus
 from resolvers import reads
 from resolvers.context import Context
-from resolvers.ids import to_global_id
 from schema.enums import ContactRoleEnum, TransferRequestStatusEnum  # noqa: F401  (registers enums)
 from schema.errors import UserErrorType, user_errors_field
+from schema.ids import to_global_id
 from schema.inputs import AddressInput
 from schema.types import AccountType, ContactEmailType, CustomerInfoType, NodeType
 

@@ -24,8 +24,8 @@ from domain.entities import (
 )
 from resolvers import reads
 from resolvers.context import Context
-from resolvers.ids import to_global_id
 from schema.enums import AccountKindEnum, ContactRoleEnum, UserRoleEnum  # noqa: F401  (registers enums)
+from schema.ids import to_global_id
 
 if TYPE_CHECKING:  # schema.accounts imports this module; strawberry.lazy resolves the type later
     from schema.accounts import TransferRequestType

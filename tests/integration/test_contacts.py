@@ -22,7 +22,7 @@ from domain.services.auth import Limit
 from persistence.contacts import SqlContactBook
 from persistence.database import WRITE
 from persistence.repositories import contacts_t
-from resolvers.ids import from_global_id, to_global_id
+from schema.ids import from_global_id, to_global_id
 from support import Api, Seeded, code_in
 
 SUBJECT = "Confirm your new address"

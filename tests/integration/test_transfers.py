@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from domain.entities import AccountKind, UserRole
-from resolvers.ids import from_global_id, to_global_id
+from schema.ids import from_global_id, to_global_id
 from support import Api, Seeded, unique_orgnr, unique_personnummer
 
 ERRORS = "errors { field code message }"
