@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import itertools
 import random
 import re
 import secrets
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -85,20 +87,25 @@ def code_in(message: EmailMessage) -> str:
     return match.group(1)
 
 
+# Numbers are unique per database (an index enforces it), and a test run shares one database:
+# a counter from a random start gives each call its own number, where random draws would collide.
+_numbers = itertools.count(random.randrange(10**6))
+
+
 def unique_orgnr() -> str:
-    digits = f"55{random.randint(0, 9999999):07d}"
+    """A valid Swedish organization number, never handed out before in this run. Digits 3-4 are
+    20-99, so it can never also read as a personal number (no month is 20 or more)."""
+    n = next(_numbers)
+    digits = f"55{20 + n % 80:02d}{n // 80 % 10**5:05d}"
     return f"{digits[:6]}-{digits[6:]}{luhn.calc_check_digit(digits)}"
 
 
 def unique_personnummer() -> str:
-    year, month, day, serial = (
-        random.randint(50, 99),
-        random.randint(1, 12),
-        random.randint(1, 28),
-        random.randint(0, 999),
-    )
-    body = f"{year:02d}{month:02d}{day:02d}{serial:03d}"
-    return f"19{body[:6]}-{body[6:]}{luhn.calc_check_digit(body)}"
+    """A valid Swedish personal number (born 1950-1999), never handed out before in this run."""
+    n = next(_numbers)
+    born = date(1950, 1, 1) + timedelta(days=n // 1000 % 18_000)
+    body = f"{born:%y%m%d}{n % 1000:03d}"
+    return f"{born:%Y}{body[2:6]}-{body[6:]}{luhn.calc_check_digit(body)}"
 
 
 @dataclass
