@@ -1,4 +1,4 @@
-"""The per-request context every resolver reads: services, credentials, loaders."""
+"""The per-request context every resolver reads: the domain's dependencies, credentials, loaders."""
 
 from __future__ import annotations
 
