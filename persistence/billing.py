@@ -8,9 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.entities import Address, BillingProfile, UserRole
+from domain.entities import BillingProfile, UserRole
+from persistence.database import dialect_insert
+from persistence.mappers import address_from_row, address_to_row
 from persistence.repositories import Repository
 from persistence.tables import BillingProfileHistoryRow, BillingProfileRow, UserRow
 
@@ -26,12 +27,7 @@ def profile_to_row(p: BillingProfile) -> dict[str, Any]:
     """The columns one version of the profile is stored in, in either table."""
     return {
         "legal_name": p.legal_name,
-        "address_line1": p.address.line1,
-        "address_line2": p.address.line2,
-        "address_postal_code": p.address.postal_code,
-        "address_city": p.address.city,
-        "address_region": p.address.region,
-        "address_country": p.address.country,
+        **address_to_row(p.address),
         "vat_number": p.vat_number,
         "registration_number": p.registration_number,
         "bank_name": p.bank_name,
@@ -48,17 +44,9 @@ def profile_to_row(p: BillingProfile) -> dict[str, Any]:
 
 
 def profile_from_row(r: Mapping[str, Any]) -> BillingProfile:
-    address = Address(
-        line1=r["address_line1"],
-        line2=r["address_line2"],
-        postal_code=r["address_postal_code"],
-        city=r["address_city"],
-        region=r["address_region"],
-        country=r["address_country"],
-    )
     return BillingProfile(
         legal_name=r["legal_name"],
-        address=address,
+        address=address_from_row(r),
         bank_name=r["bank_name"],
         account_holder=r["account_holder"],
         iban=r["iban"],
@@ -82,8 +70,7 @@ class SqlBillingProfiles(Repository):
     def add(self, profile: BillingProfile) -> bool:
         # ON CONFLICT DO NOTHING: of two racing first saves the later one inserts nothing (and
         # on PostgreSQL waits for the earlier one to commit or roll back), instead of failing.
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(profile_t).values(id=PROFILE_ID, **profile_to_row(profile))
+        stmt = dialect_insert(self.conn, profile_t).values(id=PROFILE_ID, **profile_to_row(profile))
         stmt = stmt.on_conflict_do_nothing(index_elements=["id"]).returning(profile_t.c.id)
         # RETURNING rather than rowcount: psycopg reports -1 rows for this statement.
         return self.conn.execute(stmt).first() is not None

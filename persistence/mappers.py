@@ -25,16 +25,7 @@ _ROLE_COLUMNS = {ContactRole.BILLING: "billing", ContactRole.TECH: "tech", Conta
 
 
 def account_from_row(r: Row) -> Account:
-    address = None
-    if r["address_line1"] is not None:
-        address = Address(
-            line1=r["address_line1"],
-            line2=r["address_line2"],
-            postal_code=r["address_postal_code"],
-            city=r["address_city"],
-            region=r["address_region"],
-            country=r["address_country"],
-        )
+    address = address_from_row(r) if r["address_line1"] is not None else None
     info = CustomerInfo(
         contact_person=r["contact_person"],
         company_name=r["company_name"],
@@ -69,16 +60,10 @@ def account_to_row(a: Account) -> dict[str, Any]:
 
 
 def customer_info_to_row(info: CustomerInfo) -> dict[str, Any]:
-    address = info.address
     return {
         "company_name": info.company_name,
         "contact_person": info.contact_person,
-        "address_line1": address.line1 if address else None,
-        "address_line2": address.line2 if address else None,
-        "address_postal_code": address.postal_code if address else None,
-        "address_city": address.city if address else None,
-        "address_region": address.region if address else None,
-        "address_country": address.country if address else None,
+        **address_to_row(info.address),
         "purchase_order_number": info.purchase_order_number,
         "customer_info_updated_at": info.updated_at,
     }
@@ -167,3 +152,27 @@ def contact_from_row(r: Row) -> ContactEmail:
 
 def roles_to_row(roles: frozenset[ContactRole]) -> dict[str, bool]:
     return {column: role in roles for role, column in _ROLE_COLUMNS.items()}
+
+
+def address_from_row(r: Row) -> Address:
+    """An address stored in the address_* columns (accounts, billing profile and its history)."""
+    return Address(
+        line1=r["address_line1"],
+        line2=r["address_line2"],
+        postal_code=r["address_postal_code"],
+        city=r["address_city"],
+        region=r["address_region"],
+        country=r["address_country"],
+    )
+
+
+def address_to_row(a: Address | None) -> dict[str, str | None]:
+    """The address_* columns of `a`, all None when there is no address."""
+    return {
+        "address_line1": a.line1 if a else None,
+        "address_line2": a.line2 if a else None,
+        "address_postal_code": a.postal_code if a else None,
+        "address_city": a.city if a else None,
+        "address_region": a.region if a else None,
+        "address_country": a.country if a else None,
+    }

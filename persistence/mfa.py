@@ -14,9 +14,9 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.entities import MfaChallenge, MfaSecret
+from persistence.database import dialect_insert
 from persistence.repositories import Repository, users_t
 from persistence.tables import MfaChallengeRow, MfaRecoveryCodeRow, MfaSecretRow
 
@@ -53,9 +53,8 @@ class SqlMfa(Repository):
         return _secret(row) if row else None
 
     def save_pending(self, user_id: UUID, sealed: str, expires_at: datetime, now: datetime) -> None:
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
         pending = {"pending_sealed": sealed, "pending_expires_at": expires_at, "pending_attempts": 0, "updated_at": now}
-        stmt = dialect.insert(secrets_t).values(user_id=user_id, **pending)
+        stmt = dialect_insert(self.conn, secrets_t).values(user_id=user_id, **pending)
         self.conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=pending))
 
     def hit_pending(self, user_id: UUID, now: datetime, max_attempts: int) -> MfaSecret | None:

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from domain.entities import Account, AuditEvent, ContactEmail, CustomerInfo, Mail, Session, User, UserRole
@@ -16,6 +15,7 @@ from domain.errors import AlreadyExists, Invalid
 from domain.ports import Clock, Keyring
 from domain.rules.contact import email_key
 from persistence import mappers
+from persistence.database import dialect_insert
 from persistence.tables import (
     AccountRow,
     AttemptCounterRow,
@@ -215,8 +215,7 @@ class SqlOutbox(Repository):
 
 class SqlAttemptCounters(Repository):
     def hit(self, scope: str, key: str, window_start: datetime) -> int:
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(attempts_t).values(scope=scope, key=key, window_start=window_start, count=1)
+        stmt = dialect_insert(self.conn, attempts_t).values(scope=scope, key=key, window_start=window_start, count=1)
         stmt = stmt.on_conflict_do_update(
             index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + 1}
         ).returning(attempts_t.c.count)
