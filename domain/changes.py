@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from domain.entities import Address
 from domain.errors import Collector
@@ -21,6 +22,11 @@ class Keep(enum.Enum):
 KEEP = Keep.KEEP
 
 
+def changed_fields(before: object, after: object, names: Iterable[str]) -> tuple[str, ...]:
+    """The attributes among `names` whose values differ between two versions of a record."""
+    return tuple(name for name in names if getattr(before, name) != getattr(after, name))
+
+
 def validate_address(raw: Address, root: tuple[str, ...] = ("address",)) -> Address:
     """A postal address as typed, checked: line1, postal code and city required, the postal code in
     the country's format (Google's address data), the country an assigned ISO 3166-1 alpha-2 code.
@@ -37,7 +43,7 @@ def validate_address(raw: Address, root: tuple[str, ...] = ("address",)) -> Addr
     country = country_errors.check(geo.country_code, raw.country, (*root, "country"))
     line1 = line(raw.line1, "line1", "Address line 1", MAX_ADDRESS_LINE_LENGTH, True)
     line2 = line(raw.line2, "line2", "Address line 2", MAX_ADDRESS_LINE_LENGTH, False)
-    postal = errors.check(geo.postal_code, raw.postal_code, country or "", (*root, "postalCode"))
+    postal = errors.check(geo.postal_code, raw.postal_code, country or "", (*root, "postal_code"))
     city = line(raw.city, "city", "The city", MAX_CITY_LENGTH, True)
     region = line(raw.region, "region", "The region", MAX_CITY_LENGTH, False)
     errors.errors.extend(country_errors.errors)

@@ -3,7 +3,7 @@
 A `DomainError` is something the caller can fix; it carries the path of the input field at fault
 relative to the mutation's input (e.g. ("phone",) or ("address", "country")), empty when no single
 field is at fault. `Invalid input` in several fields at once is raised as `ValidationFailed`.
-Access problems (`NotAuthenticated`, `Forbidden`) are not DomainErrors: the API answers them as
+Access problems (`Forbidden`) are not DomainErrors: the API answers them as
 GraphQL errors, not payload data.
 """
 
@@ -62,6 +62,10 @@ class CodeExpired(DomainError):
 
 class TooManyAttempts(DomainError):
     code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, message: str, field: Iterable[str] = (), *, retry_after: int | None = None) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after
 
 
 class WeakPassword(DomainError):
@@ -128,10 +132,6 @@ class Collector:
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
-
-
-class NotAuthenticated(Exception):
-    """The request carries no valid session or token."""
 
 
 class Forbidden(Exception):

@@ -94,14 +94,6 @@ class SqlBillingProfiles(Repository):
         row = self.conn.execute(select(history_t).where(history_t.c.version == version)).mappings().first()
         return profile_from_row(row) if row else None
 
-    def as_of(self, at: datetime) -> BillingProfile | None:
-        current = self.get()
-        if current is not None and current.updated_at is not None and current.updated_at <= at:
-            return current
-        stmt = select(history_t).where(history_t.c.updated_at <= at, history_t.c.changed_at > at)
-        row = self.conn.execute(stmt.order_by(history_t.c.version.desc()).limit(1)).mappings().first()
-        return profile_from_row(row) if row else None
-
     def cloud_admin_emails(self) -> list[str]:
         stmt = select(users_t.c.email).where(users_t.c.role == UserRole.CLOUD_ADMIN.value).order_by(users_t.c.email)
         return list(self.conn.execute(stmt).scalars())

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.entities import EmailChange, Profile
 from domain.errors import AlreadyExists
-from domain.rules.contact import email_key
+from domain.rules.email import email_key
 from persistence import mappers
 from persistence.tables import UserRow
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.entities import Account, AuditEvent, ContactEmail, CustomerInfo, Mail, Session, User, UserRole
 from domain.errors import AlreadyExists, Invalid
 from domain.ports import Clock, Keyring
-from domain.rules.contact import email_key
+from domain.rules.email import email_key
 from persistence import mappers
 from persistence.database import dialect_insert
 from persistence.tables import (

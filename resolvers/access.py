@@ -1,13 +1,43 @@
-"""Access checks. Failures are GraphQL errors with extensions.code, as the contract says."""
+"""Who is calling: the session behind the request, and the access rules a field declares.
+
+Failures are GraphQL errors with extensions.code (UNAUTHENTICATED, FORBIDDEN), as the contract
+says. A field's rule is declared once, next to the field, with `schema.permissions`; the
+resolver then only asks for the caller.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from graphql import GraphQLError, OperationType
 from strawberry.types import Info
 
 from domain.entities import Actor, UserRole
-from domain.services.auth import Authenticated
+from domain.services.sessions import Authenticated
 from resolvers.context import Context
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call a field. `anonymous`: no sign-in needed; else a signed-in user holding one of
+    `roles` (any role when empty). API-token scopes will join here."""
+
+    anonymous: bool = False
+    roles: tuple[UserRole, ...] = ()
+
+    def describe(self) -> str:
+        """The line the field's GraphiQL description ends with."""
+        if self.anonymous:
+            return "Who: anyone; no sign-in needed."
+        if self.roles:
+            return f"Who: {' or '.join(role.value for role in self.roles)} (else FORBIDDEN)."
+        return "Who: any signed-in user (else UNAUTHENTICATED)."
+
+
+ANYONE = Access(anonymous=True)
+SIGNED_IN = Access()
+ACCOUNT_ADMIN = Access(roles=(UserRole.ACCOUNT_ADMIN,))
+CLOUD_ADMIN = Access(roles=(UserRole.CLOUD_ADMIN,))
 
 
 class AccessError(GraphQLError):
@@ -25,6 +55,15 @@ def forbidden(message: str = "Your role does not allow this.") -> AccessError:
     return AccessError(message, "FORBIDDEN")
 
 
+async def enforce(info: Info[Context, None], access: Access) -> None:
+    """Raise unless the caller may use a field declared with `access`."""
+    if access.anonymous:
+        return
+    found = await signed_in(info)
+    if access.roles and found.user.role not in access.roles:
+        raise forbidden()
+
+
 async def signed_in(info: Info[Context, None]) -> Authenticated:
     """The caller's session, or an UNAUTHENTICATED error. Cookie-borne changes must pass the CSRF rule."""
     ctx = info.context
@@ -37,9 +76,7 @@ async def signed_in(info: Info[Context, None]) -> Authenticated:
     return found
 
 
-async def actor(info: Info[Context, None], *roles: UserRole) -> Actor:
-    """The signed-in caller as an Actor; FORBIDDEN unless they hold one of `roles` (when given)."""
+async def caller(info: Info[Context, None]) -> Actor:
+    """The signed-in caller as the domain services take it."""
     found = await signed_in(info)
-    if roles and found.user.role not in roles:
-        raise forbidden()
     return found.actor(info.context.client_ip)

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, TypeVar
 
 import strawberry
 
 from domain.changes import KEEP, Keep
 from domain.entities import Address
-from schema.inputs import AddressInput
+from schema.common import AddressInput
+
+C = TypeVar("C")
+
+
+def partial(input: object, change_type: type[C], **given: Any) -> C:
+    """The domain's partial update from a mutation input: each field of the `change_type` dataclass
+    takes the input's field of the same name (left out: KEEP), unless it is `given` here."""
+    assert dataclasses.is_dataclass(change_type)
+    values = {
+        f.name: given[f.name] if f.name in given else sent(getattr(input, f.name))
+        for f in dataclasses.fields(change_type)
+    }
+    return change_type(**values)
 
 
 def sent(value: Any) -> Any:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
+from uuid import UUID
+
 from strawberry.types import Info
 
-from domain.entities import UserRole
-from domain.errors import DomainError
+from domain.entities import ContactEmail
 from domain.services import contacts
-from resolvers.access import actor
+from domain.services.sessions import Authenticated
+from resolvers.access import caller
 from resolvers.context import Context
-from resolvers.errors import user_errors
-from schema.accounts import (
+from resolvers.errors import attempt
+from schema.contacts import (
     AddContactEmailInput,
     AddContactEmailPayload,
+    ContactEmailType,
     RemoveContactEmailInput,
     RemoveContactEmailPayload,
     ResendContactVerificationInput,
@@ -24,57 +26,62 @@ from schema.accounts import (
     VerifyContactEmailPayload,
 )
 from schema.ids import uuid_of
-from schema.types import ContactEmailType
 
 CONTACT = "ContactEmail"
 
 
 async def add_contact_email(info: Info[Context, None], input: AddContactEmailInput) -> AddContactEmailPayload:
-    caller = await actor(info, UserRole.ACCOUNT_ADMIN)
-    try:
-        added = await run_in_threadpool(contacts.add_contact, info.context.deps, caller, input.email)
-    except DomainError as error:
-        return AddContactEmailPayload(errors=user_errors(error))
-    return AddContactEmailPayload(contact=ContactEmailType.from_entity(added))
+    actor = await caller(info)
+    return await attempt(
+        AddContactEmailPayload,
+        lambda: contacts.add_contact(info.context.deps, actor, input.email),
+        lambda added: AddContactEmailPayload(contact=ContactEmailType.from_entity(added)),
+    )
 
 
 async def resend_contact_verification(
     info: Info[Context, None], input: ResendContactVerificationInput
 ) -> ResendContactVerificationPayload:
-    caller = await actor(info, UserRole.ACCOUNT_ADMIN)
+    actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
-    try:
-        contact = await run_in_threadpool(contacts.resend_verification, info.context.deps, caller, contact_id)
-    except DomainError as error:
-        return ResendContactVerificationPayload(errors=user_errors(error))
-    return ResendContactVerificationPayload(contact=ContactEmailType.from_entity(contact))
+    return await attempt(
+        ResendContactVerificationPayload,
+        lambda: contacts.resend_verification(info.context.deps, actor, contact_id),
+        lambda contact: ResendContactVerificationPayload(contact=ContactEmailType.from_entity(contact)),
+    )
 
 
 async def verify_contact_email(info: Info[Context, None], input: VerifyContactEmailInput) -> VerifyContactEmailPayload:
-    caller = await actor(info, UserRole.ACCOUNT_ADMIN)
+    actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
-    try:
-        contact = await run_in_threadpool(contacts.verify_contact, info.context.deps, caller, contact_id, input.code)
-    except DomainError as error:
-        return VerifyContactEmailPayload(errors=user_errors(error))
-    return VerifyContactEmailPayload(contact=ContactEmailType.from_entity(contact))
+    return await attempt(
+        VerifyContactEmailPayload,
+        lambda: contacts.verify_contact(info.context.deps, actor, contact_id, input.code),
+        lambda contact: VerifyContactEmailPayload(contact=ContactEmailType.from_entity(contact)),
+    )
 
 
 async def set_contact_roles(info: Info[Context, None], input: SetContactRolesInput) -> SetContactRolesPayload:
-    caller = await actor(info, UserRole.ACCOUNT_ADMIN)
+    actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
-    try:
-        after = await run_in_threadpool(contacts.set_roles, info.context.deps, caller, contact_id, list(input.roles))
-    except DomainError as error:
-        return SetContactRolesPayload(errors=user_errors(error))
-    return SetContactRolesPayload(contacts=ContactEmailType.from_entities(after))
+    return await attempt(
+        SetContactRolesPayload,
+        lambda: contacts.set_roles(info.context.deps, actor, contact_id, list(input.roles)),
+        lambda after: SetContactRolesPayload(contacts=ContactEmailType.from_entities(after)),
+    )
 
 
 async def remove_contact_email(info: Info[Context, None], input: RemoveContactEmailInput) -> RemoveContactEmailPayload:
-    caller = await actor(info, UserRole.ACCOUNT_ADMIN)
+    actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
-    try:
-        after = await run_in_threadpool(contacts.remove_contact, info.context.deps, caller, contact_id)
-    except DomainError as error:
-        return RemoveContactEmailPayload(errors=user_errors(error))
-    return RemoveContactEmailPayload(contacts=ContactEmailType.from_entities(after))
+    return await attempt(
+        RemoveContactEmailPayload,
+        lambda: contacts.remove_contact(info.context.deps, actor, contact_id),
+        lambda after: RemoveContactEmailPayload(contacts=ContactEmailType.from_entities(after)),
+    )
+
+
+async def node(info: Info[Context, None], found: Authenticated, raw_id: UUID) -> ContactEmailType | None:
+    """A contact of the caller's own account."""
+    found_contacts: list[ContactEmail] = await info.context.loaders.contacts.load(found.account.id)
+    return next((ContactEmailType.from_entity(c) for c in found_contacts if c.id == raw_id), None)

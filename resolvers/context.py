@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from domain.entities import Account, ContactEmail, TransferRequest
-from domain.services import auth, mfa, reads, transfers
-from domain.services.auth import Authenticated, Deps
+from domain.deps import Deps
+from domain.entities import Account, ContactEmail, Session, TransferRequest
+from domain.services import accounts, contacts, mfa, sessions, transfers
+from domain.services.sessions import Authenticated
 
 # __Host- makes browsers insist on Secure, Path=/ and no Domain: the cookie stays on this host.
 COOKIE_NAME = "__Host-tenantry_session"
@@ -35,10 +36,11 @@ class Loaders:
         self.recovery_codes_remaining: DataLoader[UUID, int] = DataLoader(self._recovery_codes_remaining)
         self.transfer_requests: DataLoader[UUID, list[TransferRequest]] = DataLoader(self._transfer_requests)
         self.accounts: DataLoader[UUID, Account] = DataLoader(self._accounts)
+        self.sessions: DataLoader[UUID, list[Session]] = DataLoader(self._sessions)
         self.deps = deps
 
     async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
-        found = await run_in_threadpool(reads.contacts_for_accounts, self.deps, list(account_ids))
+        found = await run_in_threadpool(contacts.contacts_for_accounts, self.deps, list(account_ids))
         return [found[a] for a in account_ids]
 
     async def _recovery_codes_remaining(self, user_ids: list[UUID]) -> list[int]:
@@ -49,8 +51,11 @@ class Loaders:
         found = await run_in_threadpool(transfers.transfers_for_accounts, self.deps, list(account_ids))
         return [found[a] for a in account_ids]
 
+    async def _sessions(self, user_ids: list[UUID]) -> list[list[Session]]:
+        return [await run_in_threadpool(sessions.list_sessions, self.deps, user_id) for user_id in user_ids]
+
     async def _accounts(self, account_ids: list[UUID]) -> list[Account]:
-        found = await run_in_threadpool(transfers.accounts_by_id, self.deps, list(account_ids))
+        found = await run_in_threadpool(accounts.accounts_by_id, self.deps, list(account_ids))
         return [found[a] for a in account_ids]
 
 
@@ -75,7 +80,7 @@ class Context:
         token = self.credentials.token
         if not token:
             return None
-        return await run_in_threadpool(auth.authenticate, self.deps, token)
+        return await run_in_threadpool(sessions.authenticate, self.deps, token)
 
     def forget_auth(self, value: Authenticated | None = None) -> None:
         loop = asyncio.get_running_loop()

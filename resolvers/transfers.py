@@ -9,14 +9,14 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from domain.entities import TransferRequestStatus, UserRole
-from domain.errors import DomainError
+from domain.entities import TransferRequest, TransferRequestStatus
 from domain.services import transfers
-from domain.services.auth import Authenticated
-from resolvers.access import actor
+from domain.services.sessions import Authenticated
+from resolvers.access import caller
 from resolvers.context import Context
-from resolvers.errors import user_errors
-from schema.accounts import (
+from resolvers.errors import attempt
+from schema.ids import uuid_of
+from schema.transfers import (
     CancelTransferRequestInput,
     CancelTransferRequestPayload,
     ResolveTransferRequestInput,
@@ -25,7 +25,6 @@ from schema.accounts import (
     SubmitTransferRequestPayload,
     TransferRequestType,
 )
-from schema.ids import uuid_of
 
 TRANSFER = "TransferRequest"
 
@@ -37,58 +36,59 @@ async def transfer_requests(
         strawberry.argument(description="Only requests in this status; all when left out."),
     ] = None,
 ) -> list[TransferRequestType]:
-    caller = await actor(info, UserRole.CLOUD_ADMIN)
-    found = await run_in_threadpool(transfers.list_transfers, info.context.deps, caller, status)
+    actor = await caller(info)
+    found = await run_in_threadpool(transfers.list_transfers, info.context.deps, actor, status)
     return [TransferRequestType.from_entity(t) for t in found]
 
 
 async def node(info: Info[Context, None], found: Authenticated, request_id: UUID) -> TransferRequestType | None:
     """A request of the caller's own account (any account's for a CLOUD_ADMIN), else None."""
-    caller = found.actor(info.context.client_ip)
-    request = await run_in_threadpool(transfers.visible_transfer, info.context.deps, caller, request_id)
+    actor = found.actor(info.context.client_ip)
+    request = await run_in_threadpool(transfers.visible_transfer, info.context.deps, actor, request_id)
     return TransferRequestType.from_entity(request) if request else None
 
 
 async def submit_transfer_request(
     info: Info[Context, None], input: SubmitTransferRequestInput
 ) -> SubmitTransferRequestPayload:
-    caller = await actor(info, UserRole.ACCOUNT_ADMIN)
-    try:
-        request = await run_in_threadpool(
-            transfers.submit_transfer,
+    actor = await caller(info)
+
+    def work() -> TransferRequest:
+        return transfers.submit_transfer(
             info.context.deps,
-            caller,
+            actor,
             requested_number=input.requested_number,
             new_holder_name=input.new_holder_name,
             reason=input.reason or None,
         )
-    except DomainError as error:
-        return SubmitTransferRequestPayload(errors=user_errors(error))
-    return SubmitTransferRequestPayload(transfer_request=TransferRequestType.from_entity(request))
+
+    return await attempt(
+        SubmitTransferRequestPayload,
+        work,
+        lambda r: SubmitTransferRequestPayload(transfer_request=TransferRequestType.from_entity(r)),
+    )
 
 
 async def cancel_transfer_request(
     info: Info[Context, None], input: CancelTransferRequestInput
 ) -> CancelTransferRequestPayload:
-    caller = await actor(info, UserRole.ACCOUNT_ADMIN)
+    actor = await caller(info)
     request_id = uuid_of(input.transfer_request_id, TRANSFER)
-    try:
-        request = await run_in_threadpool(transfers.cancel_transfer, info.context.deps, caller, request_id)
-    except DomainError as error:
-        return CancelTransferRequestPayload(errors=user_errors(error))
-    return CancelTransferRequestPayload(transfer_request=TransferRequestType.from_entity(request))
+    return await attempt(
+        CancelTransferRequestPayload,
+        lambda: transfers.cancel_transfer(info.context.deps, actor, request_id),
+        lambda r: CancelTransferRequestPayload(transfer_request=TransferRequestType.from_entity(r)),
+    )
 
 
 async def resolve_transfer_request(
     info: Info[Context, None], input: ResolveTransferRequestInput
 ) -> ResolveTransferRequestPayload:
-    caller = await actor(info, UserRole.CLOUD_ADMIN)
+    actor = await caller(info)
     request_id = uuid_of(input.transfer_request_id, TRANSFER)
     note = input.note or None
-    try:
-        request = await run_in_threadpool(
-            transfers.resolve_transfer, info.context.deps, caller, request_id, approve=input.approve, note=note
-        )
-    except DomainError as error:
-        return ResolveTransferRequestPayload(errors=user_errors(error))
-    return ResolveTransferRequestPayload(transfer_request=TransferRequestType.from_entity(request))
+    return await attempt(
+        ResolveTransferRequestPayload,
+        lambda: transfers.resolve_transfer(info.context.deps, actor, request_id, approve=input.approve, note=note),
+        lambda r: ResolveTransferRequestPayload(transfer_request=TransferRequestType.from_entity(r)),
+    )

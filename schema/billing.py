@@ -7,9 +7,8 @@ from datetime import datetime
 import strawberry
 
 from domain.entities import BillingProfile
+from schema.common import AddressInput, AddressType
 from schema.errors import UserErrorType, user_errors_field
-from schema.inputs import AddressInput
-from schema.types import AddressType
 
 
 @strawberry.type(

@@ -1,4 +1,4 @@
-"""Types, inputs and payloads of two-step sign-in (TOTP) and its recovery codes."""
+"""Two-step sign-in: MFA status, enrolment with a QR code, recovery codes, turning it off."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ import strawberry
 
 from domain.services.mfa import Enrollment, MfaState
 from schema.errors import UserErrorType, user_errors_field
-from schema.types import MfaStatusType
+
+
+@strawberry.type(name="MfaStatus", description="Whether a second factor guards the user's sign-in.")
+class MfaStatusType:
+    enabled: bool = strawberry.field(
+        description="True when signing in needs a TOTP or recovery code after the password."
+    )
+    enabled_at: datetime | None = strawberry.field(description="When MFA was turned on; null while it is off.")
+    recovery_codes_remaining: int = strawberry.field(
+        description="Unused recovery codes, out of the 10 issued; 0 while MFA is off."
+    )
 
 
 @strawberry.type(name="MfaEnrollment", description="A pending TOTP secret for the user's authenticator app.")

@@ -1,127 +1,162 @@
-"""The Mutation root. Each field binds one resolver function."""
+"""The Mutation root. Each field binds one resolver and declares who may call it."""
 
 from __future__ import annotations
 
 import strawberry
 
-from resolvers import auth, contacts, customer, mfa, transfers
-from resolvers.billing import update_billing_profile
-from resolvers.profile import change_password, confirm_email_change, update_profile
-from schema.accounts import (
+from resolvers import (
+    billing,
+    contacts,
+    customer,
+    email_change,
+    mfa,
+    password,
+    profile,
+    sessions,
+    signin,
+    transfers,
+)
+from resolvers.access import ACCOUNT_ADMIN, ANYONE, CLOUD_ADMIN, SIGNED_IN
+from schema.billing import UpdateBillingProfilePayload
+from schema.contacts import (
     AddContactEmailPayload,
-    CancelTransferRequestPayload,
     RemoveContactEmailPayload,
     ResendContactVerificationPayload,
-    ResolveTransferRequestPayload,
     SetContactRolesPayload,
-    SubmitTransferRequestPayload,
-    UpdateCustomerInfoPayload,
     VerifyContactEmailPayload,
 )
-from schema.billing import UpdateBillingProfilePayload
+from schema.customer import UpdateCustomerInfoPayload
+from schema.email_change import ConfirmEmailChangePayload
 from schema.mfa import (
     ConfirmMfaEnrollmentPayload,
     DisableMfaPayload,
     RegenerateRecoveryCodesPayload,
     StartMfaEnrollmentPayload,
 )
-from schema.payloads import LoginPayload, LogoutPayload, RevokeSessionPayload
-from schema.profile import ChangePasswordPayload, ConfirmEmailChangePayload, UpdateProfilePayload
+from schema.password import ChangePasswordPayload
+from schema.permissions import mutation
+from schema.profile import UpdateProfilePayload
+from schema.sessions import LogoutPayload, RevokeSessionPayload
+from schema.signin import LoginPayload
+from schema.transfers import CancelTransferRequestPayload, ResolveTransferRequestPayload, SubmitTransferRequestPayload
 
 
 @strawberry.type(
     name="Mutation",
-    description="Changes. All but login and completeMfaLogin need a signed-in caller (else UNAUTHENTICATED); "
-    "those marked ACCOUNT_ADMIN or CLOUD_ADMIN need that role (else FORBIDDEN). Problems the caller can fix come "
-    "back in the payload's `errors`, and then nothing was changed.",
+    description="Changes. Each field's description ends with who may call it: a caller without a valid session "
+    "gets UNAUTHENTICATED, one without the role FORBIDDEN. Problems the caller can fix come back in the payload's "
+    "`errors`, and then nothing was changed.",
 )
 class Mutation:
-    login: LoginPayload = strawberry.mutation(
-        resolver=auth.login,
+    # sign-in and sessions
+    login: LoginPayload = mutation(
+        signin.login,
+        access=ANYONE,
         description="Step one of signing in. "
         "With MFA enabled the payload asks for a second step instead of signing in.",
     )
-    complete_mfa_login: LoginPayload = strawberry.mutation(
-        resolver=mfa.complete_mfa_login,
+    complete_mfa_login: LoginPayload = mutation(
+        mfa.complete_mfa_login,
+        access=ANYONE,
         description="Step two of signing in: a current TOTP code or an unused recovery code.",
     )
-    logout: LogoutPayload = strawberry.mutation(resolver=auth.logout, description="Ends the current session.")
-    revoke_session: RevokeSessionPayload = strawberry.mutation(
-        resolver=auth.revoke_session,
+    logout: LogoutPayload = mutation(sessions.logout, access=SIGNED_IN, description="Ends the current session.")
+    revoke_session: RevokeSessionPayload = mutation(
+        sessions.revoke_session,
+        access=SIGNED_IN,
         description="Ends one of the caller's own sessions (signs out another device).",
     )
-    start_mfa_enrollment: StartMfaEnrollmentPayload = strawberry.mutation(
-        resolver=mfa.start_mfa_enrollment,
+    # MFA
+    start_mfa_enrollment: StartMfaEnrollmentPayload = mutation(
+        mfa.start_mfa_enrollment,
+        access=SIGNED_IN,
         description="Creates a pending TOTP secret and its QR code; MFA is not on until confirmMfaEnrollment succeeds.",
     )
-    confirm_mfa_enrollment: ConfirmMfaEnrollmentPayload = strawberry.mutation(
-        resolver=mfa.confirm_mfa_enrollment,
+    confirm_mfa_enrollment: ConfirmMfaEnrollmentPayload = mutation(
+        mfa.confirm_mfa_enrollment,
+        access=SIGNED_IN,
         description="Turns MFA on with a current code for the pending secret; returns the recovery codes once.",
     )
-    disable_mfa: DisableMfaPayload = strawberry.mutation(
-        resolver=mfa.disable_mfa,
+    disable_mfa: DisableMfaPayload = mutation(
+        mfa.disable_mfa,
+        access=SIGNED_IN,
         description="Turns MFA off with the password and a current TOTP code or a recovery code.",
     )
-    regenerate_recovery_codes: RegenerateRecoveryCodesPayload = strawberry.mutation(
-        resolver=mfa.regenerate_recovery_codes,
+    regenerate_recovery_codes: RegenerateRecoveryCodesPayload = mutation(
+        mfa.regenerate_recovery_codes,
+        access=SIGNED_IN,
         description="Replaces every recovery code with a new set, for a current TOTP code.",
     )
-    update_profile: UpdateProfilePayload = strawberry.mutation(
-        resolver=update_profile,
+    # profile, email, password
+    update_profile: UpdateProfilePayload = mutation(
+        profile.update_profile,
+        access=SIGNED_IN,
         description="Changes the caller's own profile; a new sign-in email waits for confirmEmailChange.",
     )
-    confirm_email_change: ConfirmEmailChangePayload = strawberry.mutation(
-        resolver=confirm_email_change,
+    confirm_email_change: ConfirmEmailChangePayload = mutation(
+        email_change.confirm_email_change,
+        access=SIGNED_IN,
         description="Finishes a change of sign-in email started by updateProfile, "
         "with the code mailed to the new address.",
     )
-    change_password: ChangePasswordPayload = strawberry.mutation(
-        resolver=change_password,
+    change_password: ChangePasswordPayload = mutation(
+        password.change_password,
+        access=SIGNED_IN,
         description="Replaces the caller's password and signs out their other sessions.",
     )
-    update_billing_profile: UpdateBillingProfilePayload = strawberry.mutation(
-        resolver=update_billing_profile,
-        description="CLOUD_ADMIN only. A partial, versioned update of the provider's billing profile; "
-        "a change of IBAN, BIC or account holder needs the current password and is mailed to every cloud admin.",
+    # the provider's billing profile
+    update_billing_profile: UpdateBillingProfilePayload = mutation(
+        billing.update_billing_profile,
+        access=CLOUD_ADMIN,
+        description="A partial, versioned update of the provider's billing profile; a change of IBAN, BIC or "
+        "account holder needs the current password and is mailed to every cloud admin.",
     )
-    update_customer_info: UpdateCustomerInfoPayload = strawberry.mutation(
-        resolver=customer.update_customer_info,
-        description="ACCOUNT_ADMIN only. A partial, versioned update of the account's customer info.",
+    # the caller's account
+    update_customer_info: UpdateCustomerInfoPayload = mutation(
+        customer.update_customer_info,
+        access=ACCOUNT_ADMIN,
+        description="A partial, versioned update of the account's customer info.",
     )
-    add_contact_email: AddContactEmailPayload = strawberry.mutation(
-        resolver=contacts.add_contact_email,
-        description="ACCOUNT_ADMIN only. Adds an unverified contact email and mails it a verification code "
-        "(valid 15 minutes); an account has at most 20 contacts.",
+    add_contact_email: AddContactEmailPayload = mutation(
+        contacts.add_contact_email,
+        access=ACCOUNT_ADMIN,
+        description="Adds an unverified contact email and mails it a verification code (valid 15 minutes); "
+        "an account has at most 20 contacts.",
     )
-    resend_contact_verification: ResendContactVerificationPayload = strawberry.mutation(
-        resolver=contacts.resend_contact_verification,
-        description="ACCOUNT_ADMIN only. Mails a new verification code, voiding the old one; "
+    resend_contact_verification: ResendContactVerificationPayload = mutation(
+        contacts.resend_contact_verification,
+        access=ACCOUNT_ADMIN,
+        description="Mails a new verification code, voiding the old one; "
         "at most one a minute and five an hour per contact.",
     )
-    verify_contact_email: VerifyContactEmailPayload = strawberry.mutation(
-        resolver=contacts.verify_contact_email,
-        description="ACCOUNT_ADMIN only. Verifies a contact email with the code mailed to it "
-        "(valid 15 minutes, 5 tries, once).",
+    verify_contact_email: VerifyContactEmailPayload = mutation(
+        contacts.verify_contact_email,
+        access=ACCOUNT_ADMIN,
+        description="Verifies a contact email with the code mailed to it (valid 15 minutes, 5 tries, once).",
     )
-    set_contact_roles: SetContactRolesPayload = strawberry.mutation(
-        resolver=contacts.set_contact_roles,
-        description="ACCOUNT_ADMIN only. Replaces a verified contact's roles; "
-        "each role must keep at least one verified holder.",
+    set_contact_roles: SetContactRolesPayload = mutation(
+        contacts.set_contact_roles,
+        access=ACCOUNT_ADMIN,
+        description="Replaces a verified contact's roles; each role must keep at least one verified holder.",
     )
-    remove_contact_email: RemoveContactEmailPayload = strawberry.mutation(
-        resolver=contacts.remove_contact_email,
-        description="ACCOUNT_ADMIN only. Removes a contact email; give its roles to another verified contact first.",
+    remove_contact_email: RemoveContactEmailPayload = mutation(
+        contacts.remove_contact_email,
+        access=ACCOUNT_ADMIN,
+        description="Removes a contact email; give its roles to another verified contact first.",
     )
-    submit_transfer_request: SubmitTransferRequestPayload = strawberry.mutation(
-        resolver=transfers.submit_transfer_request,
-        description="ACCOUNT_ADMIN only. Organization and personal numbers cannot be edited; "
-        "a transfer request asks the provider to change them.",
+    submit_transfer_request: SubmitTransferRequestPayload = mutation(
+        transfers.submit_transfer_request,
+        access=ACCOUNT_ADMIN,
+        description="Organization and personal numbers cannot be edited; a transfer request asks the provider "
+        "to change them.",
     )
-    cancel_transfer_request: CancelTransferRequestPayload = strawberry.mutation(
-        resolver=transfers.cancel_transfer_request,
-        description="ACCOUNT_ADMIN only. Withdraws the account's SUBMITTED transfer request.",
+    cancel_transfer_request: CancelTransferRequestPayload = mutation(
+        transfers.cancel_transfer_request,
+        access=ACCOUNT_ADMIN,
+        description="Withdraws the account's SUBMITTED transfer request.",
     )
-    resolve_transfer_request: ResolveTransferRequestPayload = strawberry.mutation(
-        resolver=transfers.resolve_transfer_request,
-        description="CLOUD_ADMIN only. Approving applies the requested number to the account.",
+    resolve_transfer_request: ResolveTransferRequestPayload = mutation(
+        transfers.resolve_transfer_request,
+        access=CLOUD_ADMIN,
+        description="Approving applies the requested number to the account.",
     )

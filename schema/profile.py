@@ -1,15 +1,55 @@
-"""Inputs and payloads of the profile, sign-in email and password mutations.
-
-In UpdateProfileInput a field left out arrives as strawberry.UNSET (not changed) and a field sent
-as null arrives as None (cleared, or REQUIRED where the field cannot be empty).
-"""
+"""The user's own profile: its type and the partial, versioned update."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
+from domain.entities import Location, Profile
 from schema.errors import UserErrorType, user_errors_field
-from schema.types import ProfileType, UserType
+
+
+@strawberry.type(name="Location", description="Where the user is: a country and, optionally, a city.")
+class LocationType:
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
+    city: str | None = strawberry.field(description="Free text, up to 100 characters; null when not given.")
+
+    @staticmethod
+    def from_entity(location: Location | None) -> LocationType | None:
+        return LocationType(country=location.country, city=location.city) if location else None
+
+
+@strawberry.type(name="Profile", description="A user's personal details.")
+class ProfileType:
+    first_name: str = strawberry.field(description="The user's first name, 1-100 characters.")
+    last_name: str = strawberry.field(description="The user's last name, 1-100 characters.")
+    phone: str | None = strawberry.field(description="E.164, e.g. +46701234567.")
+    pending_email: str | None = strawberry.field(description="A new sign-in email waiting for confirmEmailChange.")
+    location: LocationType | None = strawberry.field(
+        description="Where the user is; its country is how a phone number without a + country code is read."
+    )
+    language: str | None = strawberry.field(description="BCP 47 tag, e.g. sv-SE.")
+    timezone: str | None = strawberry.field(description="IANA zone, e.g. Europe/Stockholm.")
+    job_title: str | None = strawberry.field(description="Up to 100 characters.")
+    version: int = strawberry.field(description="Pass as expectedVersion to updateProfile.")
+    updated_at: datetime = strawberry.field(description="When the profile was last changed.")
+
+    @staticmethod
+    def from_entity(p: Profile) -> ProfileType:
+        assert p.updated_at is not None
+        return ProfileType(
+            first_name=p.first_name,
+            last_name=p.last_name,
+            phone=p.phone,
+            pending_email=p.pending_email,
+            location=LocationType.from_entity(p.location),
+            language=p.language,
+            timezone=p.timezone,
+            job_title=p.job_title,
+            version=p.version,
+            updated_at=p.updated_at,
+        )
 
 
 @strawberry.input(name="LocationInput", description="Where the user is; replaces the whole location.")
@@ -51,43 +91,5 @@ class UpdateProfileInput:
 class UpdateProfilePayload:
     profile: ProfileType | None = strawberry.field(
         default=None, description="The profile with its new version; null when errors are returned."
-    )
-    errors: list[UserErrorType] = user_errors_field()
-
-
-@strawberry.input(
-    name="ConfirmEmailChangeInput", description="The code that makes the pending email the sign-in email."
-)
-class ConfirmEmailChangeInput:
-    code: str = strawberry.field(
-        description="The 6-digit code mailed to the new address; valid 15 minutes, void after 5 wrong tries."
-    )
-
-
-@strawberry.type(name="ConfirmEmailChangePayload", description="The user with the new sign-in email.")
-class ConfirmEmailChangePayload:
-    user: UserType | None = strawberry.field(
-        default=None, description="The user, signing in with the new email from now on; null when errors are returned."
-    )
-    errors: list[UserErrorType] = user_errors_field()
-
-
-@strawberry.input(name="ChangePasswordInput", description="The caller's current password and the new one.")
-class ChangePasswordInput:
-    current_password: str = strawberry.field(
-        description="The caller's current password; a wrong one counts as a failed sign-in."
-    )
-    new_password: str = strawberry.field(
-        description="12-256 characters; not a common password, and not containing your email name or your names."
-    )
-
-
-@strawberry.type(
-    name="ChangePasswordPayload",
-    description="On success the session that made the change stays signed in and the user's other sessions end.",
-)
-class ChangePasswordPayload:
-    revoked_sessions: int = strawberry.field(
-        default=0, description="How many of the caller's other sessions were signed out."
     )
     errors: list[UserErrorType] = user_errors_field()

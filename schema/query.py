@@ -1,35 +1,39 @@
-"""The Query root."""
+"""The Query root. Each field binds one resolver and declares who may call it."""
 
 from __future__ import annotations
 
 import strawberry
 
-from resolvers import transfers, users
-from resolvers.billing import billing_profile
-from schema.accounts import TransferRequestType
+from resolvers import billing, node, transfers, users
+from resolvers.access import ANYONE, CLOUD_ADMIN, SIGNED_IN
 from schema.billing import BillingProfileType
-from schema.types import NodeType, UserType
+from schema.common import NodeType
+from schema.permissions import query
+from schema.transfers import TransferRequestType
+from schema.users import UserType
 
 
 @strawberry.type(
     name="Query",
-    description="Reads. All but `me` need a signed-in caller (else UNAUTHENTICATED); "
-    "transferRequests needs CLOUD_ADMIN (else FORBIDDEN).",
+    description="Reads. Each field's description ends with who may call it: a caller without a valid session "
+    "gets UNAUTHENTICATED, one without the role FORBIDDEN.",
 )
 class Query:
-    me: UserType | None = strawberry.field(
-        resolver=users.me,
+    me: UserType | None = query(
+        users.me,
+        access=ANYONE,
         description="The signed-in user, or null when the request carries no valid session or token.",
     )
-    node: NodeType | None = strawberry.field(
-        resolver=users.node, description="Any object the caller may see, by its global ID."
+    node: NodeType | None = query(
+        node.node, access=SIGNED_IN, description="Any object the caller may see, by its global ID."
     )
-    billing_profile: BillingProfileType | None = strawberry.field(
-        resolver=billing_profile,
-        description="The provider's payee details as they appear on every customer's invoice. "
-        "Any signed-in user may read them.",
+    billing_profile: BillingProfileType | None = query(
+        billing.billing_profile,
+        access=SIGNED_IN,
+        description="The provider's payee details as they appear on every customer's invoice.",
     )
-    transfer_requests: list[TransferRequestType] = strawberry.field(
-        resolver=transfers.transfer_requests,
-        description="CLOUD_ADMIN only: transfer requests of every account, oldest first, optionally of one status.",
+    transfer_requests: list[TransferRequestType] = query(
+        transfers.transfer_requests,
+        access=CLOUD_ADMIN,
+        description="Transfer requests of every account, oldest first, optionally of one status.",
     )

@@ -16,10 +16,13 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from schema.accounts import AccountType
+from schema.contacts import ContactEmailType
 from schema.limits import MAX_TOKENS, RULES
 from schema.mutation import Mutation
 from schema.query import Query
-from schema.types import AccountType, ContactEmailType, SessionType, UserType
+from schema.sessions import SessionType
+from schema.users import UserType
 
 log = logging.getLogger("tenantry.graphql")
 CACHE_SIZE = 1024

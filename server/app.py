@@ -25,8 +25,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from domain.deps import AuthPolicy, Deps
 from domain.security import BcryptHasher, Keyring
-from domain.services.auth import AuthPolicy, Deps
 from persistence import maintenance
 from persistence.database import make_engine
 from persistence.migrate import upgrade

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from uuid import UUID
 
+from domain.deps import Deps
 from domain.entities import (
     ALL_CONTACT_ROLES,
     Account,
@@ -18,10 +19,9 @@ from domain.entities import (
 )
 from domain.errors import AlreadyExists, Collector, NotFound
 from domain.rules import geo, numbers
-from domain.rules.contact import normalize_email
+from domain.rules.email import normalize_email
 from domain.rules.passwords import check_new_password
 from domain.services import customer, profile
-from domain.services.auth import Deps
 
 
 def create_account(
@@ -38,9 +38,9 @@ def create_account(
     errors = Collector()
     country = errors.check(geo.country_code, country, ("country",)) or "SE"
     number = errors.check(numbers.account_number, number, kind, country, ("number",))
-    person = errors.check(customer.contact_person, contact_person, ("contactPerson",))
-    company = errors.check(customer.company_name, company_name, kind, ("companyName",))
-    email = errors.check(normalize_email, contact_email, ("contactEmail",))
+    person = errors.check(customer.contact_person, contact_person, ("contact_person",))
+    company = errors.check(customer.company_name, company_name, kind, ("company_name",))
+    email = errors.check(normalize_email, contact_email, ("contact_email",))
     errors.raise_if_any()
     now = deps.clock()
     account = Account(
@@ -80,8 +80,8 @@ def create_user(
     """A new user of an account; the password must pass the same policy as a password change."""
     errors = Collector()
     email = errors.check(normalize_email, email, ("email",))
-    first = errors.check(profile.name, first_name, ("firstName",), "The first name")
-    last = errors.check(profile.name, last_name, ("lastName",), "The last name")
+    first = errors.check(profile.name, first_name, ("first_name",), "The first name")
+    last = errors.check(profile.name, last_name, ("last_name",), "The last name")
     errors.raise_if_any()
     check_new_password(
         password, email=email, first_name=first, last_name=last, current_matches=False, field=("password",)
@@ -105,3 +105,9 @@ def create_user(
         uow.audit.add(AuditEvent("user.create", "User", str(user.id), None, ("email", "role")))
         uow.commit()
     return user
+
+
+def accounts_by_id(deps: Deps, account_ids: list[UUID]) -> dict[UUID, Account]:
+    """The accounts with these IDs (e.g. behind a page of transfer requests), in one statement."""
+    with deps.uow(write=False) as uow:
+        return uow.accounts.get_many(account_ids)

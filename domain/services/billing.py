@@ -4,7 +4,7 @@ A forged IBAN sends customers' money to a fraudster, so a change of payee (IBAN,
 holder, the first save included) needs the caller's password again and is mailed to every cloud
 admin. The profile is versioned: an update names the version it was made from, and of two updates
 from the same version exactly one wins. Every superseded version is kept, so the details an
-invoice was issued with can always be recovered (`billing_profile_as_of`).
+invoice was issued with can always be recovered (`billing_profile_version`).
 
 `update_billing_profile` is a partial update: a field the caller left out is `KEEP`, an optional
 field sent as None (or blank) is cleared, and a required one sent as None is REQUIRED. The first
@@ -19,31 +19,33 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from domain import mails
 from domain.changes import KEEP, Keep, validate_address
+from domain.deps import Deps
 from domain.entities import Actor, Address, BillingProfile, Mail, User
 from domain.errors import Collector, Invalid, InvalidCredentials, ReauthRequired, Required, VersionConflict
 from domain.rules import banking, numbers, text
-from domain.rules.contact import normalize_email
-from domain.services.auth import Deps, check_password
+from domain.rules.email import normalize_email
+from domain.services.signin import check_password
 
 MAX_NAME_LENGTH = 140
 MAX_INSTRUCTIONS_LENGTH = 500
 MAX_PAYMENT_TERMS_DAYS = 120
 
-# Entity attribute -> input field name, in the order of the API.
-FIELDS = {
-    "legal_name": "legalName",
-    "address": "address",
-    "vat_number": "vatNumber",
-    "registration_number": "registrationNumber",
-    "bank_name": "bankName",
-    "account_holder": "accountHolder",
-    "iban": "iban",
-    "bic": "bic",
-    "payment_terms_days": "paymentTermsDays",
-    "payment_instructions": "paymentInstructions",
-    "invoice_email": "invoiceEmail",
-}
+# The editable fields, in the order of the API.
+FIELDS = (
+    "legal_name",
+    "address",
+    "vat_number",
+    "registration_number",
+    "bank_name",
+    "account_holder",
+    "iban",
+    "bic",
+    "payment_terms_days",
+    "payment_instructions",
+    "invoice_email",
+)
 REQUIRED_LABELS = {
     "legal_name": "The legal name",
     "address": "The address",
@@ -83,12 +85,6 @@ def get_billing_profile(deps: Deps) -> BillingProfile | None:
     """The profile in force, or None until a cloud admin first saves it."""
     with deps.uow(write=False) as uow:
         return uow.billing.get()
-
-
-def billing_profile_as_of(deps: Deps, at: datetime) -> BillingProfile | None:
-    """The details that were in force at `at` (e.g. an invoice's issue time); None before the first save."""
-    with deps.uow(write=False) as uow:
-        return uow.billing.as_of(at)
 
 
 def billing_profile_version(deps: Deps, version: int) -> BillingProfile | None:
@@ -141,7 +137,7 @@ def _save(
                 raise _version_conflict()
             assert profile.updated_at is not None
             uow.billing.archive(current, profile.updated_at, actor.user_id)
-        names = tuple(api for attr, api in FIELDS.items() if attr in changed)
+        names = tuple(name for name in FIELDS if name in changed)
         action = "billing_profile.create" if current is None else "billing_profile.update"
         # The target is the version the change created, so the event points into the history.
         uow.audit.add(actor.audit(action, "BillingProfile", profile.version, names))
@@ -155,24 +151,24 @@ def _validated(changes: BillingProfileChanges, current: BillingProfile | None) -
     """Every field the caller sent, checked and normalized; raises ValidationFailed naming each bad one."""
     errors = Collector()
     if changes.expected_version < 0:
-        errors.errors.append(Invalid("The expected version cannot be negative.", ("expectedVersion",)))
+        errors.errors.append(Invalid("The expected version cannot be negative.", ("expected_version",)))
     # What makes a first save is the store, not the caller's claim: expectedVersion 0 against an
     # existing profile is a version conflict, not a list of missing fields.
     first_save = current is None
     values: dict[str, Any] = {}
-    for attr, name in FIELDS.items():
-        raw = getattr(changes, attr)
+    for name in FIELDS:
+        raw = getattr(changes, name)
         if raw is KEEP:
-            if first_save and attr in REQUIRED_LABELS:
-                errors.errors.append(Required(f"{REQUIRED_LABELS[attr]} is required for the first save.", (name,)))
-        elif attr != "registration_number":
-            values[attr] = errors.check(_CHECKS[attr], raw, (name,))
+            if first_save and name in REQUIRED_LABELS:
+                errors.errors.append(Required(f"{REQUIRED_LABELS[name]} is required for the first save.", (name,)))
+        elif name != "registration_number":
+            values[name] = errors.check(_CHECKS[name], raw, (name,))
     if changes.registration_number is not KEEP:
         # Checked by the rules of the provider's country: the new address's, else the stored one's.
         address = values.get("address") or (current.address if current else None)
         country = address.country if address else ""
         values["registration_number"] = errors.check(
-            _registration_number, changes.registration_number, country, ("registrationNumber",)
+            _registration_number, changes.registration_number, country, ("registration_number",)
         )
     errors.raise_if_any()
     return values
@@ -247,7 +243,7 @@ def _check_version(current: BillingProfile | None, expected: int) -> None:
 def _version_conflict() -> VersionConflict:
     return VersionConflict(
         "The billing profile was changed by someone else in the meantime; reload it and apply your changes again.",
-        ("expectedVersion",),
+        ("expected_version",),
     )
 
 
@@ -258,7 +254,7 @@ def _changed(current: BillingProfile | None, values: dict[str, Any]) -> set[str]
 
 
 def _reauthenticate(deps: Deps, author: User | None, password: str | None, ip: str | None) -> None:
-    field = ("currentPassword",)
+    field = ("current_password",)
     if not password:
         raise ReauthRequired("Changing the IBAN, BIC or account holder needs your current password.", field)
     if author is None:  # signed out and deleted meanwhile
@@ -278,22 +274,23 @@ def payee_changed_mail(
 ) -> Mail:
     """Tell a cloud admin who changed where customers' money goes, when, and the IBANs masked."""
     who = f"{author.profile.first_name} {author.profile.last_name} <{author.email}>" if author else "A deleted user"
-    old_iban = banking.mask_iban(before.iban) if before else "(none)"
-    lines = [
-        f"{who} changed the bank details printed on customers' invoices "
-        f"at {after.updated_at:%Y-%m-%d %H:%M:%S} UTC (version {after.version}).",
-        "",
-        "Changed: " + ", ".join(label for attr, label in _PAYEE_LABELS.items() if attr in changed),
-        f"IBAN before: {old_iban}",
+    details = [
+        f"IBAN before: {banking.mask_iban(before.iban) if before else '(none)'}",
         f"IBAN now:    {banking.mask_iban(after.iban)}",
     ]
     if before is None or before.bic != after.bic:
-        lines.append(f"BIC: {before.bic if before else '(none)'} -> {after.bic}")
+        details.append(f"BIC: {before.bic if before else '(none)'} -> {after.bic}")
     if before is None or before.account_holder != after.account_holder:
-        lines.append(f"Account holder: {before.account_holder if before else '(none)'} -> {after.account_holder}")
-    lines += ["", "If you did not expect this change, check the billing profile at once:", _WARNING]
-    return Mail(to, "The bank details on customer invoices were changed", "\n".join(lines) + "\n")
+        details.append(f"Account holder: {before.account_holder if before else '(none)'} -> {after.account_holder}")
+    return mails.render(
+        "payee_changed",
+        to,
+        who=who,
+        at=f"{after.updated_at:%Y-%m-%d %H:%M:%S}",
+        version=after.version,
+        changed=", ".join(label for attr, label in _PAYEE_LABELS.items() if attr in changed),
+        details="\n".join(details),
+    )
 
 
 _PAYEE_LABELS = {"iban": "IBAN", "bic": "BIC", "account_holder": "account holder"}
-_WARNING = "customers may be paying into an account that is not the provider's."

@@ -1,7 +1,7 @@
 """Contact emails of an account: adding and verifying them, their roles, removing them.
 
 Every change runs with the account row locked (uow.accounts.lock), so two concurrent requests
-on one account are serialized and the role invariants in domain.rules.roles hold on SQLite
+on one account are serialized and the role invariants in domain.rules.contacts hold on SQLite
 and PostgreSQL alike. Another account's contact answers NOT_FOUND exactly as a made-up ID does.
 """
 
@@ -11,22 +11,14 @@ import uuid
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain.entities import Actor, ContactCode, ContactEmail, ContactRole, Mail
-from domain.errors import (
-    AlreadyExists,
-    CodeExpired,
-    Invalid,
-    InvalidCode,
-    NotFound,
-    NotVerified,
-    Required,
-    TooManyAttempts,
-)
+from domain import codes, limits, mails
+from domain.deps import Deps
+from domain.entities import Actor, ContactCode, ContactEmail, ContactRole
+from domain.errors import AlreadyExists, Invalid, InvalidCode, NotFound, NotVerified, TooManyAttempts
+from domain.limits import Limit
 from domain.ports import UnitOfWork
-from domain.rules import roles as rules
-from domain.rules.contact import email_key, normalize_email
-from domain.security import constant_time_equal, new_numeric_code
-from domain.services.auth import Deps, Limit, consume_attempts, refund_attempts
+from domain.rules import contacts as rules
+from domain.rules.email import email_key, normalize_email
 from domain.services.common import locked_account
 
 # However contacts come and go, one account sends at most this many verification mails an hour.
@@ -34,8 +26,7 @@ ACCOUNT_MAIL_LIMIT = Limit("contact:mail", 30, timedelta(hours=1))
 # Removing and re-adding a contact gives a fresh code with fresh tries; this caps the guesses an
 # account can make at codes sent to addresses it does not control.
 ACCOUNT_CODE_LIMIT = Limit("contact:code", 25, timedelta(hours=1))
-CODE_PURPOSE = "contact-code"
-SUBJECT = "Confirm your new address"
+CODE = codes.CodeKind("contact-code", renew="ask for a new code")
 
 
 def add_contact(deps: Deps, actor: Actor, email: str) -> ContactEmail:
@@ -70,10 +61,10 @@ def resend_verification(deps: Deps, actor: Actor, contact_id: UUID | None) -> Co
         locked_account(uow, actor.account_id)
         contact, code = _contact_with_code(uow, actor.account_id, contact_id)
         if contact.verified:
-            raise Invalid("This contact email is verified already.", ("contactId",))
+            raise Invalid("This contact email is verified already.", ("contact_id",))
         decision = rules.resend_decision(code, now)
         if decision.wait is not None:
-            raise TooManyAttempts(rules.wait_message(decision.wait), ("contactId",))
+            raise TooManyAttempts(rules.wait_message(decision.wait), ("contact_id",))
         sending = ContactCode(
             sent_at=now, resend_window_start=decision.window_start, resends_in_window=decision.resends_in_window
         )
@@ -90,23 +81,20 @@ def verify_contact(deps: Deps, actor: Actor, contact_id: UUID | None, code: str)
     wrong tries void the code however many requests race. Raises NotFound, Required, InvalidCode,
     CodeExpired, TooManyAttempts or Invalid (verified already).
     """
-    typed = "".join(code.split())
-    if not typed:
-        raise Required("Enter the code from the email.", ("code",))
-    if len(typed) != 6 or not typed.isascii() or not typed.isdigit():
-        raise InvalidCode("The code is the 6 digits from the email.", ("code",))
+    typed = CODE.typed(code)
     account_key = [(ACCOUNT_CODE_LIMIT, str(actor.account_id))]
-    consume_attempts(deps, account_key)
-    _spend_try(deps, actor.account_id, contact_id)
+    limits.spend(deps.uow, deps.clock(), account_key)
+    counted = _spend_try(deps, actor.account_id, contact_id)
     now = deps.clock()
     with deps.uow() as uow:
-        refund_attempts(uow, now, account_key)
+        limits.refund(uow, now, account_key)
         contact, stored = _contact_with_code(uow, actor.account_id, contact_id)
         if contact.verified:
-            raise InvalidCode("This code has been used already.", ("code",))
-        digest = deps.keyring.digest(CODE_PURPOSE, f"{contact.id}:{typed}")
-        if stored.digest is None or not constant_time_equal(digest, stored.digest):
-            raise InvalidCode(_wrong_code_message(stored), ("code",))
+            if counted:  # a concurrent request verified it with this code
+                raise InvalidCode("This code has been used already.", ("code",))
+            raise Invalid("This contact email is verified already.", ("contact_id",))
+        pending = codes.Pending(stored.digest, stored.expires_at, stored.attempts)
+        digest = CODE.check(deps.keyring, str(contact.id), typed, pending, now, counted=counted)
         if not uow.contacts.mark_verified(contact.id, digest, now):
             raise InvalidCode("This code has been used already.", ("code",))
         uow.audit.add(actor.audit("contact.verify", "ContactEmail", contact.id, ("verified",)))
@@ -125,7 +113,7 @@ def set_roles(deps: Deps, actor: Actor, contact_id: UUID | None, roles: list[Con
         contacts = _locked_contacts(uow, actor.account_id)
         contact = _find(contacts, contact_id)
         if not contact.verified:
-            raise NotVerified("Verify this contact email before giving it roles.", ("contactId",))
+            raise NotVerified("Verify this contact email before giving it roles.", ("contact_id",))
         after = rules.with_roles(contacts, contact.id, wanted)
         rules.check_invariants(after, ("roles",))
         if wanted != contact.roles:
@@ -147,7 +135,7 @@ def remove_contact(deps: Deps, actor: Actor, contact_id: UUID | None) -> list[Co
         contacts = _locked_contacts(uow, actor.account_id)
         contact = _find(contacts, contact_id)
         after = rules.without(contacts, contact.id)
-        rules.check_invariants(after, ("contactId",))
+        rules.check_invariants(after, ("contact_id",))
         uow.contacts.remove(contact.id)
         uow.audit.add(actor.audit("contact.remove", "ContactEmail", contact.id))
         uow.commit()
@@ -162,58 +150,45 @@ def _locked_contacts(uow: UnitOfWork, account_id: UUID) -> list[ContactEmail]:
 def _find(contacts: list[ContactEmail], contact_id: UUID | None) -> ContactEmail:
     found = next((c for c in contacts if c.id == contact_id), None)
     if found is None:
-        raise NotFound("No such contact email.", ("contactId",))
+        raise NotFound("No such contact email.", ("contact_id",))
     return found
 
 
 def _contact_with_code(uow: UnitOfWork, account_id: UUID, contact_id: UUID | None) -> tuple[ContactEmail, ContactCode]:
     found = uow.contacts.with_code(account_id, contact_id) if contact_id is not None else None
     if found is None:
-        raise NotFound("No such contact email.", ("contactId",))
+        raise NotFound("No such contact email.", ("contact_id",))
     return found
 
 
 def _send_code(deps: Deps, uow: UnitOfWork, contact: ContactEmail, code: ContactCode, now: datetime) -> None:
     """Store a fresh code's digest (voiding any earlier code) and queue the mail that carries it."""
-    window = ACCOUNT_MAIL_LIMIT.window_start(now)
-    if uow.attempts.hit(ACCOUNT_MAIL_LIMIT.scope, str(contact.account_id), window) > ACCOUNT_MAIL_LIMIT.count:
-        raise TooManyAttempts("This account has sent too many verification codes this hour; try again later.")
-    secret = new_numeric_code()
-    digest = deps.keyring.digest(CODE_PURPOSE, f"{contact.id}:{secret}")
-    expires = now + rules.CODE_TTL
+    limits.hit(
+        uow,
+        now,
+        ACCOUNT_MAIL_LIMIT,
+        str(contact.account_id),
+        "This account has sent too many verification codes this hour; try again later.",
+    )
+    secret, digest = CODE.issue(deps.keyring, str(contact.id))
     uow.contacts.set_code(
         contact.id,
-        ContactCode(digest, expires, 0, code.sent_at, code.resend_window_start, code.resends_in_window),
+        ContactCode(digest, now + CODE.ttl, 0, code.sent_at, code.resend_window_start, code.resends_in_window),
     )
-    minutes = int(rules.CODE_TTL.total_seconds() // 60)
-    text = (
-        f"Your confirmation code is {secret}.\n\n"
-        f"Enter it to confirm {contact.email} as a contact address of your account. "
-        f"It is valid for {minutes} minutes and works once.\n\n"
-        "If you did not expect this, you can ignore this email."
-    )
-    uow.outbox.add(Mail(contact.email, SUBJECT, text))
+    uow.outbox.add(mails.render("contact_code", contact.email, code=secret, email=contact.email, minutes=CODE.minutes))
 
 
-def _spend_try(deps: Deps, account_id: UUID, contact_id: UUID | None) -> None:
-    """Count one try at the contact's code and commit it, or raise why no try is left."""
-    now = deps.clock()
+def _spend_try(deps: Deps, account_id: UUID, contact_id: UUID | None) -> bool:
+    """Count one try at the contact's live code and commit it; False when no try could be counted."""
+    if contact_id is None:
+        return False
     with deps.uow() as uow:
-        if contact_id is not None and uow.contacts.count_code_attempt(
-            account_id, contact_id, now, rules.MAX_CODE_ATTEMPTS
-        ):
-            uow.commit()
-            return
-        contact, code = _contact_with_code(uow, account_id, contact_id)
-    if contact.verified:
-        raise Invalid("This contact email is verified already.", ("contactId",))
-    if code.digest is None or code.attempts >= rules.MAX_CODE_ATTEMPTS:
-        raise TooManyAttempts("Too many wrong codes; ask for a new code and try again.", ("code",))
-    raise CodeExpired("The code has expired; ask for a new code.", ("code",))
+        counted = uow.contacts.count_code_attempt(account_id, contact_id, deps.clock(), CODE.max_tries)
+        uow.commit()
+    return counted
 
 
-def _wrong_code_message(code: ContactCode) -> str:
-    left = rules.MAX_CODE_ATTEMPTS - code.attempts
-    if left <= 0:
-        return "The code is wrong, and that was the last try; ask for a new code."
-    return f"The code is wrong; {left} {'try' if left == 1 else 'tries'} left."
+def contacts_for_accounts(deps: Deps, account_ids: list[UUID]) -> dict[UUID, list[ContactEmail]]:
+    """Every contact of each account, oldest first, in one statement for all accounts."""
+    with deps.uow(write=False) as uow:
+        return uow.contacts.for_accounts(account_ids)

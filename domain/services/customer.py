@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from domain.changes import KEEP, Keep, validate_address
+from domain.changes import KEEP, Keep, changed_fields, validate_address
+from domain.deps import Deps
 from domain.entities import AccountKind, Actor, Address, CustomerInfo
 from domain.errors import Collector, Invalid, NotFound, VersionConflict
 from domain.rules import text
-from domain.services.auth import Deps
 
 MAX_COMPANY_NAME_LENGTH = 200
 MAX_CONTACT_PERSON_LENGTH = 100
@@ -24,12 +24,7 @@ class CustomerInfoChange:
     purchase_order_number: str | None | Keep = KEEP
 
 
-_FIELD_NAMES = {
-    "company_name": "companyName",
-    "contact_person": "contactPerson",
-    "address": "address",
-    "purchase_order_number": "purchaseOrderNumber",
-}
+_FIELDS = ("company_name", "contact_person", "address", "purchase_order_number")
 
 
 def update_customer_info(deps: Deps, actor: Actor, expected_version: int, change: CustomerInfoChange) -> CustomerInfo:
@@ -45,12 +40,12 @@ def update_customer_info(deps: Deps, actor: Actor, expected_version: int, change
         current = account.customer_info
         updated = replace(_merged(current, change, account.kind), updated_at=deps.clock())
         if current.version != expected_version:
-            raise VersionConflict(_STALE, ("expectedVersion",))
-        changed = _changed_fields(current, updated)
+            raise VersionConflict(_STALE, ("expected_version",))
+        changed = changed_fields(current, updated, _FIELDS)
         if not changed:
             return current
         if not uow.accounts.update_customer_info(account.id, updated, expected_version):
-            raise VersionConflict(_STALE, ("expectedVersion",))
+            raise VersionConflict(_STALE, ("expected_version",))
         uow.audit.add(actor.audit("customer_info.update", "Account", account.id, changed))
         uow.commit()
     return replace(updated, version=expected_version + 1)
@@ -77,7 +72,7 @@ def _merged(current: CustomerInfo, change: CustomerInfoChange, kind: AccountKind
         number = errors.check(
             text.printable,
             change.purchase_order_number,
-            ("purchaseOrderNumber",),
+            ("purchase_order_number",),
             max_len=64,
             label="The purchase order number",
         )
@@ -86,7 +81,7 @@ def _merged(current: CustomerInfo, change: CustomerInfoChange, kind: AccountKind
     return merged
 
 
-def company_name(value: str | None, kind: AccountKind, field: tuple[str, ...] = ("companyName",)) -> str | None:
+def company_name(value: str | None, kind: AccountKind, field: tuple[str, ...] = ("company_name",)) -> str | None:
     """A business account's company name, trimmed; an individual account has none (blank is none).
 
     Raises Required (business, blank), TooLong past 200 characters, or Invalid for control or
@@ -99,13 +94,9 @@ def company_name(value: str | None, kind: AccountKind, field: tuple[str, ...] = 
     return text.clean_text(value, field, max_len=MAX_COMPANY_NAME_LENGTH, required=True, label="The company name")
 
 
-def contact_person(value: str | None, field: tuple[str, ...] = ("contactPerson",)) -> str:
+def contact_person(value: str | None, field: tuple[str, ...] = ("contact_person",)) -> str:
     """Whom the provider addresses at the customer, trimmed; raises Required when blank, TooLong past
     100 characters or Invalid for control or formatting characters."""
     person = text.clean_text(value, field, max_len=MAX_CONTACT_PERSON_LENGTH, required=True, label="The contact person")
     assert person is not None  # required
     return person
-
-
-def _changed_fields(before: CustomerInfo, after: CustomerInfo) -> tuple[str, ...]:
-    return tuple(api for attr, api in _FIELD_NAMES.items() if getattr(before, attr) != getattr(after, attr))

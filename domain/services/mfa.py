@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain import totp
-from domain.entities import Actor, AuditEvent, Mail, MfaChallenge, MfaSecret, User
+from domain import codes as mailed_codes
+from domain import limits, mails, totp
+from domain.deps import Deps
+from domain.entities import Actor, AuditEvent, MfaChallenge, MfaSecret, User
 from domain.errors import (
     CodeExpired,
     Collector,
@@ -23,14 +25,16 @@ from domain.errors import (
     Required,
     TooManyAttempts,
 )
+from domain.limits import Limit
 from domain.ports import UnitOfWork
-from domain.services import auth
-from domain.services.auth import MFA_CHALLENGE_PURPOSE, Deps, Limit, SignedIn
 from domain.services.common import load_user
+from domain.services.sessions import SignedIn, open_session
+from domain.services.signin import MFA_CHALLENGE_PURPOSE, check_password
 
 ENROLLMENT_TTL = timedelta(minutes=10)
-MAX_ENROLLMENT_ATTEMPTS = 5
-MAX_CHALLENGE_ATTEMPTS = 5
+# Like mailed codes, a pending set-up and a sign-in challenge take 5 tries.
+MAX_ENROLLMENT_ATTEMPTS = mailed_codes.MAX_TRIES
+MAX_CHALLENGE_ATTEMPTS = mailed_codes.MAX_TRIES
 # Wrong codes per user across challenges and MFA changes; successful tries are given back.
 CODE_LIMIT = Limit("mfa:user", 10, timedelta(minutes=15))
 MAX_CHALLENGE_INPUT = 200
@@ -102,8 +106,8 @@ def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, l
         if not uow.mfa.activate(user.id, pending.pending_sealed, step, now):
             raise CodeExpired("This set-up was replaced or finished meanwhile; start again.", ("code",))
         uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
-        uow.outbox.add(Mail(user.email, "Two-step sign-in is on", _ENABLED_TEXT))
-        uow.audit.add(actor.audit("mfa.enable", "User", user.id, ("mfa", "recoveryCodes")))
+        uow.outbox.add(mails.render("mfa_enabled", user.email))
+        uow.audit.add(actor.audit("mfa.enable", "User", user.id, ("mfa", "recovery_codes")))
         uow.commit()
     return MfaState(now, len(codes)), codes
 
@@ -122,14 +126,14 @@ def complete_login(deps: Deps, *, challenge: str, code: str, ip: str | None, use
     keys = [(CODE_LIMIT, str(user.id))]
     with deps.uow() as uow:
         if not uow.mfa.use_challenge(digest, now):
-            raise CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+            raise CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
         _claim_code(deps, uow, user, secret, parsed, now)
-        auth.refund_attempts(uow, now, keys)
-        signed_in = auth.open_session(deps, uow, user, ip=ip, user_agent=user_agent)
+        limits.refund(uow, now, keys)
+        signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent)
         if not parsed.is_totp:
             remaining = uow.mfa.recovery_codes_remaining([user.id])[user.id]
-            uow.outbox.add(Mail(user.email, "A recovery code was used", _recovery_used_text(remaining)))
-        fields = () if parsed.is_totp else ("recoveryCode",)
+            uow.outbox.add(mails.render("recovery_code_used", user.email, remaining=_remaining_text(remaining)))
+        fields = () if parsed.is_totp else ("recovery_code",)
         uow.audit.add(AuditEvent("mfa.login", "User", str(user.id), user.id, fields, ip))
         uow.commit()
     return signed_in
@@ -144,17 +148,17 @@ def disable(deps: Deps, actor: Actor, *, password: str, code: str, ip: str | Non
     parsed = errors.check(totp.any_code, code)
     errors.raise_if_any()
     user, secret = _enabled(deps, actor)
-    auth.check_password(deps, user, password, ip, field=("password",))
+    check_password(deps, user, password, ip, field=("password",))
     keys = [(CODE_LIMIT, str(user.id))]
-    auth.consume_attempts(deps, keys)
+    limits.spend(deps.uow, deps.clock(), keys)
     now = deps.clock()
     with deps.uow() as uow:
         _claim_code(deps, uow, user, secret, parsed, now)
         if not uow.mfa.disable(user.id):
             raise MfaNotEnabled("Two-step sign-in is off already.")
-        auth.refund_attempts(uow, now, keys)
-        uow.outbox.add(Mail(user.email, "Two-step sign-in is off", _DISABLED_TEXT))
-        uow.audit.add(actor.audit("mfa.disable", "User", user.id, ("mfa", "recoveryCodes")))
+        limits.refund(uow, now, keys)
+        uow.outbox.add(mails.render("mfa_disabled", user.email))
+        uow.audit.add(actor.audit("mfa.disable", "User", user.id, ("mfa", "recovery_codes")))
         uow.commit()
     return MfaState(None, 0)
 
@@ -164,15 +168,15 @@ def regenerate_recovery_codes(deps: Deps, actor: Actor, code: str) -> list[str]:
     value = totp.app_code(code)
     user, secret = _enabled(deps, actor)
     keys = [(CODE_LIMIT, str(user.id))]
-    auth.consume_attempts(deps, keys)
+    limits.spend(deps.uow, deps.clock(), keys)
     now = deps.clock()
     codes = totp.new_recovery_codes()
     with deps.uow() as uow:
         _claim_code(deps, uow, user, secret, totp.Code("totp", value), now)
         uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
-        auth.refund_attempts(uow, now, keys)
-        uow.outbox.add(Mail(user.email, "New recovery codes", _REGENERATED_TEXT))
-        uow.audit.add(actor.audit("mfa.recoveryCodes.regenerate", "User", user.id, ("recoveryCodes",)))
+        limits.refund(uow, now, keys)
+        uow.outbox.add(mails.render("recovery_codes_regenerated", user.email))
+        uow.audit.add(actor.audit("mfa.recovery_codes.regenerate", "User", user.id, ("recovery_codes",)))
         uow.commit()
     return codes
 
@@ -210,11 +214,11 @@ def _recovery_digest(deps: Deps, user_id: UUID, code: str) -> str:
 def _login_input(challenge: str, code: str) -> totp.Code:
     errors = Collector()
     if not challenge:
-        errors.errors.append(Required("Sign in with your password first.", ("mfaChallenge",)))
+        errors.errors.append(Required("Sign in with your password first.", ("mfa_challenge",)))
     parsed = errors.check(totp.any_code, code)
     errors.raise_if_any()
     if len(challenge) > MAX_CHALLENGE_INPUT:
-        raise CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+        raise CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
     return parsed
 
 
@@ -225,12 +229,12 @@ def _spend_login_attempt(deps: Deps, digest: str, now: datetime) -> tuple[User, 
         if challenge is None:
             raise _challenge_unusable(uow.mfa.get_challenge(digest), now)
         uow.commit()
-    auth.consume_attempts(deps, [(CODE_LIMIT, str(challenge.user_id))])
+    limits.spend(deps.uow, deps.clock(), [(CODE_LIMIT, str(challenge.user_id))])
     with deps.uow(write=False) as uow:
         user = uow.users.get(challenge.user_id)
         secret = uow.mfa.get(challenge.user_id)
     if user is None or not user.mfa_enabled or secret is None or secret.sealed is None:
-        raise CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+        raise CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
     return user, secret
 
 
@@ -262,27 +266,8 @@ def _challenge_unusable(challenge: MfaChallenge | None, now: datetime) -> Except
     live = challenge is not None and challenge.used_at is None and challenge.expires_at > now
     if live and challenge is not None and challenge.attempts >= MAX_CHALLENGE_ATTEMPTS:
         return TooManyAttempts("Too many wrong codes; sign in with your password again.")
-    return CodeExpired(SIGN_IN_EXPIRED, ("mfaChallenge",))
+    return CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
 
 
-def _recovery_used_text(remaining: int) -> str:
-    left = f"{remaining} recovery code{'' if remaining == 1 else 's'} remain{'s' if remaining == 1 else ''}"
-    return (
-        "A recovery code was just used to sign in to your account.\n\n"
-        f"{left}. Each works once; when few are left, create a new set under Multi-Factor Authentication.\n\n"
-        "If this was not you, change your password and turn two-step sign-in off and on again."
-    )
-
-
-_ENABLED_TEXT = (
-    "Two-step sign-in is now on for your account: signing in asks for a code from your authenticator app.\n\n"
-    "Keep your recovery codes somewhere safe. If this was not you, contact your administrator at once."
-)
-_DISABLED_TEXT = (
-    "Two-step sign-in is now off for your account: your password alone signs you in.\n\n"
-    "If this was not you, change your password and contact your administrator at once."
-)
-_REGENERATED_TEXT = (
-    "A new set of recovery codes was created for your account; the earlier codes no longer work.\n\n"
-    "If this was not you, change your password and contact your administrator at once."
-)
+def _remaining_text(remaining: int) -> str:
+    return f"{remaining} recovery code{'' if remaining == 1 else 's'} remain{'s' if remaining == 1 else ''}"

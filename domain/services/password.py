@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from domain import mails
+from domain.deps import Deps
 from domain.entities import Actor, Mail, User
 from domain.errors import Collector, InvalidCredentials, Required
 from domain.rules.passwords import check_new_password
 from domain.security import normalize_password
-from domain.services import auth
-from domain.services.auth import Deps
 from domain.services.common import load_user
+from domain.services.signin import check_password
 
-_NEW = ("newPassword",)
-_CURRENT = ("currentPassword",)
+_NEW = ("new_password",)
+_CURRENT = ("current_password",)
 
 
 def change_password(deps: Deps, actor: Actor, *, current_password: str, new_password: str) -> int:
@@ -27,7 +28,7 @@ def change_password(deps: Deps, actor: Actor, *, current_password: str, new_pass
     with deps.uow(write=False) as uow:
         user = load_user(uow, actor.user_id)
     _check_policy(user, new_password, current_matches=False)
-    auth.check_password(deps, user, current_password, actor.ip_address, field=_CURRENT)
+    check_password(deps, user, current_password, actor.ip_address, field=_CURRENT)
     same = normalize_password(new_password, _NEW) == normalize_password(current_password, _CURRENT)
     _check_policy(user, new_password, current_matches=same)
     new_hash = deps.hasher.hash(new_password)
@@ -68,10 +69,4 @@ def _notice(user: User, revoked: int) -> Mail:
         if revoked
         else "No other sessions were signed in."
     )
-    return Mail(
-        user.email,
-        "Your password was changed",
-        f"Hello {user.profile.first_name},\n\n"
-        f"the password of your account was just changed. {signed_out}\n"
-        "If you did not do this, contact your administrator at once.\n",
-    )
+    return mails.render("password_changed", user.email, first_name=user.profile.first_name, signed_out=signed_out)

@@ -14,19 +14,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from domain.changes import KEEP, Keep
+from domain import limits
+from domain.changes import KEEP, Keep, changed_fields
+from domain.deps import Deps
 from domain.entities import Actor, Location, Profile, User
 from domain.errors import Collector, ReauthRequired, Required, VersionConflict
 from domain.rules import geo, locale, text
-from domain.rules.contact import normalize_email
+from domain.rules.email import normalize_email
 from domain.rules.phone import normalize_phone
-from domain.services import auth, email_change
-from domain.services.auth import Deps
+from domain.services import email_change
 from domain.services.common import load_user
+from domain.services.signin import check_password
 
 MAX_NAME_LENGTH = 100
 MAX_CITY_LENGTH = 100
 MAX_JOB_TITLE_LENGTH = 100
+_FIELDS = ("first_name", "last_name", "pending_email", "phone", "location", "language", "timezone", "job_title")
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,8 @@ def apply_changes(user: User, changes: ProfileChanges, *, password_given: bool) 
     """
     p = user.profile
     errors = Collector()
-    first = _name(errors, changes.first_name, p.first_name, "firstName", "The first name")
-    last = _name(errors, changes.last_name, p.last_name, "lastName", "The last name")
+    first = _name(errors, changes.first_name, p.first_name, "first_name", "The first name")
+    last = _name(errors, changes.last_name, p.last_name, "last_name", "The last name")
     location = _location(errors, changes.location, p.location)
     region = location.country if location else None
 
@@ -88,7 +91,7 @@ def apply_changes(user: User, changes: ProfileChanges, *, password_given: bool) 
     errors.raise_if_any()
     if new_email is not None:
         new = replace(new, pending_email=new_email)
-    return ProfileUpdate(new, new_email, _changed(p, new))
+    return ProfileUpdate(new, new_email, changed_fields(p, new, _FIELDS))
 
 
 def update_profile(
@@ -110,8 +113,8 @@ def update_profile(
         # attempt nor one of the hourly email changes.
         with deps.uow(write=False) as uow:
             email_change.check_email_free(uow.users.by_email(update.new_email), user.id, ("email",))
-        auth.check_password(deps, user, current_password or "", actor.ip_address, field=("currentPassword",))
-        auth.consume_attempts(deps, [(email_change.LIMIT, str(user.id))])
+        check_password(deps, user, current_password or "", actor.ip_address, field=("current_password",))
+        limits.spend(deps.uow, deps.clock(), [(email_change.LIMIT, str(user.id))])
     now = deps.clock()
     profile = replace(update.profile, updated_at=now)
     with deps.uow() as uow:
@@ -165,7 +168,7 @@ def _location(errors: Collector, sent: LocationChange | None | Keep, stored: Loc
 
 
 def _job_title(value: str) -> str | None:
-    return text.clean_text(value, ("jobTitle",), max_len=MAX_JOB_TITLE_LENGTH, label="The job title")
+    return text.clean_text(value, ("job_title",), max_len=MAX_JOB_TITLE_LENGTH, label="The job title")
 
 
 def _new_email(errors: Collector, user: User, sent: str | None | Keep, *, password_given: bool) -> str | None:
@@ -180,28 +183,13 @@ def _new_email(errors: Collector, user: User, sent: str | None | Keep, *, passwo
         return None
     if not password_given:
         errors.errors.append(
-            ReauthRequired("Enter your current password to change your sign-in email.", ("currentPassword",))
+            ReauthRequired("Enter your current password to change your sign-in email.", ("current_password",))
         )
     return email
-
-
-def _changed(old: Profile, new: Profile) -> tuple[str, ...]:
-    """Contract names of the profile fields whose value differs."""
-    names = {
-        "firstName": "first_name",
-        "lastName": "last_name",
-        "pendingEmail": "pending_email",
-        "phone": "phone",
-        "location": "location",
-        "language": "language",
-        "timezone": "timezone",
-        "jobTitle": "job_title",
-    }
-    return tuple(name for name, attr in names.items() if getattr(old, attr) != getattr(new, attr))
 
 
 def _version_conflict() -> VersionConflict:
     return VersionConflict(
         "Your profile was changed by someone else in the meantime; reload it and apply your changes again.",
-        ("expectedVersion",),
+        ("expected_version",),
     )

@@ -13,11 +13,12 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
+from domain import mails
+from domain.deps import Deps
 from domain.entities import Account, AccountKind, Actor, Mail, TransferRequest, TransferRequestStatus, UserRole
 from domain.errors import Collector, Forbidden, Invalid, NotFound, PendingRequestExists
 from domain.ports import UnitOfWork
 from domain.rules import numbers, text
-from domain.services.auth import Deps
 from domain.services.common import locked_account
 
 MAX_HOLDER_NAME = 200
@@ -44,7 +45,7 @@ def submit_transfer(
             uuid.uuid4(), account.id, _SUBMITTED, number, holder, now, account.number, why, actor.user_id
         )
         uow.transfers.add(request)
-        fields = ("requestedNumber", "newHolderName") + (("reason",) if why else ())
+        fields = ("requested_number", "new_holder_name") + (("reason",) if why else ())
         uow.audit.add(actor.audit("transfer.submit", "TransferRequest", request.id, fields))
         uow.commit()
     return request
@@ -57,7 +58,7 @@ def cancel_transfer(deps: Deps, actor: Actor, request_id: UUID | None) -> Transf
         locked_account(uow, actor.account_id)
         request = uow.transfers.get(request_id) if request_id is not None else None
         if request is None or request.account_id != actor.account_id:
-            raise NotFound("No such transfer request.", ("transferRequestId",))
+            raise NotFound("No such transfer request.", ("transfer_request_id",))
         closed = _close(uow, request, TransferRequestStatus.CANCELLED, actor, None, now)
         uow.audit.add(actor.audit("transfer.cancel", "TransferRequest", request.id, ("status",)))
         uow.commit()
@@ -80,7 +81,7 @@ def resolve_transfer(
     with deps.uow() as uow:
         found = uow.transfers.get(request_id) if request_id is not None else None
         if found is None:
-            raise NotFound("No such transfer request.", ("transferRequestId",))
+            raise NotFound("No such transfer request.", ("transfer_request_id",))
         account = locked_account(uow, found.account_id)
         request = uow.transfers.get(found.id) or found  # re-read under the lock
         status = TransferRequestStatus.APPROVED if approve else TransferRequestStatus.REJECTED
@@ -89,7 +90,7 @@ def resolve_transfer(
         closed = _close(uow, request, status, actor, text_note, now)
         for admin in uow.accounts.admin_emails(account.id):
             uow.outbox.add(_resolution_mail(admin, account, closed))
-        fields = ("status", "resolutionNote", *(("number",) if approve else ()))
+        fields = ("status", "resolution_note", *(("number",) if approve else ()))
         uow.audit.add(actor.audit(f"transfer.{status.value.lower()}", "TransferRequest", request.id, fields))
         uow.commit()
     return closed
@@ -121,11 +122,11 @@ def visible_transfer(deps: Deps, actor: Actor, request_id: UUID) -> TransferRequ
 def _submission(account: Account, number: str, holder: str, reason: str | None) -> tuple[str, str, str | None]:
     """The request's fields checked and normalized, every bad one reported at once (ValidationFailed)."""
     errors = Collector()
-    checked = errors.check(_requested_number, account, number, ("requestedNumber",))
+    checked = errors.check(_requested_number, account, number, ("requested_number",))
     name = errors.check(
         text.clean_text,
         holder,
-        ("newHolderName",),
+        ("new_holder_name",),
         max_len=MAX_HOLDER_NAME,
         required=True,
         label="The new holder's name",
@@ -155,7 +156,7 @@ def _close(
     verb = "cancelled" if status is TransferRequestStatus.CANCELLED else "resolved"
     if request.status is not _SUBMITTED or not uow.transfers.close(request.id, status, now, actor.user_id, note):
         raise Invalid(
-            f"Only a submitted request can be {verb}; this one is {request.status.value}.", ("transferRequestId",)
+            f"Only a submitted request can be {verb}; this one is {request.status.value}.", ("transfer_request_id",)
         )
     return replace(request, status=status, resolved_at=now, resolved_by=actor.user_id, resolution_note=note)
 
@@ -173,18 +174,13 @@ def _apply_number(uow: UnitOfWork, account: Account, request: TransferRequest) -
 def _resolution_mail(to: str, account: Account, request: TransferRequest) -> Mail:
     """Tell an admin the outcome without repeating the number itself in the mail."""
     what = "organization number" if account.kind is AccountKind.BUSINESS else "personal identity number"
-    outcome = "approved" if request.status is TransferRequestStatus.APPROVED else "rejected"
-    lines = [
-        f"The request you submitted on {request.submitted_at:%Y-%m-%d} to change your account's {what} was {outcome}.",
-    ]
-    if request.status is TransferRequestStatus.APPROVED:
-        lines.append(f"The account now carries the requested {what}.")
-    if request.resolution_note:
-        lines.append(f"Note from the provider:\n{request.resolution_note}")
-    return Mail(to, f"Your transfer request was {outcome}", "\n\n".join(lines))
-
-
-def accounts_by_id(deps: Deps, account_ids: list[UUID]) -> dict[UUID, Account]:
-    """The accounts behind a page of transfer requests, in one statement."""
-    with deps.uow(write=False) as uow:
-        return uow.accounts.get_many(account_ids)
+    approved = request.status is TransferRequestStatus.APPROVED
+    return mails.render(
+        "transfer_resolved",
+        to,
+        submitted=f"{request.submitted_at:%Y-%m-%d}",
+        what=what,
+        outcome="approved" if approved else "rejected",
+        applied=f"\n\nThe account now carries the requested {what}." if approved else "",
+        note=f"\n\nNote from the provider:\n{request.resolution_note}" if request.resolution_note else "",
+    )

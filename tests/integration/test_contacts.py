@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select, update
 
 from domain.entities import UserRole
+from domain.limits import Limit
 from domain.services import contacts as contacts_service
-from domain.services.auth import Limit
 from persistence.contacts import SqlContactBook
 from persistence.database import WRITE
 from persistence.repositories import contacts_t

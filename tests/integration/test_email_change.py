@@ -168,7 +168,7 @@ def test_wrong_codes_void_the_code_after_five_tries(api: Api) -> None:
             {
                 "field": ["input", "code"],
                 "code": "INVALID_CODE",
-                "message": "The code is wrong; 4 more tries before it stops working.",
+                "message": "The code is wrong; 4 tries left.",
             }
         ],
     }

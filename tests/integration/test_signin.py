@@ -187,7 +187,7 @@ def test_mutations_are_refused_over_get(api: Api) -> None:
 
 def test_idle_session_expires(api: Api) -> None:
     user = api.new_account()
-    from domain.services import auth
+    from domain.services import sessions as auth
 
     found = auth.authenticate(api.deps, user.token)
     assert found is not None
@@ -201,7 +201,7 @@ def test_idle_session_expires(api: Api) -> None:
 def test_last_seen_is_written_at_most_once_a_minute(api: Api) -> None:
     from dataclasses import replace
 
-    from domain.services import auth
+    from domain.services import sessions as auth
 
     user = api.new_account()
     first = auth.authenticate(api.deps, user.token)
@@ -218,11 +218,11 @@ def test_a_raised_bcrypt_cost_reaches_the_stored_hash_at_the_next_sign_in(api: A
     from dataclasses import replace
 
     from domain.security import BcryptHasher
-    from domain.services import auth
+    from domain.services import signin
 
     user = api.new_account()
     stronger = replace(api.deps, hasher=BcryptHasher(rounds=5))
-    auth.login(stronger, email=user.email, password=user.password, ip=None, user_agent=None)
+    signin.login(stronger, email=user.email, password=user.password, ip=None, user_agent=None)
     with api.deps.uow(write=False) as uow:
         stored = uow.users.get(user.user_id).password_hash
     assert stored.startswith("bcrypt-sha256$$2b$05$")

@@ -13,6 +13,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.deps import Deps
 from domain.entities import Actor, Address, AuditEvent, BillingProfile, Mail, Profile, User, UserRole
 from domain.errors import (
     DomainError,
@@ -26,7 +27,6 @@ from domain.errors import (
     VersionConflict,
 )
 from domain.services import billing
-from domain.services.auth import Deps
 from domain.services.billing import BillingProfileChanges
 
 from .fakes import Appender, Attempts, FakeHasher
@@ -161,7 +161,7 @@ def add_user(store: Store, role: UserRole = UserRole.CLOUD_ADMIN, name: str = "A
     return Actor(user.id, user.account_id, role, ip_address="192.0.2.7")
 
 
-FIRST_SAVE_FIELDS = ("legalName", "address", "bankName", "accountHolder", "iban", "bic", "paymentTermsDays")
+FIRST_SAVE_FIELDS = ("legal_name", "address", "bank_name", "account_holder", "iban", "bic", "payment_terms_days")
 
 
 def first(**overrides: Any) -> BillingProfileChanges:
@@ -203,7 +203,7 @@ def test_first_save_needs_every_required_field(deps: Deps, admin: Actor, store: 
     found = errors_of(deps, admin, BillingProfileChanges(expected_version=0, vat_number=None))
     assert found == [
         ((name,), Required)
-        for name in ("legalName", "address", "bankName", "accountHolder", "iban", "bic", "paymentTermsDays")
+        for name in ("legal_name", "address", "bank_name", "account_holder", "iban", "bic", "payment_terms_days")
     ]
     assert store.state == State(users=store.state.users)
 
@@ -262,7 +262,7 @@ def test_vat_numbers_are_checked_and_stored_compact(deps: Deps, admin: Actor, ra
 
 @pytest.mark.parametrize("raw", ["SE556012579101", "DE136695977", "556012579001", "ZZ12345"])
 def test_wrong_vat_numbers_are_invalid(deps: Deps, admin: Actor, raw: str) -> None:
-    assert errors_of(deps, admin, first(vat_number=raw)) == [(("vatNumber",), Invalid)]
+    assert errors_of(deps, admin, first(vat_number=raw)) == [(("vat_number",), Invalid)]
 
 
 @pytest.mark.parametrize(("days", "ok"), [(0, True), (120, True), (-1, False), (121, False)])
@@ -270,13 +270,13 @@ def test_payment_terms_are_0_to_120_days(deps: Deps, admin: Actor, days: int, ok
     if ok:
         assert billing.update_billing_profile(deps, admin, first(payment_terms_days=days)).payment_terms_days == days
     else:
-        assert errors_of(deps, admin, first(payment_terms_days=days)) == [(("paymentTermsDays",), Invalid)]
+        assert errors_of(deps, admin, first(payment_terms_days=days)) == [(("payment_terms_days",), Invalid)]
 
 
 def test_names_are_1_to_140_characters(deps: Deps, admin: Actor) -> None:
     assert billing.update_billing_profile(deps, admin, first(legal_name="Å" * 140)).legal_name == "Å" * 140
     found = errors_of(deps, admin, first(expected_version=1, legal_name="x" * 141, bank_name=" ", account_holder=None))
-    assert found == [(("legalName",), TooLong), (("bankName",), Required), (("accountHolder",), Required)]
+    assert found == [(("legal_name",), TooLong), (("bank_name",), Required), (("account_holder",), Required)]
 
 
 def test_payment_instructions_keep_line_breaks_up_to_500_characters(deps: Deps, admin: Actor) -> None:
@@ -284,10 +284,10 @@ def test_payment_instructions_keep_line_breaks_up_to_500_characters(deps: Deps, 
     saved = billing.update_billing_profile(deps, admin, first(payment_instructions=text))
     assert saved.payment_instructions == "Quote invoice 12.\n\nFrom abroad: use the BIC."
     assert errors_of(deps, admin, first(expected_version=1, payment_instructions="a\n" * 251)) == [
-        (("paymentInstructions",), TooLong)
+        (("payment_instructions",), TooLong)
     ]
     assert errors_of(deps, admin, first(expected_version=1, payment_instructions="tab\there")) == [
-        (("paymentInstructions",), Invalid)
+        (("payment_instructions",), Invalid)
     ]
 
 
@@ -296,7 +296,7 @@ def test_address_fields_are_checked_with_their_paths(deps: Deps, admin: Actor) -
     assert errors_of(deps, admin, first(address=bad)) == [
         (("address", "line1"), Required),
         (("address", "line2"), Invalid),
-        (("address", "postalCode"), Invalid),
+        (("address", "postal_code"), Invalid),
         (("address", "city"), TooLong),
     ]
 
@@ -329,12 +329,12 @@ def test_a_save_that_changes_nothing_writes_nothing(
 
 
 def test_stale_or_negative_versions_are_refused(deps: Deps, admin: Actor, saved: BillingProfile) -> None:
-    assert errors_of(deps, admin, first()) == [(("expectedVersion",), VersionConflict)]
+    assert errors_of(deps, admin, first()) == [(("expected_version",), VersionConflict)]
     assert errors_of(deps, admin, BillingProfileChanges(expected_version=2, bank_name="X")) == [
-        (("expectedVersion",), VersionConflict)
+        (("expected_version",), VersionConflict)
     ]
     assert errors_of(deps, admin, BillingProfileChanges(expected_version=-1, bank_name="X")) == [
-        (("expectedVersion",), Invalid)
+        (("expected_version",), Invalid)
     ]
 
 
@@ -345,7 +345,7 @@ def test_a_write_losing_the_race_changes_nothing(deps: Deps, admin: Actor, saved
     store.before_write = someone_else_saves
     mails = len(store.state.mails)
     change = BillingProfileChanges(expected_version=1, current_password=PASSWORD, iban=DE_IBAN)
-    assert errors_of(deps, admin, change) == [(("expectedVersion",), VersionConflict)]
+    assert errors_of(deps, admin, change) == [(("expected_version",), VersionConflict)]
     assert store.state.profile is not None and store.state.profile.legal_name == "Theirs"
     assert store.state.history == {} and len(store.state.mails) == mails and len(store.state.audit) == 1
 
@@ -360,10 +360,10 @@ def test_a_change_of_payee_needs_the_right_password(
     deps: Deps, admin: Actor, saved: BillingProfile, store: Store, change: dict[str, str]
 ) -> None:
     assert errors_of(deps, admin, BillingProfileChanges(expected_version=1, **change)) == [
-        (("currentPassword",), ReauthRequired)
+        (("current_password",), ReauthRequired)
     ]
     wrong = BillingProfileChanges(expected_version=1, current_password="guess", **change)
-    assert errors_of(deps, admin, wrong) == [(("currentPassword",), InvalidCredentials)]
+    assert errors_of(deps, admin, wrong) == [(("current_password",), InvalidCredentials)]
     assert sign_in_failures(store) == 1  # the wrong try stays counted
     right = BillingProfileChanges(expected_version=1, current_password=PASSWORD, **change)
     assert billing.update_billing_profile(deps, admin, right).version == 2
@@ -377,7 +377,7 @@ def sign_in_failures(store: Store) -> int:
 def test_wrong_passwords_run_into_the_sign_in_limit(deps: Deps, admin: Actor, saved: BillingProfile) -> None:
     wrong = BillingProfileChanges(expected_version=1, current_password="guess", iban=DE_IBAN)
     for _ in range(10):
-        assert errors_of(deps, admin, wrong) == [(("currentPassword",), InvalidCredentials)]
+        assert errors_of(deps, admin, wrong) == [(("current_password",), InvalidCredentials)]
     assert errors_of(deps, admin, replace(wrong, current_password=PASSWORD))[0][1] is TooManyAttempts
 
 
@@ -394,7 +394,7 @@ def test_history_audit_and_alert_mail_of_a_payee_change(
     assert billing.billing_profile_version(deps, 1) == saved
     assert [(e.action, e.target_id, e.fields, e.actor_user_id) for e in store.state.audit] == [
         ("billing_profile.create", "1", FIRST_SAVE_FIELDS, admin.user_id),
-        ("billing_profile.update", "2", ("bankName", "iban"), admin.user_id),
+        ("billing_profile.update", "2", ("bank_name", "iban"), admin.user_id),
     ]
     alerts = store.state.mails[1:]  # [0] told the only admin of that time about the first save
     assert [m.to for m in alerts] == ["ada@provider.example.com", "grace@provider.example.com"]

@@ -9,7 +9,7 @@ import pytest
 
 from domain.entities import ALL_CONTACT_ROLES, ContactCode, ContactEmail, ContactRole
 from domain.errors import LastContact, RoleUncovered
-from domain.rules import roles as rules
+from domain.rules import contacts as rules
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 BILLING, TECH, DPO = ContactRole.BILLING, ContactRole.TECH, ContactRole.DPO

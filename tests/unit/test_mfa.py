@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidTag
 from qrcodes import decode_qr_data_uri, svg_of
 
 from domain import totp
+from domain.deps import Deps
 from domain.entities import Actor, Mail, MfaChallenge, MfaSecret, Profile, Session, User, UserRole
 from domain.errors import (
     CodeExpired,
@@ -27,8 +28,7 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.security import Keyring
-from domain.services import auth, mfa
-from domain.services.auth import Deps
+from domain.services import mfa, sessions, signin
 
 from .fakes import Appender, CopyOnCommitUow, FakeHasher
 
@@ -270,11 +270,11 @@ class FakeDb:
 
     def challenge(self, actor: Actor) -> str:
         with self.uow() as uow:
-            token = auth.start_mfa_challenge(self.deps, uow, self.store.users[actor.user_id])
+            token = signin.start_mfa_challenge(self.deps, uow, self.store.users[actor.user_id])
             uow.commit()
         return token
 
-    def complete(self, challenge: str, code: str) -> auth.SignedIn:
+    def complete(self, challenge: str, code: str) -> sessions.SignedIn:
         return mfa.complete_login(self.deps, challenge=challenge, code=code, ip="10.0.0.1", user_agent="pytest")
 
 
@@ -366,7 +366,7 @@ def test_second_step_reports_every_missing_field_at_once(db: FakeDb) -> None:
     with pytest.raises(ValidationFailed) as raised:
         db.complete("", "")
     assert [(e.code, e.field) for e in raised.value.errors] == [
-        ("REQUIRED", ("mfaChallenge",)),
+        ("REQUIRED", ("mfa_challenge",)),
         ("REQUIRED", ("code",)),
     ]
 

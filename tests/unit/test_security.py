@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.errors import Invalid, TooManyAttempts
+from domain.limits import Limit
 from domain.security import BcryptHasher, Keyring, new_numeric_code, new_token, normalize_password
-from domain.services.auth import Limit
 
 
 @pytest.fixture(scope="module")

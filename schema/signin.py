@@ -1,11 +1,17 @@
-"""Mutation payloads: the result, or `errors` the caller can fix (and then nothing changed)."""
+"""Signing in: step one with email and password, and the payload both sign-in steps answer with."""
 
 from __future__ import annotations
 
 import strawberry
 
 from schema.errors import UserErrorType, user_errors_field
-from schema.types import UserType
+from schema.users import UserType
+
+
+@strawberry.input(name="LoginInput", description="The credentials for step one of signing in.")
+class LoginInput:
+    email: str = strawberry.field(description="The sign-in email.")
+    password: str = strawberry.field(description="The password, exactly as typed.")
 
 
 @strawberry.type(
@@ -27,19 +33,4 @@ class LoginPayload:
     mfa_challenge: str | None = strawberry.field(
         default=None, description="Opaque and short-lived (5 minutes, 5 tries); pass it to completeMfaLogin."
     )
-    errors: list[UserErrorType] = user_errors_field()
-
-
-@strawberry.type(
-    name="LogoutPayload", description="The session has ended and the session cookie is cleared; errors stays empty."
-)
-class LogoutPayload:
-    errors: list[UserErrorType] = user_errors_field()
-
-
-@strawberry.type(
-    name="RevokeSessionPayload",
-    description="The session has ended, or why not. Revoking the current session also signs this client out.",
-)
-class RevokeSessionPayload:
     errors: list[UserErrorType] = user_errors_field()

@@ -1,4 +1,4 @@
-"""Contact email rules as pure functions: role invariants and verification-code limits.
+"""Contact email rules as pure functions: role invariants and how often codes may be resent.
 
 The services call these on the state a change would leave behind, inside the transaction that
 holds the account lock, and write nothing when one raises.
@@ -15,8 +15,6 @@ from domain.entities import ContactCode, ContactEmail, ContactRole
 from domain.errors import LastContact, RoleUncovered
 
 MAX_CONTACTS = 20
-CODE_TTL = timedelta(minutes=15)
-MAX_CODE_ATTEMPTS = 5
 RESEND_INTERVAL = timedelta(seconds=60)
 RESEND_WINDOW = timedelta(hours=1)
 MAX_RESENDS_PER_WINDOW = 5

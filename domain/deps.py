@@ -1,0 +1,32 @@
+"""What every service needs from outside, built once by the server (`server/app.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from domain.limits import Limit
+from domain.ports import Clock, Keyring, PasswordHasher, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """Session lifetimes and the sign-in limits; the server fills them from its settings."""
+
+    absolute_ttl: timedelta = timedelta(hours=12)
+    idle_ttl: timedelta = timedelta(hours=1)
+    touch_interval: timedelta = timedelta(minutes=1)
+    account_limit: Limit = Limit("signin:account", 10, timedelta(minutes=15))
+    ip_limit: Limit = Limit("signin:ip", 100, timedelta(minutes=15))
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The ports and policy every domain service takes as its first argument."""
+
+    uow: UnitOfWorkFactory
+    hasher: PasswordHasher
+    keyring: Keyring
+    clock: Clock
+    policy: AuthPolicy = field(default_factory=AuthPolicy)
+    mfa_issuer: str = "Tenantry"

@@ -1,0 +1,72 @@
+"""Attempt limits: at most N tries per key in a fixed window, counted in the database.
+
+Counting happens before the secret is checked, atomically in the database, so N concurrent
+requests (aliased fields, batches, several server processes) spend N attempts, never fewer.
+Sign-in, re-authentication, contact codes, email-change and MFA codes all count here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.errors import TooManyAttempts
+from domain.ports import UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` attempts per key within a fixed window of `window` length."""
+
+    scope: str
+    count: int
+    window: timedelta
+
+    def window_start(self, now: datetime) -> datetime:
+        seconds = int(self.window.total_seconds())
+        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+
+    def retry_after(self, now: datetime) -> timedelta:
+        """How long until this window ends and a new one starts counting from zero."""
+        return self.window_start(now) + self.window - now
+
+
+Keys = list[tuple[Limit, str]]
+
+
+def spend(uow_factory: UnitOfWorkFactory, now: datetime, keys: Keys) -> None:
+    """Count one attempt against every (limit, key) in its own committed transaction.
+
+    Raises TooManyAttempts, with the wait, when any of them is over its limit.
+    """
+    with uow_factory() as uow:
+        counts = [(limit, uow.attempts.hit(limit.scope, key, limit.window_start(now))) for limit, key in keys]
+        uow.commit()
+    over = [limit.retry_after(now) for limit, count in counts if count > limit.count]
+    if over:
+        raise too_many(max(over))
+
+
+def refund(uow: UnitOfWork, now: datetime, keys: Keys) -> None:
+    """Give back attempts that turned out to succeed; call inside the success transaction."""
+    for limit, key in keys:
+        uow.attempts.refund(limit.scope, key, limit.window_start(now))
+
+
+def hit(uow: UnitOfWork, now: datetime, limit: Limit, key: str, message: str) -> None:
+    """Count one use inside the caller's transaction (mails sent, changes started); raise past the limit."""
+    if uow.attempts.hit(limit.scope, key, limit.window_start(now)) > limit.count:
+        raise TooManyAttempts(message, retry_after=seconds(limit.retry_after(now)))
+
+
+def too_many(wait: timedelta) -> TooManyAttempts:
+    minutes = max(1, round(wait.total_seconds() / 60))
+    return TooManyAttempts(
+        f"Too many failed attempts; try again in about {minutes} minute(s).", retry_after=seconds(wait)
+    )
+
+
+def seconds(wait: timedelta) -> int:
+    """A wait in whole seconds, rounded up, at least 1."""
+    return max(1, math.ceil(wait.total_seconds()))

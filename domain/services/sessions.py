@@ -1,0 +1,101 @@
+"""Sessions: opening one after sign-in, finding the live one behind a token, ending them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.deps import Deps
+from domain.entities import Account, Actor, AuditEvent, Session, User
+from domain.errors import NotFound
+from domain.ports import UnitOfWork
+from domain.security import new_token
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    session: Session
+    user: User
+    account: Account
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    session: Session
+    user: User
+    account: Account
+
+    def actor(self, ip_address: str | None) -> Actor:
+        return Actor(self.user.id, self.user.account_id, self.user.role, self.session.id, ip_address)
+
+
+def open_session(deps: Deps, uow: UnitOfWork, user: User, *, ip: str | None, user_agent: str | None) -> SignedIn:
+    """Create a session inside the caller's transaction; the token is returned once, stored hashed."""
+    now = deps.clock()
+    token = new_token()
+    session = Session(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        token_hash=deps.keyring.digest("session", token),
+        created_at=now,
+        last_seen_at=now,
+        absolute_expires_at=now + deps.policy.absolute_ttl,
+        user_agent=(user_agent or "")[:300] or None,
+        ip_address=ip,
+    )
+    uow.sessions.add(session)
+    uow.audit.add(AuditEvent("session.create", "Session", str(session.id), user.id, (), ip))
+    # Read back in the same transaction: the caller answers with both, with no second trip.
+    found = uow.users.get_with_account(user.id)
+    if found is None:
+        raise NotFound("No such user.")
+    return SignedIn(token, session, *found)
+
+
+def authenticate(deps: Deps, token: str) -> Authenticated | None:
+    """The live session behind a bearer token or cookie, or None. Writes at most once a minute."""
+    if not token or len(token) > 200:
+        return None
+    now = deps.clock()
+    with deps.uow(write=False) as uow:
+        found = uow.sessions.authenticate(deps.keyring.digest("session", token))
+    if found is None:
+        return None
+    session, user, account = found
+    if now >= session.expires_at(int(deps.policy.idle_ttl.total_seconds())):
+        return None
+    if now - session.last_seen_at >= deps.policy.touch_interval:
+        with deps.uow() as uow:
+            uow.sessions.touch(session.id, now)
+            uow.commit()
+        session.last_seen_at = now
+    return Authenticated(session, user, account)
+
+
+def logout(deps: Deps, actor: Actor) -> None:
+    """End the caller's current session."""
+    with deps.uow() as uow:
+        if actor.session_id is not None:
+            uow.sessions.delete(actor.session_id, actor.user_id)
+        uow.audit.add(actor.audit("session.end", "Session", actor.session_id))
+        uow.commit()
+
+
+def revoke_session(deps: Deps, actor: Actor, session_id: UUID | None) -> None:
+    """End one of the caller's own sessions. Another user's session is NOT_FOUND, like a made-up one."""
+    with deps.uow() as uow:
+        if session_id is None or not uow.sessions.delete(session_id, actor.user_id):
+            raise NotFound("No such session.", ("session_id",))
+        uow.audit.add(actor.audit("session.revoke", "Session", session_id))
+        uow.commit()
+
+
+def list_sessions(deps: Deps, user_id: UUID) -> list[Session]:
+    """The user's sessions that are still alive, newest first."""
+    now = deps.clock()
+    idle = int(deps.policy.idle_ttl.total_seconds())
+    with deps.uow(write=False) as uow:
+        sessions = uow.sessions.for_user(user_id)
+    return [s for s in sessions if s.expires_at(idle) > now]

@@ -1,0 +1,104 @@
+"""Signing in with email and password, and re-checking the password of a signed-in user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain import limits
+from domain.deps import Deps
+from domain.entities import AuditEvent, MfaChallenge, User
+from domain.errors import InvalidCredentials, Required, TooManyAttempts
+from domain.limits import Limit
+from domain.ports import UnitOfWork
+from domain.security import BUSY_MESSAGE, new_token, normalize_password
+from domain.services.sessions import SignedIn, open_session
+
+MAX_EMAIL_INPUT = 320
+MFA_CHALLENGE_TTL = timedelta(minutes=5)
+MFA_CHALLENGE_PURPOSE = "mfa-challenge"
+
+
+@dataclass(frozen=True)
+class MfaRequired:
+    challenge: str
+
+
+def signin_keys(deps: Deps, email: str, ip: str | None) -> list[tuple[Limit, str]]:
+    keys = [(deps.policy.account_limit, deps.keyring.digest("limit", email.strip().casefold()))]
+    if ip:
+        keys.append((deps.policy.ip_limit, ip))
+    return keys
+
+
+def refuse_if_busy(deps: Deps) -> None:
+    """Refuse at once while every hashing slot is taken; cheap enough for the event loop, so a
+    sign-in flood is turned away without even a trip to a worker thread."""
+    if deps.hasher.busy():
+        raise TooManyAttempts(BUSY_MESSAGE)
+
+
+def login(deps: Deps, *, email: str, password: str, ip: str | None, user_agent: str | None) -> SignedIn | MfaRequired:
+    """Check email and password; answer with a new session, or an MFA challenge when MFA is on."""
+    _check_login_input(email, password)
+    with deps.hasher.slot():
+        keys = signin_keys(deps, email, ip)
+        limits.spend(deps.uow, deps.clock(), keys)
+        with deps.uow(write=False) as uow:
+            user = uow.users.by_email(email.strip())
+        if user is None:
+            deps.hasher.verify_dummy(password)
+            raise InvalidCredentials("The email or password is wrong.")
+        if not deps.hasher.verify(password, user.password_hash):
+            raise InvalidCredentials("The email or password is wrong.")
+        # A raised BCRYPT_ROUNDS reaches stored hashes at their owners' next sign-in.
+        rehashed = deps.hasher.hash(password) if deps.hasher.needs_rehash(user.password_hash) else None
+    with deps.uow() as uow:
+        limits.refund(uow, deps.clock(), keys)
+        if rehashed is not None:
+            uow.profiles.set_password(user.id, user.password_hash, rehashed)
+        if user.mfa_enabled:
+            result: SignedIn | MfaRequired = MfaRequired(start_mfa_challenge(deps, uow, user))
+        else:
+            result = open_session(deps, uow, user, ip=ip, user_agent=user_agent)
+        uow.commit()
+    return result
+
+
+def _check_login_input(email: str, password: str) -> None:
+    if not email.strip():
+        raise Required("Enter your email address.", ("email",))
+    if len(email) > MAX_EMAIL_INPUT:
+        raise InvalidCredentials("The email or password is wrong.")
+    if not password:
+        raise Required("Enter your password.", ("password",))
+    normalize_password(password)
+
+
+def check_password(
+    deps: Deps, user: User, password: str, ip: str | None, field: tuple[str, ...] = ("current_password",)
+) -> None:
+    """Re-authentication with the user's password, counted against the same limits as sign-in.
+
+    Raises InvalidCredentials (wrong) or TooManyAttempts (limit reached, or every hashing slot busy).
+    """
+    normalize_password(password, field)
+    with deps.hasher.slot():
+        keys = signin_keys(deps, user.email, ip)
+        limits.spend(deps.uow, deps.clock(), keys)
+        if not deps.hasher.verify(password, user.password_hash):
+            raise InvalidCredentials("The password is wrong.", field)
+    with deps.uow() as uow:
+        limits.refund(uow, deps.clock(), keys)
+        uow.commit()
+
+
+def start_mfa_challenge(deps: Deps, uow: UnitOfWork, user: User) -> str:
+    """The second sign-in step inside the caller's transaction: an opaque token bound to the user,
+    single use and valid for 5 minutes. Returned once; stored only as its digest."""
+    now = deps.clock()
+    token = new_token()
+    digest = deps.keyring.digest(MFA_CHALLENGE_PURPOSE, token)
+    uow.mfa.add_challenge(MfaChallenge(digest, user.id, now, now + MFA_CHALLENGE_TTL))
+    uow.audit.add(AuditEvent("mfa.challenge", "User", str(user.id), user.id))
+    return token

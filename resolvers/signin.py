@@ -1,0 +1,40 @@
+"""login: step one of signing in."""
+
+from __future__ import annotations
+
+from strawberry.types import Info
+
+from domain.errors import TooManyAttempts
+from domain.services import signin
+from domain.services.sessions import Authenticated, SignedIn
+from resolvers.context import Context
+from resolvers.errors import attempt, user_errors
+from schema.signin import LoginInput, LoginPayload
+from schema.users import UserType
+
+
+async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
+    ctx = info.context
+
+    def work() -> SignedIn | signin.MfaRequired:
+        return signin.login(
+            ctx.deps, email=input.email, password=input.password, ip=ctx.client_ip, user_agent=ctx.user_agent
+        )
+
+    def done(result: SignedIn | signin.MfaRequired) -> LoginPayload:
+        if isinstance(result, signin.MfaRequired):
+            return LoginPayload(mfa_required=True, mfa_challenge=result.challenge)
+        return signed_in_payload(ctx, result)
+
+    try:
+        signin.refuse_if_busy(ctx.deps)  # on the event loop: a flood costs no thread hop
+    except TooManyAttempts as error:
+        return LoginPayload(errors=user_errors(error))
+    return await attempt(LoginPayload, work, done)
+
+
+def signed_in_payload(ctx: Context, result: SignedIn) -> LoginPayload:
+    """Hand out the new session as token and cookie; the rest of the request runs as that session."""
+    ctx.set_session_cookie(result.token)
+    ctx.forget_auth(Authenticated(result.session, result.user, result.account))
+    return LoginPayload(token=result.token, user=UserType.from_entity(result.user, result.account))

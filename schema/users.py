@@ -1,0 +1,64 @@
+"""The User type: who signs in, with their profile, account, MFA status and sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from domain.entities import Account, User, UserRole
+from resolvers.access import signed_in
+from resolvers.context import Context
+from schema.accounts import AccountType
+from schema.common import NodeType
+from schema.enums import UserRoleEnum  # noqa: F401  (registers the enum)
+from schema.ids import to_global_id
+from schema.mfa import MfaStatusType
+from schema.profile import ProfileType
+from schema.sessions import SessionType
+
+
+@strawberry.type(name="User", description="A person who signs in.")
+class UserType(NodeType):
+    id: strawberry.ID = strawberry.field(description="The user's global ID.")
+    email: str = strawberry.field(description="The sign-in email.")
+    role: UserRole = strawberry.field(description="What the user may do.")
+    profile: ProfileType = strawberry.field(description="The user's personal details, edited with updateProfile.")
+    account: AccountType = strawberry.field(description="The customer account the user belongs to.")
+    created_at: datetime = strawberry.field(description="When the user was created.")
+    raw_id: strawberry.Private[UUID]
+    mfa_enabled_at: strawberry.Private[datetime | None]
+
+    @strawberry.field(description="Whether MFA is on, and how many recovery codes are left.")
+    async def mfa(self, info: Info[Context, None]) -> MfaStatusType:
+        loader = info.context.loaders.recovery_codes_remaining
+        remaining = await loader.load(self.raw_id) if self.mfa_enabled_at else 0
+        return MfaStatusType(
+            enabled=self.mfa_enabled_at is not None,
+            enabled_at=self.mfa_enabled_at,
+            recovery_codes_remaining=remaining,
+        )
+
+    @strawberry.field(description="The caller's own active sessions, newest first.")
+    async def sessions(self, info: Info[Context, None]) -> list[SessionType]:
+        found = await signed_in(info)
+        if found.user.id != self.raw_id:  # another user's sessions are never exposed
+            return []
+        sessions = await info.context.loaders.sessions.load(self.raw_id)
+        idle = int(info.context.deps.policy.idle_ttl.total_seconds())
+        return [SessionType.from_entity(s, found.session.id, idle) for s in sessions]
+
+    @staticmethod
+    def from_entity(u: User, a: Account) -> UserType:
+        return UserType(
+            id=strawberry.ID(to_global_id("User", u.id)),
+            email=u.email,
+            role=u.role,
+            profile=ProfileType.from_entity(u.profile),
+            account=AccountType.from_entity(a),
+            created_at=u.created_at,
+            raw_id=u.id,
+            mfa_enabled_at=u.mfa_enabled_at,
+        )
