@@ -172,8 +172,10 @@ def test_wrong_codes_void_the_code_after_five_tries(api: Api) -> None:
             }
         ],
     }
-    for bad in ("abc", "1" * 10_000, "  12345  "):
+    for bad in ("abc", "1" * 10_000, "  12345  "):  # malformed: refused before a try is spent
         assert error(confirm(api, user, bad)) == (["input", "code"], "INVALID_CODE")
+    for left in (3, 2, 1):
+        assert f"{left} tr" in confirm(api, user, wrong(code))["errors"][0]["message"]
     assert "no longer works" in confirm(api, user, wrong(code))["errors"][0]["message"]
     assert error(confirm(api, user, code)) == (["input", "code"], "TOO_MANY_ATTEMPTS")
     assert me(api, user)["email"] == user.email
