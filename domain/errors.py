@@ -25,42 +25,64 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
+    """The value is malformed or breaks a rule (an IBAN checksum, an unknown country code, a request that is no
+    longer SUBMITTED); the message says which."""
+
     code = "INVALID"
 
 
 class Required(DomainError):
+    """A value that must be given is missing, null or blank."""
+
     code = "REQUIRED"
 
 
 class TooLong(DomainError):
+    """The value is longer than the field allows; the message gives the limit."""
+
     code = "TOO_LONG"
 
 
 class NotFound(DomainError):
+    """No such object. Another account's or user's object answers the same as a made-up ID."""
+
     code = "NOT_FOUND"
 
 
 class AlreadyExists(DomainError):
+    """The value is taken: the account has this contact email, or another user signs in with this email."""
+
     code = "ALREADY_EXISTS"
 
 
 class VersionConflict(DomainError):
+    """expectedVersion is stale: the record changed since it was read. Reload it and apply the change again."""
+
     code = "VERSION_CONFLICT"
 
 
 class InvalidCredentials(DomainError):
+    """The email or password is wrong. Counts as a failed sign-in towards TOO_MANY_ATTEMPTS."""
+
     code = "INVALID_CREDENTIALS"
 
 
 class InvalidCode(DomainError):
+    """The code is wrong, not in the expected form, or used already."""
+
     code = "INVALID_CODE"
 
 
 class CodeExpired(DomainError):
+    """The code, MFA set-up or MFA challenge has expired or was replaced; ask for a new one (or sign in again)."""
+
     code = "CODE_EXPIRED"
 
 
 class TooManyAttempts(DomainError):
+    """A limit on wrong tries, sign-ins or mails was reached, or the server is too busy to check a password; try
+    again later (the message says when, where known)."""
+
     code = "TOO_MANY_ATTEMPTS"
 
     def __init__(self, message: str, field: Iterable[str] = (), *, retry_after: int | None = None) -> None:
@@ -69,38 +91,57 @@ class TooManyAttempts(DomainError):
 
 
 class WeakPassword(DomainError):
+    """The new password is under 12 characters, one of the most common passwords, or contains the email's local
+    part or the user's name."""
+
     code = "WEAK_PASSWORD"
 
 
 class PasswordReused(DomainError):
+    """The new password is the same as the current one."""
+
     code = "PASSWORD_REUSED"
 
 
 class MfaAlreadyEnabled(DomainError):
+    """MFA is on already; disable it before enrolling again."""
+
     code = "MFA_ALREADY_ENABLED"
 
 
 class MfaNotEnabled(DomainError):
+    """MFA is off, so it cannot be disabled and has no recovery codes."""
+
     code = "MFA_NOT_ENABLED"
 
 
 class LastContact(DomainError):
+    """The change would leave the account without a verified contact email."""
+
     code = "LAST_CONTACT"
 
 
 class RoleUncovered(DomainError):
+    """The change would leave a contact role without a verified holder; the message names the roles."""
+
     code = "ROLE_UNCOVERED"
 
 
 class NotVerified(DomainError):
+    """The contact email must be verified before it can hold roles."""
+
     code = "NOT_VERIFIED"
 
 
 class PendingRequestExists(DomainError):
+    """The account has a SUBMITTED transfer request already; cancel it or wait for its answer."""
+
     code = "PENDING_REQUEST_EXISTS"
 
 
 class ReauthRequired(DomainError):
+    """The change needs the caller's current password (and, with MFA on, nothing less)."""
+
     code = "REAUTH_REQUIRED"
 
 

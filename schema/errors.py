@@ -3,85 +3,35 @@
 from __future__ import annotations
 
 import enum
+import inspect
 from typing import Any
 
 import strawberry
 
+from domain.errors import DomainError
+from schema.enums import described_enum
 
-@strawberry.enum(name="UserErrorCode", description="What kind of problem a UserError reports; stable across releases.")
-class UserErrorCode(enum.Enum):
-    INVALID = strawberry.enum_value(
-        "INVALID",
-        description="The value is malformed or breaks a rule (an IBAN checksum, an unknown country code, "
-        "a request that is no longer SUBMITTED); the message says which.",
-    )
-    REQUIRED = strawberry.enum_value("REQUIRED", description="A value that must be given is missing, null or blank.")
-    TOO_LONG = strawberry.enum_value(
-        "TOO_LONG", description="The value is longer than the field allows; the message gives the limit."
-    )
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND",
-        description="No such object. Another account's or user's object answers the same as a made-up ID.",
-    )
-    ALREADY_EXISTS = strawberry.enum_value(
-        "ALREADY_EXISTS",
-        description="The value is taken: the account has this contact email, or another user signs in with this email.",
-    )
-    VERSION_CONFLICT = strawberry.enum_value(
-        "VERSION_CONFLICT",
-        description="expectedVersion is stale: the record changed since it was read. Reload it and apply the change "
-        "again.",
-    )
-    INVALID_CREDENTIALS = strawberry.enum_value(
-        "INVALID_CREDENTIALS",
-        description="The email or password is wrong. Counts as a failed sign-in towards TOO_MANY_ATTEMPTS.",
-    )
-    INVALID_CODE = strawberry.enum_value(
-        "INVALID_CODE",
-        description="The code is wrong, not in the expected form, or used already.",
-    )
-    CODE_EXPIRED = strawberry.enum_value(
-        "CODE_EXPIRED",
-        description="The code, MFA set-up or MFA challenge has expired or was replaced; ask for a new one "
-        "(or sign in again).",
-    )
-    TOO_MANY_ATTEMPTS = strawberry.enum_value(
-        "TOO_MANY_ATTEMPTS",
-        description="A limit on wrong tries, sign-ins or mails was reached, or the server is too busy to check "
-        "a password; try again later (the message says when, where known).",
-    )
-    WEAK_PASSWORD = strawberry.enum_value(
-        "WEAK_PASSWORD",
-        description="The new password is under 12 characters, one of the most common passwords, or contains "
-        "the email's local part or the user's name.",
-    )
-    PASSWORD_REUSED = strawberry.enum_value(
-        "PASSWORD_REUSED", description="The new password is the same as the current one."
-    )
-    MFA_ALREADY_ENABLED = strawberry.enum_value(
-        "MFA_ALREADY_ENABLED", description="MFA is on already; disable it before enrolling again."
-    )
-    MFA_NOT_ENABLED = strawberry.enum_value(
-        "MFA_NOT_ENABLED", description="MFA is off, so it cannot be disabled and has no recovery codes."
-    )
-    LAST_CONTACT = strawberry.enum_value(
-        "LAST_CONTACT", description="The change would leave the account without a verified contact email."
-    )
-    ROLE_UNCOVERED = strawberry.enum_value(
-        "ROLE_UNCOVERED",
-        description="The change would leave a contact role without a verified holder; the message names the roles.",
-    )
-    NOT_VERIFIED = strawberry.enum_value(
-        "NOT_VERIFIED", description="The contact email must be verified before it can hold roles."
-    )
-    PENDING_REQUEST_EXISTS = strawberry.enum_value(
-        "PENDING_REQUEST_EXISTS",
-        description="The account has a SUBMITTED transfer request already; cancel it or wait for its answer.",
-    )
-    REAUTH_REQUIRED = strawberry.enum_value(
-        "REAUTH_REQUIRED",
-        description="The change needs the caller's current password (and, with MFA on, nothing less).",
-    )
+
+def _error_codes() -> dict[str, str]:
+    """Each code the domain raises, with its class's docstring, in the order the classes are defined."""
+    found: dict[str, str] = {}
+    pending = list(DomainError.__subclasses__())
+    while pending:
+        cls = pending.pop(0)
+        pending[0:0] = cls.__subclasses__()
+        if cls.code not in found:
+            found[cls.code] = " ".join((inspect.getdoc(cls) or "").split())
+    return found
+
+
+# Derived from domain/errors.py, so each code is written once: a new DomainError subclass is a new value.
+_CODES = _error_codes()
+UserErrorCode = described_enum(
+    enum.Enum("UserErrorCode", {code: code for code in _CODES}),  # type: ignore[misc]  # built from the domain
+    name="UserErrorCode",
+    description="What kind of problem a UserError reports; stable across releases.",
+    values=_CODES,
+)
 
 
 @strawberry.type(
