@@ -23,7 +23,7 @@ from domain.entities import AccountKind, UserRole
 from domain.services import accounts, auth
 from persistence.database import WRITE
 from persistence.migrate import upgrade
-from persistence.repositories import accounts_t, contacts_t, sessions_t, users_t
+from persistence.tables import accounts_t, contacts_t, sessions_t, users_t
 from server.app import Runtime
 from server.settings import Settings
 

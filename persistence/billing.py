@@ -11,13 +11,10 @@ from sqlalchemy import select, update
 
 from domain.entities import BillingProfile, UserRole
 from persistence.database import dialect_insert
-from persistence.mappers import address_from_row, address_to_row
-from persistence.repositories import Repository
-from persistence.tables import BillingProfileHistoryRow, BillingProfileRow, UserRow
-
-profile_t = BillingProfileRow.__table__
-history_t = BillingProfileHistoryRow.__table__
-users_t = UserRow.__table__
+from persistence.rows import Repository, address_from_row, address_to_row
+from persistence.tables import billing_history_t as history_t
+from persistence.tables import billing_profile_t as profile_t
+from persistence.tables import users_t
 
 # The profile is a single row; its key never changes.
 PROFILE_ID = 1

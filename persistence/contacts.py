@@ -1,4 +1,4 @@
-"""Contact emails: verification codes, roles and removal, on top of the foundation's SqlContacts."""
+"""Contact emails with their roles and verification-code state; one row per contact."""
 
 from __future__ import annotations
 
@@ -6,13 +6,31 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from domain.entities import ContactCode, ContactEmail, ContactRole
-from persistence import mappers
-from persistence.repositories import SqlContacts, contacts_t
+from domain.rules.email import email_key
+from persistence.rows import Repository, Row
+from persistence.tables import contacts_t
 
 _NO_CODE: dict[str, Any] = {"code_digest": None, "code_expires_at": None, "code_attempts": 0}
+_ROLE_COLUMNS = {ContactRole.BILLING: "billing", ContactRole.TECH: "tech", ContactRole.DPO: "dpo"}
+
+
+def contact_from_row(r: Row) -> ContactEmail:
+    roles = frozenset(role for role, column in _ROLE_COLUMNS.items() if r[column])
+    return ContactEmail(
+        id=r["id"],
+        account_id=r["account_id"],
+        email=r["email"],
+        created_at=r["created_at"],
+        roles=roles,
+        verified_at=r["verified_at"],
+    )
+
+
+def roles_to_row(roles: frozenset[ContactRole]) -> dict[str, bool]:
+    return {column: role in roles for role, column in _ROLE_COLUMNS.items()}
 
 
 def code_from_row(r: Any) -> ContactCode:
@@ -26,7 +44,7 @@ def code_from_row(r: Any) -> ContactCode:
     )
 
 
-class SqlContactBook(SqlContacts):
+class SqlContacts(Repository):
     """Every method is one statement; invariants across contacts are the service's, under the account lock."""
 
     def for_account(self, account_id: UUID) -> list[ContactEmail]:
@@ -35,7 +53,7 @@ class SqlContactBook(SqlContacts):
     def with_code(self, account_id: UUID, contact_id: UUID) -> tuple[ContactEmail, ContactCode] | None:
         stmt = select(contacts_t).where(contacts_t.c.id == contact_id, contacts_t.c.account_id == account_id)
         row = self.conn.execute(stmt).mappings().first()
-        return (mappers.contact_from_row(row), code_from_row(row)) if row else None
+        return (contact_from_row(row), code_from_row(row)) if row else None
 
     def set_code(self, contact_id: UUID, code: ContactCode) -> None:
         self.conn.execute(
@@ -79,8 +97,33 @@ class SqlContactBook(SqlContacts):
         return self.conn.execute(stmt).rowcount == 1
 
     def set_roles(self, contact_id: UUID, roles: frozenset[ContactRole]) -> None:
-        stmt = update(contacts_t).where(contacts_t.c.id == contact_id).values(**mappers.roles_to_row(roles))
+        stmt = update(contacts_t).where(contacts_t.c.id == contact_id).values(**roles_to_row(roles))
         self.conn.execute(stmt)
 
     def remove(self, contact_id: UUID) -> None:
         self.conn.execute(delete(contacts_t).where(contacts_t.c.id == contact_id))
+
+    def add(self, contact: ContactEmail) -> None:
+        values = {
+            "id": contact.id,
+            "account_id": contact.account_id,
+            "email": contact.email,
+            "email_key": email_key(contact.email),
+            "verified_at": contact.verified_at,
+            "created_at": contact.created_at,
+            **roles_to_row(contact.roles),
+        }
+        self.conn.execute(insert(contacts_t).values(**values))
+
+    def for_accounts(self, account_ids: list[UUID]) -> dict[UUID, list[ContactEmail]]:
+        found: dict[UUID, list[ContactEmail]] = {a: [] for a in account_ids}
+        if not account_ids:
+            return found
+        stmt = (
+            select(contacts_t)
+            .where(contacts_t.c.account_id.in_(account_ids))
+            .order_by(contacts_t.c.created_at, contacts_t.c.id)
+        )
+        for row in self.conn.execute(stmt).mappings():
+            found[row["account_id"]].append(contact_from_row(row))
+        return found

@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, or_
 
 from persistence.database import WRITE
-from persistence.mfa import challenges_t
-from persistence.repositories import attempts_t, outbox_t, sessions_t
+from persistence.tables import attempts_t, mfa_challenges_t, outbox_t, sessions_t
 
 
 def sweep(engine: Engine, now: datetime, idle_ttl: timedelta) -> None:
@@ -22,4 +21,4 @@ def sweep(engine: Engine, now: datetime, idle_ttl: timedelta) -> None:
         )
         conn.execute(delete(attempts_t).where(attempts_t.c.window_start < now - timedelta(days=1)))
         conn.execute(delete(outbox_t).where(outbox_t.c.sent_at < now - timedelta(days=7)))
-        conn.execute(delete(challenges_t).where(challenges_t.c.expires_at <= now))
+        conn.execute(delete(mfa_challenges_t).where(mfa_challenges_t.c.expires_at <= now))

@@ -17,12 +17,11 @@ from sqlalchemy import delete, func, insert, or_, select, update
 
 from domain.entities import MfaChallenge, MfaSecret
 from persistence.database import dialect_insert
-from persistence.repositories import Repository, users_t
-from persistence.tables import MfaChallengeRow, MfaRecoveryCodeRow, MfaSecretRow
-
-secrets_t = MfaSecretRow.__table__
-recovery_t = MfaRecoveryCodeRow.__table__
-challenges_t = MfaChallengeRow.__table__
+from persistence.rows import Repository
+from persistence.tables import mfa_challenges_t as challenges_t
+from persistence.tables import mfa_recovery_codes_t as recovery_t
+from persistence.tables import mfa_secrets_t as secrets_t
+from persistence.tables import users_t
 
 
 def _secret(row: Mapping[str, Any]) -> MfaSecret:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
 
+from domain.entities import Mail
+from domain.ports import Clock, Keyring
 from persistence.database import WRITE
-from persistence.repositories import outbox_t
+from persistence.rows import Repository
+from persistence.tables import outbox_t
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,21 @@ def mark_retry(engine: Engine, mail_id: UUID, error: str, next_attempt_at: datet
         values["next_attempt_at"] = next_attempt_at
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         conn.execute(update(outbox_t).where(outbox_t.c.id == mail_id).values(**values))
+
+
+class SqlOutbox(Repository):
+    def __init__(self, conn: Connection, keyring: Keyring, clock: Clock) -> None:
+        super().__init__(conn)
+        self.keyring = keyring
+        self.clock = clock
+        self.queued = False
+
+    def add(self, mail: Mail) -> None:
+        self.queued = True
+        now = self.clock()
+        sealed = self.keyring.encrypt("outbox", f"{mail.subject}\n{mail.text}".encode())
+        self.conn.execute(
+            insert(outbox_t).values(
+                id=uuid.uuid4(), recipient=mail.to, sealed=sealed, created_at=now, next_attempt_at=now
+            )
+        )

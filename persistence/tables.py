@@ -286,3 +286,19 @@ class MfaChallengeRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# The tables as SQLAlchemy Core sees them; repositories write statements against these.
+accounts_t = AccountRow.__table__
+users_t = UserRow.__table__
+sessions_t = SessionRow.__table__
+contacts_t = ContactEmailRow.__table__
+transfers_t = TransferRequestRow.__table__
+outbox_t = MailOutboxRow.__table__
+attempts_t = AttemptCounterRow.__table__
+audit_t = AuditEventRow.__table__
+billing_profile_t = BillingProfileRow.__table__
+billing_history_t = BillingProfileHistoryRow.__table__
+mfa_secrets_t = MfaSecretRow.__table__
+mfa_recovery_codes_t = MfaRecoveryCodeRow.__table__
+mfa_challenges_t = MfaChallengeRow.__table__

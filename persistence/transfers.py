@@ -9,10 +9,9 @@ from uuid import UUID
 from sqlalchemy import insert, select, update
 
 from domain.entities import TransferRequest, TransferRequestStatus
-from persistence.repositories import Repository
-from persistence.tables import TransferRequestRow
+from persistence.rows import Repository
+from persistence.tables import transfers_t
 
-transfers_t = TransferRequestRow.__table__
 _SUBMITTED = TransferRequestStatus.SUBMITTED.value
 
 

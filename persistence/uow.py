@@ -7,20 +7,18 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from domain.ports import Clock, Keyring
+from persistence.accounts import SqlAccounts
+from persistence.attempts import SqlAttemptCounters
+from persistence.audit import SqlAuditLog
 from persistence.billing import SqlBillingProfiles
-from persistence.contacts import SqlContactBook
+from persistence.contacts import SqlContacts
 from persistence.database import WRITE
 from persistence.mfa import SqlMfa
-from persistence.profile import SqlProfiles
-from persistence.repositories import (
-    SqlAccounts,
-    SqlAttemptCounters,
-    SqlAuditLog,
-    SqlOutbox,
-    SqlSessions,
-    SqlUsers,
-)
+from persistence.outbox import SqlOutbox
+from persistence.profiles import SqlProfiles
+from persistence.sessions import SqlSessions
 from persistence.transfers import SqlTransferRequests
+from persistence.users import SqlUsers
 
 
 class SqlUnitOfWork:
@@ -56,7 +54,7 @@ class SqlUnitOfWork:
         self.users = SqlUsers(conn)
         self.profiles = SqlProfiles(conn)
         self.sessions = SqlSessions(conn)
-        self.contacts = SqlContactBook(conn)
+        self.contacts = SqlContacts(conn)
         self.transfers = SqlTransferRequests(conn)
         self.outbox = SqlOutbox(conn, self.keyring, self.clock)
         self.attempts = SqlAttemptCounters(conn)

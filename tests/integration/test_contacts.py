@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 from domain.entities import UserRole
 from domain.limits import Limit
 from domain.services import contacts as contacts_service
-from persistence.contacts import SqlContactBook
+from persistence.contacts import SqlContacts
 from persistence.database import WRITE
-from persistence.repositories import contacts_t
+from persistence.tables import contacts_t
 from schema.ids import from_global_id, to_global_id
 from support import Api, Seeded, code_in
 
@@ -402,14 +402,14 @@ def test_removals_are_serialized_by_the_account_lock(api: Api, monkeypatch: pyte
     first = first_contact(api, admin)
     second = add_verified(api, admin.token, "BILLING")
     add_verified(api, admin.token, "TECH", "DPO")
-    original = SqlContactBook.for_account
+    original = SqlContacts.for_account
 
-    def slow_for_account(self: SqlContactBook, account_id: UUID) -> list[Any]:
+    def slow_for_account(self: SqlContacts, account_id: UUID) -> list[Any]:
         found = original(self, account_id)
         time.sleep(0.4)
         return found
 
-    monkeypatch.setattr(SqlContactBook, "for_account", slow_for_account)
+    monkeypatch.setattr(SqlContacts, "for_account", slow_for_account)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda c: run(api, REMOVE, admin.token, contactId=c), [first, second]))
     assert sorted(codes(r)[0] if r["errors"] else "OK" for r in results) == ["OK", "ROLE_UNCOVERED"]

@@ -129,7 +129,7 @@ def test_cors_allows_only_the_configured_origins(api: Api) -> None:
 def test_state_changes_write_audit_events_without_secrets(api: Api) -> None:
     from sqlalchemy import select
 
-    from persistence.repositories import audit_t
+    from persistence.tables import audit_t
 
     user = api.new_account()
     api.data("mutation { logout { errors { code } } }", token=user.token)

@@ -22,7 +22,8 @@ from sqlalchemy import event, select
 import server.app
 from domain.errors import DomainError
 from domain.services import mfa
-from persistence.mfa import recovery_t, secrets_t
+from persistence.tables import mfa_recovery_codes_t as recovery_t
+from persistence.tables import mfa_secrets_t as secrets_t
 from support import LOGIN, Api, Seeded, SmtpSink
 
 START = """mutation { startMfaEnrollment {

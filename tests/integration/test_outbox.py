@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from domain.entities import Mail
-from persistence.repositories import outbox_t
+from persistence.tables import outbox_t
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, backoff
 from support import Api, SmtpSink
 
@@ -99,7 +99,7 @@ def test_without_smtp_mail_is_written_as_eml_files(tmp_path: Path) -> None:
 
 def test_a_mail_sealed_under_another_key_is_given_up_without_blocking_the_rest(api: Api) -> None:
     from domain.security import Keyring
-    from persistence.repositories import SqlOutbox
+    from persistence.outbox import SqlOutbox
 
     lost, fine = (f"{name}-{secrets.token_hex(4)}@example.com" for name in ("lost", "fine"))
     with api.deps.uow() as uow:

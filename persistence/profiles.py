@@ -16,10 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from domain.entities import EmailChange, Profile
 from domain.errors import AlreadyExists
 from domain.rules.email import email_key
-from persistence import mappers
-from persistence.tables import UserRow
-
-users_t = UserRow.__table__
+from persistence.tables import users_t
+from persistence.users import profile_to_row
 
 
 class SqlProfiles:
@@ -30,7 +28,7 @@ class SqlProfiles:
         stmt = (
             update(users_t)
             .where(users_t.c.id == user_id, users_t.c.version == expected_version)
-            .values(**mappers.profile_to_row(profile), version=users_t.c.version + 1)
+            .values(**profile_to_row(profile), version=users_t.c.version + 1)
         )
         return self.conn.execute(stmt).rowcount == 1
 

@@ -1,0 +1,32 @@
+"""Attempt counters: one row per (scope, key, window), counted with one upsert."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, update
+
+from persistence.database import dialect_insert
+from persistence.rows import Repository
+from persistence.tables import attempts_t
+
+
+class SqlAttemptCounters(Repository):
+    def hit(self, scope: str, key: str, window_start: datetime) -> int:
+        stmt = dialect_insert(self.conn, attempts_t).values(scope=scope, key=key, window_start=window_start, count=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + 1}
+        ).returning(attempts_t.c.count)
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def refund(self, scope: str, key: str, window_start: datetime) -> None:
+        self.conn.execute(
+            update(attempts_t)
+            .where(self._pk(scope, key, window_start), attempts_t.c.count > 0)
+            .values(count=attempts_t.c.count - 1)
+        )
+
+    @staticmethod
+    def _pk(scope: str, key: str, window_start: datetime) -> Any:
+        return and_(attempts_t.c.scope == scope, attempts_t.c.key == key, attempts_t.c.window_start == window_start)

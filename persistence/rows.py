@@ -1,0 +1,53 @@
+"""Shared pieces of the row <-> entity mapping: the repository base, the address columns, joined rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from domain.entities import Address
+
+Row = Mapping[str, Any]
+
+
+class Repository:
+    """A repository works on the unit of work's connection, inside its transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+
+def address_from_row(r: Row) -> Address:
+    """An address stored in the address_* columns (accounts, billing profile and its history)."""
+    return Address(
+        line1=r["address_line1"],
+        line2=r["address_line2"],
+        postal_code=r["address_postal_code"],
+        city=r["address_city"],
+        region=r["address_region"],
+        country=r["address_country"],
+    )
+
+
+def address_to_row(a: Address | None) -> dict[str, str | None]:
+    """The address_* columns of `a`, all None when there is no address."""
+    return {
+        "address_line1": a.line1 if a else None,
+        "address_line2": a.line2 if a else None,
+        "address_postal_code": a.postal_code if a else None,
+        "address_city": a.city if a else None,
+        "address_region": a.region if a else None,
+        "address_country": a.country if a else None,
+    }
+
+
+def labelled(table: Any, prefix: str) -> list[Any]:
+    """Every column of `table`, labelled with `prefix`, for a select that joins several tables."""
+    return [c.label(f"{prefix}{c.name}") for c in table.c]
+
+
+def unprefixed(row: Any, prefix: str) -> dict[str, Any]:
+    """The columns of one joined table, back under their own names."""
+    return {k[len(prefix) :]: v for k, v in row._mapping.items() if k.startswith(prefix)}

@@ -1,0 +1,70 @@
+"""Sessions: looked up by token digest together with their user and account, in one statement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select, update
+
+from domain.entities import Account, Session, User
+from persistence.accounts import account_from_row
+from persistence.rows import Repository, Row, labelled, unprefixed
+from persistence.tables import accounts_t, sessions_t, users_t
+from persistence.users import user_from_row
+
+
+def session_from_row(r: Row) -> Session:
+    return Session(
+        id=r["id"],
+        user_id=r["user_id"],
+        token_hash=r["token_hash"],
+        created_at=r["created_at"],
+        last_seen_at=r["last_seen_at"],
+        absolute_expires_at=r["absolute_expires_at"],
+        user_agent=r["user_agent"],
+        ip_address=r["ip_address"],
+    )
+
+
+class SqlSessions(Repository):
+    def add(self, session: Session) -> None:
+        values = {c.name: getattr(session, c.name) for c in sessions_t.c}
+        self.conn.execute(insert(sessions_t).values(**values))
+
+    def authenticate(self, token_hash: str) -> tuple[Session, User, Account] | None:
+        stmt = (
+            select(*labelled(sessions_t, "s_"), *labelled(users_t, "u_"), *labelled(accounts_t, "a_"))
+            .join_from(sessions_t, users_t, sessions_t.c.user_id == users_t.c.id)
+            .join(accounts_t, users_t.c.account_id == accounts_t.c.id)
+            .where(sessions_t.c.token_hash == token_hash)
+        )
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            return None
+        return (
+            session_from_row(unprefixed(row, "s_")),
+            user_from_row(unprefixed(row, "u_")),
+            account_from_row(unprefixed(row, "a_")),
+        )
+
+    def touch(self, session_id: UUID, at: datetime) -> None:
+        self.conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(last_seen_at=at))
+
+    def for_user(self, user_id: UUID) -> list[Session]:
+        stmt = (
+            select(sessions_t)
+            .where(sessions_t.c.user_id == user_id)
+            .order_by(sessions_t.c.created_at.desc(), sessions_t.c.id)
+        )
+        return [session_from_row(r) for r in self.conn.execute(stmt).mappings()]
+
+    def delete(self, session_id: UUID, user_id: UUID) -> bool:
+        stmt = delete(sessions_t).where(sessions_t.c.id == session_id, sessions_t.c.user_id == user_id)
+        return self.conn.execute(stmt).rowcount == 1
+
+    def delete_others(self, user_id: UUID, keep: UUID | None) -> int:
+        stmt = delete(sessions_t).where(sessions_t.c.user_id == user_id)
+        if keep is not None:
+            stmt = stmt.where(sessions_t.c.id != keep)
+        return self.conn.execute(stmt).rowcount
