@@ -44,6 +44,9 @@ async def signed_in_payload(ctx: Context, result: SignedIn) -> LoginPayload:
 
 
 async def logout(info: Info[Context, None]) -> LogoutPayload:
+    if await info.context.auth() is None:  # expired or missing: already signed out; drop a stale cookie
+        info.context.clear_session_cookie()
+        return LogoutPayload()
     caller = await actor(info)
     await run_in_threadpool(auth.logout, info.context.deps, caller)
     info.context.clear_session_cookie()
