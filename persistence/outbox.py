@@ -18,6 +18,7 @@ class Claimed:
     recipient: str
     sealed: str
     attempts: int
+    request_id: str | None = None
 
 
 def claim_due(
@@ -30,7 +31,7 @@ def claim_due(
     claimed: list[Claimed] = []
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         rows = conn.execute(
-            select(outbox_t.c.id, outbox_t.c.recipient, outbox_t.c.sealed, outbox_t.c.attempts)
+            select(outbox_t.c.id, outbox_t.c.recipient, outbox_t.c.sealed, outbox_t.c.attempts, outbox_t.c.request_id)
             .where(due)
             .order_by(outbox_t.c.next_attempt_at)
             .limit(limit)
@@ -42,7 +43,7 @@ def claim_due(
                 .values(locked_until=now + lease, attempts=outbox_t.c.attempts + 1)
             ).rowcount
             if taken == 1 and row.sealed is not None:
-                claimed.append(Claimed(row.id, row.recipient, row.sealed, row.attempts + 1))
+                claimed.append(Claimed(row.id, row.recipient, row.sealed, row.attempts + 1, row.request_id))
     return claimed
 
 

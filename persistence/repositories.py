@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -196,10 +197,13 @@ class SqlContacts(Repository):
 
 
 class SqlOutbox(Repository):
-    def __init__(self, conn: Connection, keyring: Keyring, clock: Clock) -> None:
+    def __init__(
+        self, conn: Connection, keyring: Keyring, clock: Clock, request_id: Callable[[], str | None] | None = None
+    ) -> None:
         super().__init__(conn)
         self.keyring = keyring
         self.clock = clock
+        self.request_id = request_id
         self.queued = False
 
     def add(self, mail: Mail) -> None:
@@ -208,7 +212,12 @@ class SqlOutbox(Repository):
         sealed = self.keyring.encrypt("outbox", f"{mail.subject}\n{mail.text}".encode())
         self.conn.execute(
             insert(outbox_t).values(
-                id=uuid.uuid4(), recipient=mail.to, sealed=sealed, created_at=now, next_attempt_at=now
+                id=uuid.uuid4(),
+                recipient=mail.to,
+                sealed=sealed,
+                created_at=now,
+                next_attempt_at=now,
+                request_id=self.request_id() if self.request_id else None,
             )
         )
 
