@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -22,6 +23,7 @@ class Claimed:
     recipient: str
     sealed: str
     attempts: int
+    request_id: str | None = None
 
 
 def claim_due(
@@ -34,7 +36,7 @@ def claim_due(
     claimed: list[Claimed] = []
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         rows = conn.execute(
-            select(outbox_t.c.id, outbox_t.c.recipient, outbox_t.c.sealed, outbox_t.c.attempts)
+            select(outbox_t.c.id, outbox_t.c.recipient, outbox_t.c.sealed, outbox_t.c.attempts, outbox_t.c.request_id)
             .where(due)
             .order_by(outbox_t.c.next_attempt_at)
             .limit(limit)
@@ -46,7 +48,7 @@ def claim_due(
                 .values(locked_until=now + lease, attempts=outbox_t.c.attempts + 1)
             ).rowcount
             if taken == 1 and row.sealed is not None:
-                claimed.append(Claimed(row.id, row.recipient, row.sealed, row.attempts + 1))
+                claimed.append(Claimed(row.id, row.recipient, row.sealed, row.attempts + 1, row.request_id))
     return claimed
 
 
@@ -72,10 +74,13 @@ def mark_retry(engine: Engine, mail_id: UUID, error: str, next_attempt_at: datet
 
 
 class SqlOutbox(Repository):
-    def __init__(self, conn: Connection, keyring: Keyring, clock: Clock) -> None:
+    def __init__(
+        self, conn: Connection, keyring: Keyring, clock: Clock, request_id: Callable[[], str | None] | None = None
+    ) -> None:
         super().__init__(conn)
         self.keyring = keyring
         self.clock = clock
+        self.request_id = request_id
         self.queued = False
 
     def add(self, mail: Mail) -> None:
@@ -84,6 +89,11 @@ class SqlOutbox(Repository):
         sealed = self.keyring.encrypt("outbox", f"{mail.subject}\n{mail.text}".encode())
         self.conn.execute(
             insert(outbox_t).values(
-                id=uuid.uuid4(), recipient=mail.to, sealed=sealed, created_at=now, next_attempt_at=now
+                id=uuid.uuid4(),
+                recipient=mail.to,
+                sealed=sealed,
+                created_at=now,
+                next_attempt_at=now,
+                request_id=self.request_id() if self.request_id else None,
             )
         )

@@ -184,6 +184,8 @@ class MailOutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The request whose change queued the mail: delivery log lines carry it too.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class AttemptCounterRow(Base):

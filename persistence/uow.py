@@ -37,12 +37,14 @@ class SqlUnitOfWork:
         *,
         write: bool = True,
         on_mail_committed: Callable[[], None] | None = None,
+        request_id: Callable[[], str | None] | None = None,
     ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
         self.write = write
         self.on_mail_committed = on_mail_committed
+        self.request_id = request_id
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -56,7 +58,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessions(conn)
         self.contacts = SqlContacts(conn)
         self.transfers = SqlTransferRequests(conn)
-        self.outbox = SqlOutbox(conn, self.keyring, self.clock)
+        self.outbox = SqlOutbox(conn, self.keyring, self.clock, self.request_id)
         self.attempts = SqlAttemptCounters(conn)
         self.audit = SqlAuditLog(conn, self.clock)
         self.mfa = SqlMfa(conn)
@@ -83,14 +85,27 @@ class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work per service call (they hold a connection while entered)."""
 
     def __init__(
-        self, engine: Engine, keyring: Keyring, clock: Clock, *, on_mail_committed: Callable[[], None] | None = None
+        self,
+        engine: Engine,
+        keyring: Keyring,
+        clock: Clock,
+        *,
+        on_mail_committed: Callable[[], None] | None = None,
+        request_id: Callable[[], str | None] | None = None,
     ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
         self.on_mail_committed = on_mail_committed
+        # The id of the request being served, stored with queued mail so its delivery can be traced.
+        self.request_id = request_id
 
     def __call__(self, *, write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(
-            self.engine, self.keyring, self.clock, write=write, on_mail_committed=self.on_mail_committed
+            self.engine,
+            self.keyring,
+            self.clock,
+            write=write,
+            on_mail_committed=self.on_mail_committed,
+            request_id=self.request_id,
         )

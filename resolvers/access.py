@@ -69,7 +69,7 @@ async def signed_in(info: Info[Context, None]) -> Authenticated:
     ctx = info.context
     is_change = info.operation.operation is OperationType.MUTATION
     if is_change and ctx.credentials.via_cookie and not ctx.credentials.cookie_may_write:
-        raise forbidden("Changes made with the session cookie must be JSON POSTs from an allowed origin.")
+        raise forbidden(ctx.credentials.write_refusal)
     found = await ctx.auth()
     if found is None:
         raise unauthenticated()

@@ -26,6 +26,8 @@ class Credentials:
     via_cookie: bool = False
     # A cookie-authenticated change must come as a JSON POST from an allowed Origin (CSRF).
     cookie_may_write: bool = False
+    # The FORBIDDEN message when it does not (the server may say more in development).
+    write_refusal: str = "Changes made with the session cookie must be JSON POSTs from an allowed origin."
 
 
 class Loaders:

@@ -15,6 +15,9 @@ from schema.sessions import LogoutPayload, RevokeSessionInput, RevokeSessionPayl
 
 
 async def logout(info: Info[Context, None]) -> LogoutPayload:
+    if await info.context.auth() is None:  # expired or missing: already signed out; drop a stale cookie
+        info.context.clear_session_cookie()
+        return LogoutPayload()
     actor = await caller(info)
     await run_in_threadpool(sessions.logout, info.context.deps, actor)
     info.context.clear_session_cookie()

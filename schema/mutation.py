@@ -60,7 +60,12 @@ class Mutation:
         access=ANYONE,
         description="Step two of signing in: a current TOTP code or an unused recovery code.",
     )
-    logout: LogoutPayload = mutation(sessions.logout, access=SIGNED_IN, description="Ends the current session.")
+    logout: LogoutPayload = mutation(
+        sessions.logout,
+        access=ANYONE,
+        description="Ends the current session and clears the session cookie; without a live session it only "
+        "clears the cookie.",
+    )
     revoke_session: RevokeSessionPayload = mutation(
         sessions.revoke_session,
         access=SIGNED_IN,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -12,6 +13,7 @@ from strawberry.extensions import (
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -44,7 +46,10 @@ class TenantrySchema(strawberry.Schema):
         return None
 
 
-def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+def build_schema(
+    *, introspection: bool = True, extensions: Sequence[type[SchemaExtension]] = ()
+) -> strawberry.Schema:
+    """The served schema; `extensions` are added after the built-in ones (the server's logging)."""
     rules = list(RULES) if introspection else [*RULES, NoSchemaIntrospectionCustomRule]
     return TenantrySchema(
         query=Query,
@@ -57,6 +62,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: MaskErrors(should_mask_error=should_mask),
+            *extensions,
         ],
     )
 

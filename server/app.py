@@ -24,6 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from domain.deps import AuthPolicy, Deps
 from domain.security import BcryptHasher, Keyring
@@ -34,8 +36,10 @@ from persistence.uow import SqlUnitOfWorkFactory
 from resolvers.context import Context, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
+from server.logs import current_request_id, request_facts
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware
+from server.operations import LoggedContext, RecordOperation, note_response
 from server.settings import Settings, load_settings
 from server.transport import credentials
 
@@ -79,7 +83,9 @@ class Runtime:
             poll_seconds=settings.outbox_poll_seconds,
         )
         # Mail queued by a committed transaction wakes the worker at once instead of at its next poll.
-        uow = SqlUnitOfWorkFactory(engine, keyring, utc_now, on_mail_committed=worker.wake)
+        uow = SqlUnitOfWorkFactory(
+            engine, keyring, utc_now, on_mail_committed=worker.wake, request_id=current_request_id
+        )
         deps = Deps(uow, hasher, keyring, utc_now, policy, settings.mfa_issuer)
         return cls(settings, engine, keyring, hasher, deps, worker)
 
@@ -92,20 +98,22 @@ class GraphQLView(GraphQL):
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         super().__init__(
-            build_schema(introspection=settings.introspection),
+            build_schema(introspection=settings.introspection, extensions=[RecordOperation]),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
         )
         self.allowed_origins = settings.allowed_origins
+        # In development a refused cookie-borne change says which Origin came and what to set.
+        self.explain_refusals = settings.env == "development"
         self.deps = runtime.deps
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         client = request.client.host if request.client else None
-        return Context(
+        return LoggedContext(
             request=request,
             response=response,
             deps=self.deps,
-            credentials=credentials(request, self.allowed_origins),
+            credentials=credentials(request, self.allowed_origins, explain=self.explain_refusals),
             client_ip=client,
             user_agent=request.headers.get("user-agent"),
             loaders=Loaders(self.deps),
@@ -122,6 +130,11 @@ class GraphQLView(GraphQL):
             raise HTTPException(400, UNENCODABLE)
         return decoded
 
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        note_response(response)
+        return response
+
     def encode_json(self, data: object) -> bytes:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -132,6 +145,8 @@ class GraphQLView(GraphQL):
             response = await self.run(Request(scope, receive))
         except HTTPException as error:
             # Strawberry answers malformed requests in plain text; clients expect GraphQL's shape.
+            if facts := request_facts.get():
+                facts.add_codes(["BAD_REQUEST"])
             response = JSONResponse(
                 {"errors": [{"message": error.reason, "extensions": {"code": "BAD_REQUEST"}}]},
                 status_code=error.status_code,

@@ -5,5 +5,5 @@ from server.logs import configure
 from server.settings import load_settings
 
 settings = load_settings()
-configure(settings.log_level)
+configure(settings.log_level, settings.log_format)
 app = create_app(settings)

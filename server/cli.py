@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
+# Only light modules at load time, so `tenantry --help` answers at once: the app, SQLAlchemy and
+# the services are imported inside the commands that need them.
 from domain.entities import AccountKind, UserRole
 from domain.errors import AlreadyExists, DomainError, ValidationFailed
-from domain.services import accounts
-from persistence.database import make_engine
-from persistence.migrate import upgrade
-from server.app import Runtime
-from server.settings import Settings, SettingsError, load_settings
+from schema.ids import from_global_id, to_global_id
+from server.settings import Settings, SettingsError, load_settings, unknown_variables
+
+if TYPE_CHECKING:
+    from server.app import Runtime
 
 DEMO_USERS = (
     # (account key, email, role, first, last, password)
@@ -70,30 +74,68 @@ DEMO_ACCOUNTS = {
 }
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, or says it is required."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.required:
+            return f"{text} (required)".strip()
+        if action.default is None or action.default is argparse.SUPPRESS or "%(default)" in text:
+            return text
+        return super()._get_help_string(action) or ""
+
+
+def _account_id(value: str) -> UUID:
+    """The account's global ID as the API shows it (`me { account { id } }`), or its raw UUID."""
+    found = from_global_id(value.strip(), "Account")
+    if found is not None:
+        return found[1]
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an account ID: expected the ID the API shows (me {{ account {{ id }} }}) or a UUID"
+        ) from None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tenantry", description="Tenantry account-settings API.")
+    parser = argparse.ArgumentParser(
+        prog="tenantry", description="Tenantry account-settings API.", formatter_class=_HelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the API (migrates the embedded SQLite database first)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    sub.add_parser("migrate", help="apply database migrations")
-    account = sub.add_parser("create-account", help="create an account; prints its ID")
-    account.add_argument("--kind", required=True, choices=[k.value for k in AccountKind])
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, formatter_class=_HelpFormatter)
+
+    serve = command("serve", "serve the API (migrates the embedded SQLite database first)")
+    serve.add_argument("--host", help="address to listen on (default: TENANTRY_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: TENANTRY_PORT or 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    command("migrate", "apply database migrations")
+    account = command("create-account", "create an account; prints its ID as the API shows it")
+    account.add_argument("--kind", required=True, choices=[k.value for k in AccountKind], help="kind of account")
     account.add_argument("--number", required=True, help="organization number or personal number")
-    account.add_argument("--country", default="SE")
-    account.add_argument("--company-name")
-    account.add_argument("--contact-person", required=True)
-    account.add_argument("--contact-email", required=True)
-    user = sub.add_parser("create-user", help="create a user (password from TENANTRY_PASSWORD or a prompt)")
-    user.add_argument("--account", required=True, type=UUID, help="account ID")
-    user.add_argument("--email", required=True)
-    user.add_argument("--role", required=True, choices=[r.value for r in UserRole])
-    user.add_argument("--first-name", default="New")
-    user.add_argument("--last-name", default="User")
-    sub.add_parser("demo", help="create demo data once and print the demo sign-ins")
-    export = sub.add_parser("export-schema", help="print the served GraphQL SDL")
-    export.add_argument("--output", type=Path)
+    account.add_argument("--country", default="SE", help="ISO country code of the number")
+    account.add_argument("--company-name", help="company name (default: none; required for BUSINESS)")
+    account.add_argument("--contact-person", required=True, help="name of the account's contact person")
+    account.add_argument("--contact-email", required=True, help="first contact email (holds every role)")
+    user = command(
+        "create-user",
+        "create a user; prints its ID as the API shows it. The password comes from TENANTRY_PASSWORD, "
+        "--password-stdin, or a prompt",
+    )
+    user.add_argument("--account", required=True, type=_account_id, help="account ID (as the API shows it, or UUID)")
+    user.add_argument("--email", required=True, help="the user's sign-in email")
+    user.add_argument("--role", required=True, choices=[r.value for r in UserRole], help="the user's role")
+    user.add_argument("--first-name", default="New", help="first name")
+    user.add_argument("--last-name", default="User", help="last name")
+    user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+    )
+    command("demo", "create demo data once and print the demo sign-ins")
+    export = command("export-schema", "print the served GraphQL SDL")
+    export.add_argument("--output", type=Path, help="write to this file (default: standard output)")
     return parser
 
 
@@ -104,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"tenantry: {error}", file=sys.stderr)
         return 2
+    if args.command != "serve":  # serve logs them, in the log's format
+        for warning in unknown_variables():
+            print(f"tenantry: warning: {warning}", file=sys.stderr)
     handler = {
         "serve": _serve,
         "migrate": _migrate,
@@ -117,9 +162,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as error:
         errors = error.errors if isinstance(error, ValidationFailed) else [error]
         for e in errors:
-            where = f" (--{'-'.join(_words(e.field[-1]))})" if e.field else ""
-            print(f"tenantry: {e.message}{where}", file=sys.stderr)
+            print(f"tenantry: {e.message}{_where(e.field)}", file=sys.stderr)
         return 2
+
+
+def _where(field: Sequence[str] | None) -> str:
+    """Where the operator gave the value: a flag, or for the password the variable or stdin."""
+    if not field:
+        return ""
+    if field[-1] == "password":
+        return " (TENANTRY_PASSWORD or --password-stdin)"
+    return f" (--{'-'.join(_words(field[-1]))})"
 
 
 def _words(name: str) -> list[str]:
@@ -135,12 +188,17 @@ def _words(name: str) -> list[str]:
 
 def _runtime(settings: Settings) -> Runtime:
     """What the operator commands need; the embedded SQLite database is brought up to date first."""
+    from server.app import Runtime
+
     if settings.is_sqlite:
         _upgrade(settings)
     return Runtime.build(settings)
 
 
 def _upgrade(settings: Settings) -> None:
+    from persistence.database import make_engine
+    from persistence.migrate import upgrade
+
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -155,11 +213,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     # Each worker's start-up migrates the embedded SQLite (serialized by its write lock);
     # PostgreSQL is migrated by `tenantry migrate`, once per release.
-    configure(settings.log_level)
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    # The workers read their settings from the environment: this is how they learn the served
+    # host and port, whose origins are the allowed ones unless TENANTRY_ALLOWED_ORIGINS says otherwise.
+    os.environ["TENANTRY_HOST"], os.environ["TENANTRY_PORT"] = host, str(port)
+    configure(settings.log_level, settings.log_format)
+    log = logging.getLogger("tenantry")
+    for warning in unknown_variables():
+        log.warning(warning)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host  # noqa: S104
+    log.info("GraphQL API and GraphiQL: http://%s:%d/graphql", shown, port)
     uvicorn.run(
         "server.asgi:app",
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         workers=args.workers,
         access_log=False,
         proxy_headers=True,
@@ -175,6 +243,8 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _create_account(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.services import accounts
+
     runtime = _runtime(settings)
     account = accounts.create_account(
         runtime.deps,
@@ -186,14 +256,16 @@ def _create_account(settings: Settings, args: argparse.Namespace) -> int:
         contact_email=args.contact_email,
     )
     runtime.close()
-    print(account.id)
+    print(to_global_id("Account", account.id))
     return 0
 
 
 def _create_user(settings: Settings, args: argparse.Namespace) -> int:
-    password = os.environ.get("TENANTRY_PASSWORD") or _prompt_password()
+    from domain.services import accounts
+
+    password, problem = _password(args.password_stdin)
     if password is None:
-        print("tenantry: the two passwords differ", file=sys.stderr)
+        print(f"tenantry: {problem}", file=sys.stderr)
         return 2
     runtime = _runtime(settings)
     user = accounts.create_user(
@@ -206,17 +278,29 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
         last_name=args.last_name,
     )
     runtime.close()
-    print(user.id)
+    print(to_global_id("User", user.id))
     return 0
 
 
-def _prompt_password() -> str | None:
+def _password(from_stdin: bool) -> tuple[str | None, str]:
+    """The new user's password, or None and why not."""
+    if from_stdin:
+        line = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        return (line, "") if line else (None, "--password-stdin: standard input held no password")
+    if os.environ.get("TENANTRY_PASSWORD"):
+        return os.environ["TENANTRY_PASSWORD"], ""
+    if not sys.stdin.isatty():  # getpass would read the pipe and then fail at the second prompt
+        return None, "no password: set TENANTRY_PASSWORD, or pipe it with --password-stdin"
     first = getpass.getpass("Password: ")
-    return first if getpass.getpass("Password again: ") == first else None
+    if getpass.getpass("Password again: ") != first:
+        return None, "the two passwords differ"
+    return first, ""
 
 
 def _demo(settings: Settings, _: argparse.Namespace) -> int:
     """Idempotent: accounts and users that exist already are left as they are."""
+    from domain.services import accounts
+
     runtime = _runtime(settings)
     account_ids: dict[str, UUID] = {}
     with runtime.deps.uow(write=False) as uow:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from domain.ports import Clock, Keyring
 from persistence import outbox
+from server.logs import request_id
 
 log = logging.getLogger("tenantry.mail")
 MAX_ATTEMPTS = 10
@@ -117,24 +118,34 @@ class OutboxWorker:
         """One round: claim due mails and try each once. Returns how many were delivered."""
         delivered = 0
         for mail in outbox.claim_due(self.engine, self.clock()):
+            # Every line about this mail carries the id of the request whose change queued it.
+            token = request_id.set(mail.request_id or "-")
             try:
-                subject, _, text = self.keyring.decrypt("outbox", mail.sealed).decode().partition("\n")
-            except Exception as error:  # noqa: BLE001 (sealed under another SECRET_KEY, or damaged)
-                # Retrying cannot help, and one such mail must not stop the others behind it.
-                log.error("mail %s cannot be unsealed (%s); given up", mail.id, type(error).__name__)
-                outbox.mark_retry(self.engine, mail.id, "cannot unseal: SECRET_KEY changed?", None, self.clock())
-                continue
-            try:
-                self.transport.send(self._message(mail.recipient, subject, text))
-            except (OSError, smtplib.SMTPException) as error:
-                give_up = mail.attempts >= MAX_ATTEMPTS
-                next_at = None if give_up else self.clock() + backoff(mail.attempts)
-                log.warning("mail %s not delivered (attempt %d): %s", mail.id, mail.attempts, type(error).__name__)
-                outbox.mark_retry(self.engine, mail.id, f"{type(error).__name__}: {error}", next_at, self.clock())
-                continue
-            outbox.mark_sent(self.engine, mail.id, self.clock())
-            delivered += 1
+                delivered += self._deliver(mail)
+            finally:
+                request_id.reset(token)
         return delivered
+
+    def _deliver(self, mail: outbox.Claimed) -> int:
+        """Try one claimed mail once: 1 if delivered, else 0 (retried later or given up)."""
+        try:
+            subject, _, text = self.keyring.decrypt("outbox", mail.sealed).decode().partition("\n")
+        except Exception as error:  # noqa: BLE001 (sealed under another SECRET_KEY, or damaged)
+            # Retrying cannot help, and one such mail must not stop the others behind it.
+            log.error("mail %s cannot be unsealed (%s); given up", mail.id, type(error).__name__)
+            outbox.mark_retry(self.engine, mail.id, "cannot unseal: SECRET_KEY changed?", None, self.clock())
+            return 0
+        try:
+            self.transport.send(self._message(mail.recipient, subject, text))
+        except (OSError, smtplib.SMTPException) as error:
+            give_up = mail.attempts >= MAX_ATTEMPTS
+            next_at = None if give_up else self.clock() + backoff(mail.attempts)
+            log.warning("mail %s not delivered (attempt %d): %s", mail.id, mail.attempts, type(error).__name__)
+            outbox.mark_retry(self.engine, mail.id, f"{type(error).__name__}: {error}", next_at, self.clock())
+            return 0
+        outbox.mark_sent(self.engine, mail.id, self.clock())
+        log.info("mail %s delivered (attempt %d)", mail.id, mail.attempts)
+        return 1
 
     def _message(self, recipient: str, subject: str, text: str) -> EmailMessage:
         message = EmailMessage()

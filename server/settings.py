@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -12,6 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 PREFIX = "TENANTRY_"
 DEFAULT_VAR = Path.cwd() / "var"
+DEFAULT_PORT = 8000
+# Read elsewhere than load_settings: by the CLI (create-user) and by the test suite.
+OTHER_VARIABLES = ("PASSWORD", "TEST_POSTGRES_URL", "REQUIRE_POSTGRES")
 
 
 class SettingsError(Exception):
@@ -30,10 +34,14 @@ class Settings:
     hash_concurrency: int = 1
     session_absolute_ttl: int = 12 * 3600
     session_idle_ttl: int = 3600
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    # Unset: the origins of the served host and port (see `served_origins`).
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
     introspection: bool = True
     graphiql: bool = True
     log_level: str = "INFO"
+    log_format: str = "text"
     access_log: bool = True
     max_body_bytes: int = 256 * 1024
     mfa_issuer: str = "Tenantry"
@@ -42,6 +50,14 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def served_origins(host: str, port: int) -> tuple[str, ...]:
+    """The origins a browser uses for this server: 127.0.0.1 and localhost, and a named host."""
+    origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::", ""):  # noqa: S104 (compared, not bound)
+        origins.append(f"http://{f'[{host}]' if ':' in host else host}:{port}")
+    return tuple(origins)
 
 
 def _bool(value: str) -> bool:
@@ -55,21 +71,35 @@ def _bool(value: str) -> bool:
 
 def _int_range(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        number = int(value)
-        if not low <= number <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}")
-        return number
+        text = value.strip()
+        if not (text.removeprefix("-").isdigit() and low <= int(text) <= high):
+            raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
+        return int(text)
 
     return parse
+
+
+_DURATION_EXPECTED = "expected a number such as 3600, 60m or 12h"
 
 
 def _duration(value: str) -> int:
     """Seconds, or a number with s, m, h or d."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    value = value.strip().lower()
-    seconds = int(value[:-1]) * units[value[-1]] if value and value[-1] in units else int(value)
-    if seconds <= 0:
-        raise ValueError("expected a positive duration such as 3600, 60m or 12h")
+    text = value.strip().lower()
+    number, unit = (text[:-1], units[text[-1]]) if text and text[-1] in units else (text, 1)
+    if not number.isdigit() or int(number) * unit <= 0:
+        raise ValueError(f"{_DURATION_EXPECTED} (a positive duration), got {value!r}")
+    return int(number) * unit
+
+
+def _positive_seconds(value: str) -> float:
+    """Seconds as a number above zero (fractions allowed): 0 would make a poller spin."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):  # also false for nan
+        raise ValueError(f"expected a number of seconds above 0 such as 5 or 0.5, got {value!r}")
     return seconds
 
 
@@ -99,6 +129,13 @@ def _log_level(value: str) -> str:
     return level
 
 
+def _log_format(value: str) -> str:
+    fmt = value.strip().lower()
+    if fmt not in ("text", "json"):
+        raise ValueError("expected text or json")
+    return fmt
+
+
 def _database_url(value: str) -> str:
     if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
         raise ValueError("expected sqlite:///path or postgresql://user@host/db")
@@ -113,15 +150,21 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "hash_concurrency": _int_range(1, 64),
     "session_absolute_ttl": _duration,
     "session_idle_ttl": _duration,
+    "host": str,
+    "port": _int_range(1, 65535),
     "allowed_origins": _origins,
     "introspection": _bool,
     "graphiql": _bool,
     "log_level": _log_level,
+    "log_format": _log_format,
     "access_log": _bool,
     "max_body_bytes": _int_range(1024, 64 * 1024 * 1024),
     "mfa_issuer": str,
-    "outbox_poll_seconds": float,
+    "outbox_poll_seconds": _positive_seconds,
 }
+KNOWN_VARIABLES = frozenset(
+    PREFIX + name for name in ("ENV", "VAR_DIR", "SECRET_KEY", *(n.upper() for n in _PARSERS), *OTHER_VARIABLES)
+)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -141,10 +184,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except (ValueError, KeyError) as error:
             raise SettingsError(f"{PREFIX}{name.upper()}: {error}") from None
     values.setdefault("database_url", f"sqlite:///{var_dir / 'tenantry.db'}")
+    # Unset, the allowed origins are the served ones: GraphiQL works on whatever port `serve` uses.
+    served = served_origins(values.get("host", Settings.host), values.get("port", DEFAULT_PORT))
+    values.setdefault("allowed_origins", served)
     values["secret_key"] = _secret_key(environ, env, var_dir)
     if values.get("session_idle_ttl", 3600) > values.get("session_absolute_ttl", 12 * 3600):
         raise SettingsError(f"{PREFIX}SESSION_IDLE_TTL: must not be longer than SESSION_ABSOLUTE_TTL")
     return Settings(**values)
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning per TENANTRY_* variable nothing reads (a typo is otherwise silently ignored)."""
+    environ = os.environ if environ is None else environ
+    warnings = []
+    for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in KNOWN_VARIABLES):
+        # Compared without the prefix, which every name shares and which would make anything "close".
+        suffixes = sorted(known.removeprefix(PREFIX) for known in KNOWN_VARIABLES)
+        close = difflib.get_close_matches(name.removeprefix(PREFIX), suffixes, n=1)
+        hint = f"; did you mean {PREFIX}{close[0]}?" if close else ""
+        warnings.append(f"{name} is not a Tenantry setting and is ignored{hint}")
+    return warnings
 
 
 def _secret_key(environ: Mapping[str, str], env: str, var_dir: Path) -> str:

@@ -7,9 +7,10 @@ from starlette.requests import Request
 from resolvers.context import COOKIE_NAME, Credentials
 
 
-def credentials(request: Request, allowed_origins: tuple[str, ...]) -> Credentials:
+def credentials(request: Request, allowed_origins: tuple[str, ...], *, explain: bool = False) -> Credentials:
     """Bearer wins over the cookie. A cookie may authorize changes only from a JSON POST sent by an
-    allowed Origin: a form post or a cross-site page cannot ride on the browser's cookie."""
+    allowed Origin: a form post or a cross-site page cannot ride on the browser's cookie.
+    With `explain` (development), a refusal names what was received and what to change."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -20,4 +21,18 @@ def credentials(request: Request, allowed_origins: tuple[str, ...]) -> Credentia
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     origin = request.headers.get("origin", "").rstrip("/")
     may_write = request.method == "POST" and content_type == "application/json" and origin in allowed_origins
-    return Credentials(token=token, via_cookie=True, cookie_may_write=may_write)
+    found = Credentials(token=token, via_cookie=True, cookie_may_write=may_write)
+    if explain and not may_write:
+        found.write_refusal = _refusal(request.method, content_type, origin, allowed_origins)
+    return found
+
+
+def _refusal(method: str, content_type: str, origin: str, allowed_origins: tuple[str, ...]) -> str:
+    if method != "POST" or content_type != "application/json":
+        got = f"a {method} with content-type {content_type or 'none'!r}"
+        return f"{Credentials.write_refusal} This request was {got}; send a POST with application/json."
+    allowed = ", ".join(allowed_origins) or "none"
+    return (
+        f"{Credentials.write_refusal} This request came from Origin {origin or '(none)'!r}, which is not in "
+        f"TENANTRY_ALLOWED_ORIGINS (now: {allowed}). Add it there, comma-separated, and restart."
+    )

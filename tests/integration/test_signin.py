@@ -146,10 +146,21 @@ def test_logout_ends_the_session_and_clears_the_cookie(api: Api) -> None:
     assert api.data(ME, token=user.token) == {"me": None}
 
 
-def test_logout_without_session_is_unauthenticated(api: Api) -> None:
-    body = api.gql(LOGOUT)
-    assert body["data"] is None
-    assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
+def test_logout_without_a_session_succeeds_and_clears_the_cookie(api: Api) -> None:
+    response = api.post({"query": LOGOUT})
+    assert response.json() == {"data": {"logout": {"errors": []}}}
+    assert "max-age=0" in response.headers["set-cookie"].lower()
+
+
+def test_logout_with_an_ended_session_succeeds_and_clears_the_cookie(api: Api) -> None:
+    user = api.new_account()
+    assert user.token is not None
+    api.data(LOGOUT, token=user.token)
+    api.client.cookies.set("__Host-tenantry_session", user.token)
+    response = api.client.post("/graphql", json={"query": LOGOUT}, headers={"origin": "https://panel.example.com"})
+    assert response.json() == {"data": {"logout": {"errors": []}}}
+    assert response.headers["set-cookie"].startswith("__Host-tenantry_session=")
+    assert "max-age=0" in response.headers["set-cookie"].lower()
 
 
 def test_revoke_session_ends_another_device_only_for_its_owner(api: Api) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.settings import SettingsError, load_settings
+from server.settings import SettingsError, load_settings, unknown_variables
 
 
 def test_defaults_use_embedded_sqlite_and_a_generated_private_secret(tmp_path: Path) -> None:
@@ -41,6 +41,9 @@ def test_production_requires_an_explicit_secret(tmp_path: Path) -> None:
         ("DATABASE_URL", "mysql://x"),
         ("SECRET_KEY", "short"),
         ("ENV", "staging"),
+        ("OUTBOX_POLL_SECONDS", "soon"),
+        ("LOG_FORMAT", "xml"),
+        ("PORT", "70000"),
     ],
 )
 def test_bad_values_name_their_variable(tmp_path: Path, name: str, value: str) -> None:
@@ -69,3 +72,62 @@ def test_durations_and_lists_parse(tmp_path: Path) -> None:
 def test_idle_ttl_may_not_exceed_absolute_ttl(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="^TENANTRY_SESSION_IDLE_TTL"):
         load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_SESSION_IDLE_TTL": "2d"})
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "0.0", "nan", "inf", "soon"])
+def test_outbox_poll_interval_must_be_above_zero(tmp_path: Path, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_OUTBOX_POLL_SECONDS": value})
+    assert str(raised.value) == (
+        f"TENANTRY_OUTBOX_POLL_SECONDS: expected a number of seconds above 0 such as 5 or 0.5, got {value!r}"
+    )
+    fine = load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_OUTBOX_POLL_SECONDS": "0.5"})
+    assert fine.outbox_poll_seconds == 0.5
+
+
+@pytest.mark.parametrize("value", ["soon", "1x", "12 h", "-5", "0", "1.5h", ""])
+def test_bad_durations_say_what_is_expected_not_what_int_said(tmp_path: Path, value: str) -> None:
+    environ = {"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_SESSION_ABSOLUTE_TTL": value or " "}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ)
+    message = str(raised.value)
+    assert message.startswith("TENANTRY_SESSION_ABSOLUTE_TTL: expected a number such as 3600, 60m or 12h")
+    assert "invalid literal" not in message and "base 10" not in message
+
+
+def test_bad_whole_numbers_say_what_is_expected(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_BCRYPT_ROUNDS": "twelve"})
+    assert str(raised.value) == "TENANTRY_BCRYPT_ROUNDS: expected a whole number from 4 to 16, got 'twelve'"
+
+
+def test_unknown_variables_are_named_with_the_closest_setting() -> None:
+    environ = {
+        "TENANTRY_ALLOWED_ORIGIN": "https://a.example.com",
+        "TENANTRY_FROBNICATE": "1",
+        "TENANTRY_SMTP_URL": "smtp://mail.example.com",
+        "TENANTRY_PASSWORD": "read by create-user",
+        "HOME": "/root",
+    }
+    assert unknown_variables(environ) == [
+        "TENANTRY_ALLOWED_ORIGIN is not a Tenantry setting and is ignored; did you mean TENANTRY_ALLOWED_ORIGINS?",
+        "TENANTRY_FROBNICATE is not a Tenantry setting and is ignored",
+    ]
+
+
+def test_development_origins_follow_the_served_host_and_port(tmp_path: Path) -> None:
+    default = load_settings({"TENANTRY_VAR_DIR": str(tmp_path)})
+    assert default.allowed_origins == ("http://127.0.0.1:8000", "http://localhost:8000")
+    on_5000 = load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_PORT": "5000"})
+    assert on_5000.allowed_origins == ("http://127.0.0.1:5000", "http://localhost:5000")
+    named = load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_PORT": "5000", "TENANTRY_HOST": "dev.lan"})
+    assert named.allowed_origins == ("http://127.0.0.1:5000", "http://localhost:5000", "http://dev.lan:5000")
+    explicit = load_settings(
+        {"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_PORT": "5000", "TENANTRY_ALLOWED_ORIGINS": "http://localhost:5173"}
+    )
+    assert explicit.allowed_origins == ("http://localhost:5173",)
+
+
+def test_log_format_is_text_or_json(tmp_path: Path) -> None:
+    assert load_settings({"TENANTRY_VAR_DIR": str(tmp_path)}).log_format == "text"
+    assert load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_LOG_FORMAT": "JSON"}).log_format == "json"

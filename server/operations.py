@@ -1,0 +1,70 @@
+"""What a GraphQL request did, noted on the request's log facts (server.logs.RequestFacts):
+the operation's name and type, the caller, and the error codes in the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+from domain.services.sessions import Authenticated
+from resolvers.context import Context
+from schema.ids import to_global_id
+from server.logs import request_facts
+
+
+class RecordOperation(SchemaExtension):
+    """Notes the operation's name and type once the document is parsed and valid."""
+
+    def on_execute(self) -> Iterator[None]:
+        facts = request_facts.get()
+        if facts is not None:
+            facts.operation_name = self.execution_context.operation_name
+            facts.operation_type = self.execution_context.operation_type.value
+        yield
+
+
+class LoggedContext(Context):
+    """The resolvers' context, noting who the caller turned out to be (by global ID, opaque)."""
+
+    async def auth(self) -> Authenticated | None:
+        found = await super().auth()
+        _note_user(found)
+        return found
+
+    def forget_auth(self, value: Authenticated | None = None) -> None:
+        super().forget_auth(value)
+        _note_user(value)  # a sign-in: the new session's user; a sign-out keeps who it was
+
+
+def _note_user(found: Authenticated | None) -> None:
+    facts = request_facts.get()
+    if facts is not None and found is not None:
+        facts.user = to_global_id("User", found.user.id)
+
+
+def note_response(response: Any) -> None:
+    """Error codes of a response: GraphQL errors' extensions.code and the payloads' UserError codes."""
+    facts = request_facts.get()
+    if facts is None or not isinstance(response, dict):
+        return
+    codes = [
+        str(error.get("extensions", {}).get("code", "ERROR"))
+        for error in response.get("errors") or []
+        if isinstance(error, dict)
+    ]
+    facts.add_codes(codes + list(_user_error_codes(response.get("data"))))
+
+
+def _user_error_codes(value: Any) -> Iterator[str]:
+    """The `code` of every UserError the client selected, wherever in the data it sits."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, list) and key == "errors":
+                yield from (str(e["code"]) for e in item if isinstance(e, dict) and e.get("code"))
+            else:
+                yield from _user_error_codes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _user_error_codes(item)
