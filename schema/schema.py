@@ -46,9 +46,7 @@ class TenantrySchema(strawberry.Schema):
         return None
 
 
-def build_schema(
-    *, introspection: bool = True, extensions: Sequence[type[SchemaExtension]] = ()
-) -> strawberry.Schema:
+def build_schema(*, introspection: bool = True, extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
     """The served schema; `extensions` are added after the built-in ones (the server's logging)."""
     rules = list(RULES) if introspection else [*RULES, NoSchemaIntrospectionCustomRule]
     return TenantrySchema(

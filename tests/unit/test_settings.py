@@ -123,7 +123,11 @@ def test_development_origins_follow_the_served_host_and_port(tmp_path: Path) -> 
     named = load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_PORT": "5000", "TENANTRY_HOST": "dev.lan"})
     assert named.allowed_origins == ("http://127.0.0.1:5000", "http://localhost:5000", "http://dev.lan:5000")
     explicit = load_settings(
-        {"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_PORT": "5000", "TENANTRY_ALLOWED_ORIGINS": "http://localhost:5173"}
+        {
+            "TENANTRY_VAR_DIR": str(tmp_path),
+            "TENANTRY_PORT": "5000",
+            "TENANTRY_ALLOWED_ORIGINS": "http://localhost:5173",
+        }
     )
     assert explicit.allowed_origins == ("http://localhost:5173",)
 
