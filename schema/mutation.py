@@ -147,7 +147,8 @@ class Mutation:
     remove_contact_email: RemoveContactEmailPayload = mutation(
         contacts.remove_contact_email,
         access=ACCOUNT_ADMIN,
-        description="Removes a contact email; give its roles to another verified contact first.",
+        description="Removes a contact email. When one verified contact is left it takes every role; "
+        "while several remain, give the removed one's roles to another verified contact first.",
     )
     submit_transfer_request: SubmitTransferRequestPayload = mutation(
         transfers.submit_transfer_request,

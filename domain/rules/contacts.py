@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain.entities import ContactCode, ContactEmail, ContactRole
+from domain.entities import ALL_CONTACT_ROLES, ContactCode, ContactEmail, ContactRole
 from domain.errors import LastContact, RoleUncovered
 
 MAX_CONTACTS = 20
@@ -49,6 +49,17 @@ def check_invariants(contacts: Sequence[ContactEmail], field: tuple[str, ...] = 
             "to another verified contact first.",
             field,
         )
+
+
+def sole_holder_takes_every_role(contacts: Sequence[ContactEmail]) -> tuple[list[ContactEmail], ContactEmail | None]:
+    """The provider's rule "if there is only one email address, it will have all available roles":
+    when exactly one verified contact is left, a copy of the list where it holds every role, and
+    that contact when its roles had to change (else None)."""
+    verified = [c for c in contacts if c.verified]
+    if len(verified) != 1 or verified[0].roles == ALL_CONTACT_ROLES:
+        return list(contacts), None
+    sole = verified[0]
+    return with_roles(contacts, sole.id, ALL_CONTACT_ROLES), _copy(sole, ALL_CONTACT_ROLES)
 
 
 def with_roles(contacts: Sequence[ContactEmail], contact_id: UUID, roles: frozenset[ContactRole]) -> list[ContactEmail]:

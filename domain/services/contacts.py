@@ -13,7 +13,7 @@ from uuid import UUID
 
 from domain import codes, limits, mails
 from domain.deps import Deps
-from domain.entities import Actor, ContactCode, ContactEmail, ContactRole
+from domain.entities import Actor, AuditEvent, ContactCode, ContactEmail, ContactRole
 from domain.errors import AlreadyExists, Invalid, InvalidCode, NotFound, NotVerified, TooManyAttempts
 from domain.limits import Limit
 from domain.ports import UnitOfWork
@@ -126,18 +126,22 @@ def set_roles(deps: Deps, actor: Actor, contact_id: UUID | None, roles: list[Con
 def remove_contact(deps: Deps, actor: Actor, contact_id: UUID | None) -> list[ContactEmail]:
     """Remove a contact; returns the account's remaining contacts.
 
-    Roles are never handed over implicitly: removing a contact that is the last verified holder
-    of a role raises RoleUncovered (naming the role), and removing the last verified contact
-    raises LastContact. The caller gives the roles to another verified contact first, so nobody
-    starts receiving invoices or incident mail without having been chosen for it.
+    When exactly one verified contact is left, it takes every role in the same transaction (the
+    provider's rule: the only address holds all roles), recorded as a role change by the system.
+    While two or more verified contacts remain, roles are not handed over implicitly: removing the
+    last verified holder of a role raises RoleUncovered (naming the role). Removing the last
+    verified contact raises LastContact.
     """
     with deps.uow() as uow:
         contacts = _locked_contacts(uow, actor.account_id)
         contact = _find(contacts, contact_id)
-        after = rules.without(contacts, contact.id)
+        after, sole = rules.sole_holder_takes_every_role(rules.without(contacts, contact.id))
         rules.check_invariants(after, ("contact_id",))
         uow.contacts.remove(contact.id)
         uow.audit.add(actor.audit("contact.remove", "ContactEmail", contact.id))
+        if sole is not None:
+            uow.contacts.set_roles(sole.id, sole.roles)
+            uow.audit.add(AuditEvent("contact.set_roles", "ContactEmail", str(sole.id), None, ("roles",)))
         uow.commit()
     return after
 

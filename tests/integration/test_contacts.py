@@ -21,8 +21,8 @@ from domain.limits import Limit
 from domain.services import contacts as contacts_service
 from persistence.contacts import SqlContacts
 from persistence.database import WRITE
-from persistence.tables import contacts_t
-from schema.ids import from_global_id, to_global_id
+from persistence.tables import AuditEventRow, contacts_t
+from schema.ids import from_global_id, to_global_id, uuid_of
 from support import Api, Seeded, code_in
 
 SUBJECT = "Confirm your new address"
@@ -360,18 +360,36 @@ def test_the_only_verified_contact_keeps_every_role_and_cannot_go(api: Api) -> N
     assert removed["errors"] == [] and [c["id"] for c in removed["contacts"]] == [only]
 
 
-def test_removal_never_hands_roles_over_implicitly(api: Api) -> None:
+def test_the_verified_contact_left_alone_takes_every_role(api: Api) -> None:
+    """The provider's rule: with two verified contacts A (BILLING) and B (TECH, DPO), removing A
+    leaves B, the only one, holding every role, in the same transaction."""
+    admin = api.new_account()
+    a = first_contact(api, admin)
+    b = add_verified(api, admin.token, "TECH", "DPO")
+    assert run(api, ROLES, admin.token, contactId=a, roles=["BILLING"])["errors"] == []
+    pending, _ = add(api, admin.token, address())  # unverified contacts don't count
+    removed = run(api, REMOVE, admin.token, contactId=a)
+    assert removed["errors"] == []
+    by_id = {c["id"]: c for c in removed["contacts"]}
+    assert by_id[b]["roles"] == ["BILLING", "TECH", "DPO"] and by_id[pending]["roles"] == []
+    assert contacts_of(api, admin.token) == removed["contacts"]
+    audit = AuditEventRow.__table__
+    with api.runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(audit.c.action, audit.c.actor_user_id, audit.c.fields).where(
+                audit.c.target_id == str(uuid_of(b, "ContactEmail")), audit.c.action == "contact.set_roles"
+            )
+        ).all()
+    assert [tuple(r) for r in rows if r.actor_user_id is None] == [("contact.set_roles", None, ["roles"])]  # system
+
+
+def test_removal_still_refuses_to_uncover_a_role_among_several_verified_contacts(api: Api) -> None:
     admin = api.new_account()
     holder = first_contact(api, admin)
-    other = add_verified(api, admin.token)
+    add_verified(api, admin.token)
+    add_verified(api, admin.token)
     refused = run(api, REMOVE, admin.token, contactId=holder)
     assert codes(refused) == ["ROLE_UNCOVERED"] and "BILLING, " not in refused["errors"][0]["message"]
-    assert run(api, ROLES, admin.token, contactId=other, roles=["BILLING", "TECH", "DPO"])["errors"] == []
-    removed = run(api, REMOVE, admin.token, contactId=holder)
-    assert removed["errors"] == []
-    assert removed["contacts"] == [
-        {"id": other, "email": removed["contacts"][0]["email"], "verified": True, "roles": ["BILLING", "TECH", "DPO"]}
-    ]
 
 
 def test_two_concurrent_removals_of_the_last_two_billing_holders_leave_one(api: Api) -> None:
@@ -379,6 +397,7 @@ def test_two_concurrent_removals_of_the_last_two_billing_holders_leave_one(api: 
     first = first_contact(api, admin)
     second = add_verified(api, admin.token, "BILLING")
     add_verified(api, admin.token, "TECH", "DPO")
+    add_verified(api, admin.token)  # with four, two verified contacts remain: no role is handed over
     for _ in range(3):  # a few rounds, each with the two requests released together
         start = threading.Barrier(2)
 
@@ -402,6 +421,7 @@ def test_removals_are_serialized_by_the_account_lock(api: Api, monkeypatch: pyte
     first = first_contact(api, admin)
     second = add_verified(api, admin.token, "BILLING")
     add_verified(api, admin.token, "TECH", "DPO")
+    add_verified(api, admin.token)  # with four, two verified contacts remain: no role is handed over
     original = SqlContacts.for_account
 
     def slow_for_account(self: SqlContacts, account_id: UUID) -> list[Any]:

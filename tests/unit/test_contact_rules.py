@@ -114,3 +114,17 @@ def test_fifth_resend_is_still_allowed() -> None:
 def test_wait_message_uses_seconds_then_minutes() -> None:
     assert "in 30 seconds" in rules.wait_message(timedelta(seconds=29.2))
     assert "in 40 minutes" in rules.wait_message(timedelta(minutes=39, seconds=5))
+
+
+def test_the_sole_verified_contact_takes_every_role() -> None:
+    sole, pending = contact(BILLING), contact(verified=False)
+    after, granted = rules.sole_holder_takes_every_role([sole, pending])
+    assert granted is not None and granted.id == sole.id and granted.roles == ALL_CONTACT_ROLES
+    assert [c.roles for c in after] == [ALL_CONTACT_ROLES, frozenset()]
+    rules.check_invariants(after)
+
+
+def test_two_verified_contacts_keep_their_roles() -> None:
+    contacts = [contact(BILLING), contact(TECH, DPO)]
+    assert rules.sole_holder_takes_every_role(contacts) == (contacts, None)
+    assert rules.sole_holder_takes_every_role([contact(BILLING, TECH, DPO)])[1] is None
