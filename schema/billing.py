@@ -64,7 +64,8 @@ class UpdateBillingProfileInput:
         description="The version the change is based on (BillingProfile.version); 0 for the first save."
     )
     current_password: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Required when iban, bic or accountHolder change."
+        default=strawberry.UNSET,
+        description="Required when bankName, accountHolder, iban, bic or paymentInstructions change.",
     )
     legal_name: str | None = strawberry.field(default=strawberry.UNSET, description="1-140 characters.")
     address: AddressInput | None = strawberry.field(

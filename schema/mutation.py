@@ -113,8 +113,9 @@ class Mutation:
     update_billing_profile: UpdateBillingProfilePayload = mutation(
         billing.update_billing_profile,
         access=CLOUD_ADMIN,
-        description="A partial, versioned update of the provider's billing profile; a change of IBAN, BIC or "
-        "account holder needs the current password and is mailed to every cloud admin.",
+        description="A partial, versioned update of the provider's billing profile. A change of where or how "
+        "customers pay (bankName, accountHolder, iban, bic, paymentInstructions) needs the current password; it "
+        "and a change of invoiceEmail are mailed to every cloud admin.",
     )
     # the caller's account
     update_customer_info: UpdateCustomerInfoPayload = mutation(

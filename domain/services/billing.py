@@ -1,8 +1,9 @@
 """The provider's billing profile: the payee and bank details printed on every customer's invoice.
 
-A forged IBAN sends customers' money to a fraudster, so a change of payee (IBAN, BIC or account
-holder, the first save included) needs the caller's password again and is mailed to every cloud
-admin. The profile is versioned: an update names the version it was made from, and of two updates
+A forged IBAN or payment instruction sends customers' money to a fraudster, so a change of where or
+how customers pay (bank name, account holder, IBAN, BIC, payment instructions; the first save
+included) needs the caller's password again and is mailed to every cloud admin, as is a change of
+the invoice email. The profile is versioned: an update names the version it was made from, and of two updates
 from the same version exactly one wins. Every superseded version is kept, so the details an
 invoice was issued with can always be recovered (`billing_profile_version`).
 
@@ -56,7 +57,9 @@ REQUIRED_LABELS = {
     "payment_terms_days": "The payment terms",
 }
 # Where customers' money goes: changing any of these needs the password and alerts the cloud admins.
-PAYEE_FIELDS = frozenset({"iban", "bic", "account_holder"})
+PAYEE_FIELDS = frozenset({"bank_name", "account_holder", "iban", "bic", "payment_instructions"})
+# Every cloud admin hears of a change of payee, and of where customers write about invoices.
+ALERT_FIELDS = PAYEE_FIELDS | {"invoice_email"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def _save(
         action = "billing_profile.create" if current is None else "billing_profile.update"
         # The target is the version the change created, so the event points into the history.
         uow.audit.add(actor.audit(action, "BillingProfile", profile.version, names))
-        if changed & PAYEE_FIELDS:
+        if changed & ALERT_FIELDS:
             for address in uow.billing.cloud_admin_emails():
                 uow.outbox.add(payee_changed_mail(address, author, current, profile, changed))
         uow.commit()
@@ -256,7 +259,11 @@ def _changed(current: BillingProfile | None, values: dict[str, Any]) -> set[str]
 def _reauthenticate(deps: Deps, author: User | None, password: str | None, ip: str | None) -> None:
     field = ("current_password",)
     if not password:
-        raise ReauthRequired("Changing the IBAN, BIC or account holder needs your current password.", field)
+        raise ReauthRequired(
+            "Changing where or how customers pay (bank name, account holder, IBAN, BIC or payment instructions) "
+            "needs your current password.",
+            field,
+        )
     if author is None:  # signed out and deleted meanwhile
         raise InvalidCredentials("The password is wrong.", field)
     check_password(deps, author, password, ip, field=field)
@@ -278,10 +285,12 @@ def payee_changed_mail(
         f"IBAN before: {banking.mask_iban(before.iban) if before else '(none)'}",
         f"IBAN now:    {banking.mask_iban(after.iban)}",
     ]
-    if before is None or before.bic != after.bic:
-        details.append(f"BIC: {before.bic if before else '(none)'} -> {after.bic}")
-    if before is None or before.account_holder != after.account_holder:
-        details.append(f"Account holder: {before.account_holder if before else '(none)'} -> {after.account_holder}")
+    for attr, label in _SHOWN_CHANGES.items():
+        old, new = (getattr(before, attr) if before else None), getattr(after, attr)
+        if attr in changed and old != new:
+            details.append(f"{label}: {old or '(none)'} -> {new or '(none)'}")
+    if "payment_instructions" in changed:
+        details.append(f"Payment instructions now:\n{after.payment_instructions or '(none)'}")
     return mails.render(
         "payee_changed",
         to,
@@ -293,4 +302,17 @@ def payee_changed_mail(
     )
 
 
-_PAYEE_LABELS = {"iban": "IBAN", "bic": "BIC", "account_holder": "account holder"}
+_PAYEE_LABELS = {
+    "bank_name": "bank name",
+    "account_holder": "account holder",
+    "iban": "IBAN",
+    "bic": "BIC",
+    "payment_instructions": "payment instructions",
+    "invoice_email": "invoice email",
+}
+_SHOWN_CHANGES = {
+    "bic": "BIC",
+    "bank_name": "Bank",
+    "account_holder": "Account holder",
+    "invoice_email": "Invoice email",
+}

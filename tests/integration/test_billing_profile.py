@@ -178,7 +178,8 @@ def test_first_save_reports_every_missing_required_field_at_once(billing_api: Ap
 def test_partial_update_keeps_left_out_fields_and_clears_nulls(billing_api: Api) -> None:
     admin, first = saved(billing_api)
     cleared = {"vatNumber": None, "registrationNumber": "", "paymentInstructions": None, "invoiceEmail": "  "}
-    result = update(billing_api, admin.token, {"expectedVersion": 1, "legalName": "Cloud7 Sverige AB", **cleared})
+    change = {"expectedVersion": 1, "currentPassword": admin.password, "legalName": "Cloud7 Sverige AB", **cleared}
+    result = update(billing_api, admin.token, change)
     profile = result["billingProfile"]
     assert result["errors"] == [] and profile["version"] == 2
     assert profile["updatedAt"] >= first["updatedAt"]
@@ -327,7 +328,14 @@ def test_nasty_input_is_refused_quickly_and_unicode_is_kept(billing_api: Api) ->
 
 def test_a_change_of_payee_needs_the_current_password(billing_api: Api) -> None:
     admin, _ = saved(billing_api)
-    for field, value in (("iban", DE_IBAN), ("bic", "DEUTDEFF"), ("accountHolder", "Somebody Else Ltd")):
+    payee = (
+        ("iban", DE_IBAN),
+        ("bic", "DEUTDEFF"),
+        ("accountHolder", "Somebody Else Ltd"),
+        ("bankName", "Nordea"),
+        ("paymentInstructions", "Pay to IBAN GB33 BUKB 2020 1555 5555 55 instead."),
+    )
+    for field, value in payee:
         missing = update(billing_api, admin.token, {"expectedVersion": 1, field: value})
         assert missing == {
             "billingProfile": None,
@@ -335,7 +343,8 @@ def test_a_change_of_payee_needs_the_current_password(billing_api: Api) -> None:
                 {
                     "field": ["input", "currentPassword"],
                     "code": "REAUTH_REQUIRED",
-                    "message": "Changing the IBAN, BIC or account holder needs your current password.",
+                    "message": "Changing where or how customers pay (bank name, account holder, IBAN, BIC or "
+                    "payment instructions) needs your current password.",
                 }
             ],
         }
@@ -402,10 +411,27 @@ def test_first_save_mail_has_no_previous_iban(billing_api: Api) -> None:
 def test_changes_outside_the_payee_need_no_password_and_send_no_alert(billing_api: Api) -> None:
     admin, _ = saved(billing_api)
     billing_api.smtp.wait_for(admin.email, subject=SUBJECT)
-    result = update(billing_api, admin.token, {"expectedVersion": 1, "paymentTermsDays": 0, "bankName": "Nordea"})
+    change = {"expectedVersion": 1, "paymentTermsDays": 0, "legalName": "Cloud7 AB", "vatNumber": None}
+    result = update(billing_api, admin.token, change)
     assert result["errors"] == [] and result["billingProfile"]["paymentTermsDays"] == 0
     with pytest.raises(AssertionError):
         billing_api.smtp.wait_for(admin.email, subject=SUBJECT, count=2, timeout=0.5)
+
+
+def test_new_payment_instructions_and_invoice_email_are_mailed_to_every_cloud_admin(billing_api: Api) -> None:
+    admin, _ = saved(billing_api)
+    colleague = billing_api.new_user(admin.account_id, UserRole.CLOUD_ADMIN)
+    forged = "Pay to IBAN GB33 BUKB 2020 1555 5555 55 from now on."
+    change = {"expectedVersion": 1, "currentPassword": admin.password, "paymentInstructions": forged}
+    assert update(billing_api, admin.token, change)["errors"] == []
+    body = billing_api.smtp.wait_for(colleague.email, subject=SUBJECT).get_body(("plain",)).get_content()
+    assert "Changed: payment instructions" in body and "Payment instructions now:" in body and forged in body
+    # The invoice email needs no password, but every cloud admin hears of it.
+    moved = update(billing_api, admin.token, {"expectedVersion": 2, "invoiceEmail": "invoices@elsewhere.example"})
+    assert moved["errors"] == []
+    body = billing_api.smtp.wait_for(colleague.email, subject=SUBJECT, count=2).get_body(("plain",)).get_content()
+    assert "Changed: invoice email" in body
+    assert "Invoice email: Billing@cloud7.example.com -> invoices@elsewhere.example" in body
 
 
 # --- versions, history and audit --------------------------------------------------------------------
