@@ -70,7 +70,7 @@ class BcryptHasher:
         elif self._slots.acquire(blocking=False):
             self._held.depth = 1
         else:
-            raise TooManyAttempts(BUSY_MESSAGE)
+            raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
         try:
             yield
         finally:

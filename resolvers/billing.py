@@ -30,6 +30,7 @@ async def update_billing_profile(
         address=changes.address(input.address),
     )
     return await attempt(
+        info.context,
         UpdateBillingProfilePayload,
         lambda: billing.update_billing_profile(info.context.deps, actor, change),
         lambda saved: UpdateBillingProfilePayload(billing_profile=BillingProfileType.from_entity(saved)),

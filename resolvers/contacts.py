@@ -33,6 +33,7 @@ CONTACT = "ContactEmail"
 async def add_contact_email(info: Info[Context, None], input: AddContactEmailInput) -> AddContactEmailPayload:
     actor = await caller(info)
     return await attempt(
+        info.context,
         AddContactEmailPayload,
         lambda: contacts.add_contact(info.context.deps, actor, input.email),
         lambda added: AddContactEmailPayload(contact=ContactEmailType.from_entity(added)),
@@ -45,6 +46,7 @@ async def resend_contact_verification(
     actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
     return await attempt(
+        info.context,
         ResendContactVerificationPayload,
         lambda: contacts.resend_verification(info.context.deps, actor, contact_id),
         lambda contact: ResendContactVerificationPayload(contact=ContactEmailType.from_entity(contact)),
@@ -55,6 +57,7 @@ async def verify_contact_email(info: Info[Context, None], input: VerifyContactEm
     actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
     return await attempt(
+        info.context,
         VerifyContactEmailPayload,
         lambda: contacts.verify_contact(info.context.deps, actor, contact_id, input.code),
         lambda contact: VerifyContactEmailPayload(contact=ContactEmailType.from_entity(contact)),
@@ -65,6 +68,7 @@ async def set_contact_roles(info: Info[Context, None], input: SetContactRolesInp
     actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
     return await attempt(
+        info.context,
         SetContactRolesPayload,
         lambda: contacts.set_roles(info.context.deps, actor, contact_id, list(input.roles)),
         lambda after: SetContactRolesPayload(contacts=ContactEmailType.from_entities(after)),
@@ -75,6 +79,7 @@ async def remove_contact_email(info: Info[Context, None], input: RemoveContactEm
     actor = await caller(info)
     contact_id = uuid_of(input.contact_id, CONTACT)
     return await attempt(
+        info.context,
         RemoveContactEmailPayload,
         lambda: contacts.remove_contact(info.context.deps, actor, contact_id),
         lambda after: RemoveContactEmailPayload(contacts=ContactEmailType.from_entities(after)),

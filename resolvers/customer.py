@@ -16,6 +16,7 @@ async def update_customer_info(info: Info[Context, None], input: UpdateCustomerI
     actor = await caller(info)
     change = changes.partial(input, customer.CustomerInfoChange, address=changes.address(input.address))
     return await attempt(
+        info.context,
         UpdateCustomerInfoPayload,
         lambda: customer.update_customer_info(info.context.deps, actor, input.expected_version, change),
         lambda saved: UpdateCustomerInfoPayload(customer_info=CustomerInfoType.from_entity(saved)),

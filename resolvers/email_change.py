@@ -15,6 +15,7 @@ from schema.users import UserType
 async def confirm_email_change(info: Info[Context, None], input: ConfirmEmailChangeInput) -> ConfirmEmailChangePayload:
     actor = await caller(info)
     return await attempt(
+        info.context,
         ConfirmEmailChangePayload,
         lambda: email_change.confirm_email_change(info.context.deps, actor, input.code),
         lambda found: ConfirmEmailChangePayload(user=UserType.from_entity(*found)),

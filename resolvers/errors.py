@@ -8,8 +8,9 @@ from typing import Protocol, TypeVar
 from starlette.concurrency import run_in_threadpool
 from strawberry.utils.str_converters import to_camel_case
 
-from domain.errors import DomainError, Forbidden, ValidationFailed
+from domain.errors import DomainError, Forbidden, TooManyAttempts, ValidationFailed
 from resolvers.access import forbidden
+from resolvers.context import Context
 from schema.errors import UserErrorCode, UserErrorType
 
 T = TypeVar("T")
@@ -20,27 +21,33 @@ class PayloadClass(Protocol[P]):
     def __call__(self, *, errors: list[UserErrorType]) -> P: ...
 
 
-def user_errors(error: DomainError) -> list[UserErrorType]:
+def user_errors(error: DomainError, ctx: Context | None = None) -> list[UserErrorType]:
     """Every field error of `error`, with snake_case domain paths turned into the API's camelCase
-    and rooted at the mutation's `input` argument."""
+    and rooted at the mutation's `input` argument. A wait (TOO_MANY_ATTEMPTS) is also sent as a
+    Retry-After header when the request's context is given."""
     errors = error.errors if isinstance(error, ValidationFailed) else [error]
-    return [
+    found = [
         UserErrorType(
             field=["input", *map(to_camel_case, e.field)] if e.field else [],
             code=UserErrorCode[e.code],
             message=e.message,
+            retry_after_seconds=e.retry_after if isinstance(e, TooManyAttempts) else None,
         )
         for e in errors
     ]
+    waits = [e.retry_after_seconds for e in found if e.retry_after_seconds is not None]
+    if ctx is not None and waits:
+        ctx.response.headers["retry-after"] = str(max(waits))
+    return found
 
 
-async def attempt(payload: PayloadClass[P], work: Callable[[], T], done: Callable[[T], P]) -> P:
+async def attempt(ctx: Context, payload: PayloadClass[P], work: Callable[[], T], done: Callable[[T], P]) -> P:
     """Run `work` (a domain service call) in the thread pool: `done(result)` on success, else the
     payload with the errors the caller can fix. The domain's own role checks answer FORBIDDEN."""
     try:
         result = await run_in_threadpool(work)
     except DomainError as error:
-        return payload(errors=user_errors(error))
+        return payload(errors=user_errors(error, ctx))
     except Forbidden as error:
         raise forbidden(str(error)) from error
     return done(result)

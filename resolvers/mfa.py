@@ -27,6 +27,7 @@ from schema.signin import LoginPayload
 async def start_mfa_enrollment(info: Info[Context, None]) -> StartMfaEnrollmentPayload:
     actor = await caller(info)
     return await attempt(
+        info.context,
         StartMfaEnrollmentPayload,
         lambda: mfa.start_enrollment(info.context.deps, actor),
         lambda enrollment: StartMfaEnrollmentPayload(enrollment=MfaEnrollmentType.from_entity(enrollment)),
@@ -38,6 +39,7 @@ async def confirm_mfa_enrollment(
 ) -> ConfirmMfaEnrollmentPayload:
     actor = await caller(info)
     return await attempt(
+        info.context,
         ConfirmMfaEnrollmentPayload,
         lambda: mfa.confirm_enrollment(info.context.deps, actor, input.code),
         lambda done: ConfirmMfaEnrollmentPayload(mfa=mfa_status(done[0]), recovery_codes=done[1]),
@@ -47,6 +49,7 @@ async def confirm_mfa_enrollment(
 async def disable_mfa(info: Info[Context, None], input: DisableMfaInput) -> DisableMfaPayload:
     actor = await caller(info)
     return await attempt(
+        info.context,
         DisableMfaPayload,
         lambda: mfa.disable(info.context.deps, actor, password=input.password, code=input.code, ip=actor.ip_address),
         lambda state: DisableMfaPayload(mfa=mfa_status(state)),
@@ -58,6 +61,7 @@ async def regenerate_recovery_codes(
 ) -> RegenerateRecoveryCodesPayload:
     actor = await caller(info)
     return await attempt(
+        info.context,
         RegenerateRecoveryCodesPayload,
         lambda: mfa.regenerate_recovery_codes(info.context.deps, actor, input.code),
         lambda codes: RegenerateRecoveryCodesPayload(recovery_codes=codes),
@@ -72,4 +76,4 @@ async def complete_mfa_login(info: Info[Context, None], input: CompleteMfaLoginI
             ctx.deps, challenge=input.mfa_challenge, code=input.code, ip=ctx.client_ip, user_agent=ctx.user_agent
         )
 
-    return await attempt(LoginPayload, work, lambda result: signed_in_payload(ctx, result))
+    return await attempt(info.context, LoginPayload, work, lambda result: signed_in_payload(ctx, result))

@@ -19,4 +19,6 @@ async def change_password(info: Info[Context, None], input: ChangePasswordInput)
             info.context.deps, actor, current_password=input.current_password, new_password=input.new_password
         )
 
-    return await attempt(ChangePasswordPayload, work, lambda revoked: ChangePasswordPayload(revoked_sessions=revoked))
+    return await attempt(
+        info.context, ChangePasswordPayload, work, lambda revoked: ChangePasswordPayload(revoked_sessions=revoked)
+    )

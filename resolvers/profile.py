@@ -30,7 +30,10 @@ async def update_profile(info: Info[Context, None], input: UpdateProfileInput) -
         )
 
     return await attempt(
-        UpdateProfilePayload, work, lambda saved: UpdateProfilePayload(profile=ProfileType.from_entity(saved))
+        info.context,
+        UpdateProfilePayload,
+        work,
+        lambda saved: UpdateProfilePayload(profile=ProfileType.from_entity(saved)),
     )
 
 

@@ -37,7 +37,7 @@ async def revoke_session(info: Info[Context, None], input: RevokeSessionInput) -
         return RevokeSessionPayload()
 
     return await attempt(
-        RevokeSessionPayload, lambda: sessions.revoke_session(info.context.deps, actor, session_id), done
+        info.context, RevokeSessionPayload, lambda: sessions.revoke_session(info.context.deps, actor, session_id), done
     )
 
 

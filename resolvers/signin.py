@@ -29,8 +29,8 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
     try:
         signin.refuse_if_busy(ctx.deps)  # on the event loop: a flood costs no thread hop
     except TooManyAttempts as error:
-        return LoginPayload(errors=user_errors(error))
-    return await attempt(LoginPayload, work, done)
+        return LoginPayload(errors=user_errors(error, ctx))
+    return await attempt(info.context, LoginPayload, work, done)
 
 
 def signed_in_payload(ctx: Context, result: SignedIn) -> LoginPayload:

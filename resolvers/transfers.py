@@ -63,6 +63,7 @@ async def submit_transfer_request(
         )
 
     return await attempt(
+        info.context,
         SubmitTransferRequestPayload,
         work,
         lambda r: SubmitTransferRequestPayload(transfer_request=TransferRequestType.from_entity(r)),
@@ -75,6 +76,7 @@ async def cancel_transfer_request(
     actor = await caller(info)
     request_id = uuid_of(input.transfer_request_id, TRANSFER)
     return await attempt(
+        info.context,
         CancelTransferRequestPayload,
         lambda: transfers.cancel_transfer(info.context.deps, actor, request_id),
         lambda r: CancelTransferRequestPayload(transfer_request=TransferRequestType.from_entity(r)),
@@ -88,6 +90,7 @@ async def resolve_transfer_request(
     request_id = uuid_of(input.transfer_request_id, TRANSFER)
     note = input.note or None
     return await attempt(
+        info.context,
         ResolveTransferRequestPayload,
         lambda: transfers.resolve_transfer(info.context.deps, actor, request_id, approve=input.approve, note=note),
         lambda r: ResolveTransferRequestPayload(transfer_request=TransferRequestType.from_entity(r)),

@@ -44,6 +44,11 @@ class UserErrorType:
     )
     code: UserErrorCode = strawberry.field(description="What kind of problem, for programs to act on.")
     message: str = strawberry.field(description="A sentence a person can read, in English.")
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="Seconds until the same request may succeed, when a wait applies (TOO_MANY_ATTEMPTS); "
+        "also sent as a Retry-After header.",
+    )
 
 
 def user_errors_field() -> Any:

@@ -64,7 +64,9 @@ def resend_verification(deps: Deps, actor: Actor, contact_id: UUID | None) -> Co
             raise Invalid("This contact email is verified already.", ("contact_id",))
         decision = rules.resend_decision(code, now)
         if decision.wait is not None:
-            raise TooManyAttempts(rules.wait_message(decision.wait), ("contact_id",))
+            raise TooManyAttempts(
+                rules.wait_message(decision.wait), ("contact_id",), retry_after=limits.seconds(decision.wait)
+            )
         sending = ContactCode(
             sent_at=now, resend_window_start=decision.window_start, resends_in_window=decision.resends_in_window
         )

@@ -35,7 +35,7 @@ def refuse_if_busy(deps: Deps) -> None:
     """Refuse at once while every hashing slot is taken; cheap enough for the event loop, so a
     sign-in flood is turned away without even a trip to a worker thread."""
     if deps.hasher.busy():
-        raise TooManyAttempts(BUSY_MESSAGE)
+        raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
 
 
 def login(deps: Deps, *, email: str, password: str, ip: str | None, user_agent: str | None) -> SignedIn | MfaRequired:

@@ -104,6 +104,20 @@ def test_account_limit_counts_every_attempt_then_refuses(api: Api) -> None:
     assert refused["code"] == "TOO_MANY_ATTEMPTS" and "minute" in refused["message"]
 
 
+def test_a_wait_is_machine_readable_in_the_error_and_a_retry_after_header(api: Api) -> None:
+    user = api.new_account()
+    query = "mutation L($input: LoginInput!) { login(input: $input) { errors { code retryAfterSeconds } } }"
+    body = {"query": query, "variables": {"input": {"email": user.email, "password": "wrong-password-1"}}}
+    first = api.post(body)
+    assert first.json()["data"]["login"]["errors"] == [{"code": "INVALID_CREDENTIALS", "retryAfterSeconds": None}]
+    assert "retry-after" not in first.headers
+    for _ in range(10):
+        response = api.post(body)
+    error = response.json()["data"]["login"]["errors"][0]
+    assert error["code"] == "TOO_MANY_ATTEMPTS" and 1 <= error["retryAfterSeconds"] <= 15 * 60
+    assert response.headers["retry-after"] == str(error["retryAfterSeconds"])
+
+
 def test_concurrent_wrong_passwords_spend_one_attempt_each(api: Api) -> None:
     user = api.new_account()
     codes: list[str] = []
