@@ -112,7 +112,7 @@ class GraphQLView(GraphQL):
             loaders=Loaders(self.deps),
         )
 
-    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+    async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page(request)
 
     def decode_json(self, data: str | bytes) -> object:

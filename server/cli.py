@@ -156,6 +156,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Each worker's start-up migrates the embedded SQLite (serialized by its write lock);
     # PostgreSQL is migrated by `tenantry migrate`, once per release.
     configure(settings.log_level)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host  # noqa: S104 (a URL to click)
+    print(f"Serving http://{shown}:{args.port}/graphql", flush=True)
     uvicorn.run(
         "server.asgi:app",
         host=args.host,
@@ -217,6 +219,9 @@ def _prompt_password() -> str | None:
 
 def _demo(settings: Settings, _: argparse.Namespace) -> int:
     """Idempotent: accounts and users that exist already are left as they are."""
+    if settings.env == "production":
+        print("tenantry: demo refuses to run with TENANTRY_ENV=production (its passwords are public)", file=sys.stderr)
+        return 2
     runtime = _runtime(settings)
     account_ids: dict[str, UUID] = {}
     with runtime.deps.uow(write=False) as uow:

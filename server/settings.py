@@ -140,6 +140,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[name] = parse(raw)
         except (ValueError, KeyError) as error:
             raise SettingsError(f"{PREFIX}{name.upper()}: {error}") from None
+    if env == "production":  # a public server does not show its schema unless asked to
+        values.setdefault("graphiql", False)
+        values.setdefault("introspection", False)
     values.setdefault("database_url", f"sqlite:///{var_dir / 'tenantry.db'}")
     values["secret_key"] = _secret_key(environ, env, var_dir)
     if values.get("session_idle_ttl", 3600) > values.get("session_absolute_ttl", 12 * 3600):

@@ -47,7 +47,7 @@ def chromium_path() -> str:
     path = os.environ.get("TENANTRY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     problem = None
     if not Path(path).exists():
-        problem = "Chromium is not installed (`apt-get install chromium`; `make test` does it as root)"
+        problem = f"Chromium is not installed at {path} (`apt-get install chromium`; `make test` does it as root)"
     else:
         try:
             import playwright  # noqa: F401
@@ -101,8 +101,10 @@ def live_server(smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory) -> Ite
         thread.join(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: while Playwright's sync API is open, its event loop counts as
+    running in this thread, and later tests calling asyncio.run() would fail."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 

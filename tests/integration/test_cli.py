@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -27,6 +28,29 @@ def test_demo_is_idempotent_and_prints_sign_ins(tmp_path: Path) -> None:
     assert "clara.nilsson@cloud.example.com" in first.stdout and "CLOUD_ADMIN" in first.stdout
     second = run(tmp_path, "demo")
     assert second.returncode == 0 and second.stdout == first.stdout and second.stderr == ""
+
+
+def test_demo_refuses_to_run_in_production(tmp_path: Path) -> None:
+    result = run(tmp_path, "demo", TENANTRY_ENV="production", TENANTRY_SECRET_KEY="k" * 48)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "tenantry: demo refuses to run with TENANTRY_ENV=production (its passwords are public)\n"
+    assert not (tmp_path / "tenantry.db").exists()
+
+
+def test_serve_prints_the_graphql_url(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_ACCESS_LOG": "0"}
+    with subprocess.Popen(
+        [TENANTRY, "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    ) as server:
+        try:
+            assert server.stdout is not None
+            assert server.stdout.readline() == f"Serving http://127.0.0.1:{port}/graphql\n"
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
 
 
 def test_create_account_and_user(tmp_path: Path) -> None:

@@ -69,3 +69,13 @@ def test_durations_and_lists_parse(tmp_path: Path) -> None:
 def test_idle_ttl_may_not_exceed_absolute_ttl(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="^TENANTRY_SESSION_IDLE_TTL"):
         load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_SESSION_IDLE_TTL": "2d"})
+
+
+def test_production_turns_graphiql_and_introspection_off_unless_asked(tmp_path: Path) -> None:
+    production = {"TENANTRY_ENV": "production", "TENANTRY_SECRET_KEY": "k" * 48, "TENANTRY_VAR_DIR": str(tmp_path)}
+    closed = load_settings(production)
+    assert not closed.graphiql and not closed.introspection
+    opened = load_settings({**production, "TENANTRY_GRAPHIQL": "true", "TENANTRY_INTROSPECTION": "1"})
+    assert opened.graphiql and opened.introspection
+    development = load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_GRAPHIQL": "off"})
+    assert not development.graphiql and development.introspection
