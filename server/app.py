@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -36,9 +36,10 @@ from persistence.uow import SqlUnitOfWorkFactory
 from resolvers.context import Context, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
+from server import graphiql
 from server.logs import current_request_id, request_facts
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
-from server.middleware import RequestMiddleware
+from server.middleware import RequestMiddleware, SecurityHeadersMiddleware
 from server.operations import LoggedContext, RecordOperation, note_response
 from server.settings import Settings, load_settings
 from server.transport import credentials
@@ -119,6 +120,9 @@ class GraphQLView(GraphQL):
             loaders=Loaders(self.deps),
         )
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page(request)
+
     def decode_json(self, data: str | bytes) -> object:
         try:
             decoded = json.loads(data)
@@ -152,6 +156,27 @@ class GraphQLView(GraphQL):
                 status_code=error.status_code,
             )
         await response(scope, receive, send)
+
+
+class App(Starlette):
+    """Starlette with the security headers outside everything, its own 500 page included."""
+
+    def __init__(self, *, hsts: bool, **kwargs: Any) -> None:
+        self.hsts = hsts
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=self.hsts)
+
+
+def home_routes() -> list[BaseRoute]:
+    """What `/` serves: for now a redirect to /graphql. The hook for the panel: once its build
+    exists (e.g. server/static/panel/index.html), return its routes here instead."""
+    return [Route("/", _to_graphql, methods=["GET", "HEAD"])]
+
+
+async def _to_graphql(request: Request) -> Response:
+    return RedirectResponse(request.url_for("graphql_endpoint"), status_code=307)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
@@ -190,12 +215,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return JSONResponse({"status": "ok"})
 
     graphql = GraphQLView(runtime)
-    return Starlette(
+    return App(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *home_routes(),
+            Route("/graphql", graphql, methods=["GET", "POST"], name="graphql_endpoint"),
+            *([graphiql.files()] if settings.graphiql else []),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
+        hsts=settings.env == "production",
         middleware=[
             Middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log),
             # SPAs served from an allowed origin may call with the browser's session cookie.

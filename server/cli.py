@@ -223,7 +223,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     for warning in unknown_variables():
         log.warning(warning)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host  # noqa: S104
-    log.info("GraphQL API and GraphiQL: http://%s:%d/graphql", shown, port)
+    if settings.log_format == "json":  # stdout stays one JSON object per line
+        log.info("GraphQL API and GraphiQL: http://%s:%d/graphql", shown, port)
+    else:
+        print(f"Serving http://{shown}:{port}/graphql", flush=True)
     uvicorn.run(
         "server.asgi:app",
         host=host,
@@ -299,6 +302,9 @@ def _password(from_stdin: bool) -> tuple[str | None, str]:
 
 def _demo(settings: Settings, _: argparse.Namespace) -> int:
     """Idempotent: accounts and users that exist already are left as they are."""
+    if settings.env == "production":
+        print("tenantry: demo refuses to run with TENANTRY_ENV=production (its passwords are public)", file=sys.stderr)
+        return 2
     from domain.services import accounts
 
     runtime = _runtime(settings)

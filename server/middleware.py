@@ -126,3 +126,35 @@ async def _json_error(send: Send, status: int, code: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries, error pages included (it wraps even Starlette's 500 page).
+    /graphql answers hold personal data and tokens: no cache may keep them."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+        ]
+        if hsts:  # only where the site is served over HTTPS, which production is
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = list(self.headers)
+        if scope["path"] == "/graphql":
+            extra.append((b"cache-control", b"no-store"))
+        ours = {name for name, _ in extra}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in ours]
+                message["headers"] = [*kept, *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -183,6 +183,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[name] = parse(raw)
         except (ValueError, KeyError) as error:
             raise SettingsError(f"{PREFIX}{name.upper()}: {error}") from None
+    if env == "production":  # a public server does not show its schema unless asked to
+        values.setdefault("graphiql", False)
+        values.setdefault("introspection", False)
     values.setdefault("database_url", f"sqlite:///{var_dir / 'tenantry.db'}")
     # Unset, the allowed origins are the served ones: GraphiQL works on whatever port `serve` uses.
     served = served_origins(values.get("host", Settings.host), values.get("port", DEFAULT_PORT))

@@ -38,7 +38,7 @@ class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self._cond = threading.Condition()
-        self.port = _free_port()
+        self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
@@ -72,7 +72,7 @@ class SmtpSink:
                 self._cond.wait(left)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -236,3 +237,26 @@ def test_every_option_in_help_shows_its_default(command: str, capsys: pytest.Cap
         text = " ".join(sub.formatter_class(prog="tenantry")._get_help_string(option).split())
         assert "(default: " in text or text.endswith("(required)"), (option.dest, text)
         assert text % {"default": option.default} in shown
+
+
+def test_demo_refuses_to_run_in_production(tmp_path: Path) -> None:
+    result = run(tmp_path, "demo", TENANTRY_ENV="production", TENANTRY_SECRET_KEY="k" * 48)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "tenantry: demo refuses to run with TENANTRY_ENV=production (its passwords are public)\n"
+    assert not (tmp_path / "tenantry.db").exists()
+
+
+def test_serve_prints_the_graphql_url(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_ACCESS_LOG": "0"}
+    with subprocess.Popen(
+        [TENANTRY, "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    ) as server:
+        try:
+            assert server.stdout is not None
+            assert server.stdout.readline() == f"Serving http://127.0.0.1:{port}/graphql\n"
+        finally:
+            server.terminate()
+            server.wait(timeout=20)

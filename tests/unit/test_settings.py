@@ -135,3 +135,13 @@ def test_development_origins_follow_the_served_host_and_port(tmp_path: Path) -> 
 def test_log_format_is_text_or_json(tmp_path: Path) -> None:
     assert load_settings({"TENANTRY_VAR_DIR": str(tmp_path)}).log_format == "text"
     assert load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_LOG_FORMAT": "JSON"}).log_format == "json"
+
+
+def test_production_turns_graphiql_and_introspection_off_unless_asked(tmp_path: Path) -> None:
+    production = {"TENANTRY_ENV": "production", "TENANTRY_SECRET_KEY": "k" * 48, "TENANTRY_VAR_DIR": str(tmp_path)}
+    closed = load_settings(production)
+    assert not closed.graphiql and not closed.introspection
+    opened = load_settings({**production, "TENANTRY_GRAPHIQL": "true", "TENANTRY_INTROSPECTION": "1"})
+    assert opened.graphiql and opened.introspection
+    development = load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_GRAPHIQL": "off"})
+    assert not development.graphiql and development.introspection
