@@ -36,6 +36,7 @@ from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware
+from server.panel import panel_routes
 from server.settings import Settings, load_settings
 from server.transport import credentials
 
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     graphql = GraphQLView(runtime)
     return Starlette(
         routes=[
+            *panel_routes(),  # first: when built, the panel owns `/`
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
