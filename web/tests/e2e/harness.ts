@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const TENANTRY = join(REPO, '.venv/bin/tenantry');
@@ -91,6 +93,8 @@ export interface Panel {
   page: Page;
   /** Requests the page tried to send anywhere but the app's own origin (each was blocked). */
   foreign: string[];
+  /** Content-Security-Policy violations the browser reported. */
+  csp: string[];
 }
 
 /** A fresh browser profile whose every request to another origin is blocked and recorded. */
@@ -105,7 +109,66 @@ export async function openPanel(browser: Browser, server: Server): Promise<Panel
   });
   const page = await context.newPage();
   page.setDefaultTimeout(8_000);
-  return { context, page, foreign };
+  const csp: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) csp.push(m.text());
+  });
+  return { context, page, foreign, csp };
+}
+
+/** Fails the test when the page tried to reach another origin or broke the CSP. */
+export function expectOwnOriginOnly(panel: Panel): void {
+  expect(panel.foreign, 'requests to other origins').toEqual([]);
+  expect(panel.csp, 'CSP violations').toEqual([]);
+}
+
+/** One server and one browser for a test file; every panel opened is checked at the end. */
+export function suite(): { server: () => Server; open: () => Promise<Panel> } {
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  const panels: Panel[] = [];
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launch()]);
+  });
+  afterAll(async () => {
+    for (const p of panels) expectOwnOriginOnly(p);
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    server: () => server!,
+    open: async () => {
+      const p = await openPanel(browser!, server!);
+      panels.push(p);
+      return p;
+    },
+  };
+}
+
+/** axe-core on the page as it is: no serious or critical violation. Then a screenshot for people. */
+export async function audit(page: Page, name: string): Promise<void> {
+  await page.evaluate(axe.source); // through DevTools, so the page's CSP still holds for the page itself
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  expect(violations, `axe on ${name}`).toEqual([]);
+  await screenshot(page, name);
+}
+
+/** Press Tab until the focused element has this accessible name (keyboard-only use). */
+export async function tabTo(page: Page, name: string | RegExp, { max = 60, shift = false } = {}): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(shift ? 'Shift+Tab' : 'Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el ? (el.getAttribute('aria-label') ?? (el as HTMLInputElement).labels?.[0]?.textContent ?? el.textContent ?? '').trim() : '';
+    });
+    if (typeof name === 'string' ? focused === name : name.test(focused)) return;
+  }
+  throw new Error(`Tab never reached ${String(name)}`);
 }
 
 export async function signIn(page: Page, user: { email: string; password: string }, path = '/profile'): Promise<void> {
