@@ -16,6 +16,8 @@ export interface FormState {
   set: (name: string, value: string) => void;
   reset: (values: Values) => void;
   setNotice: (notice: string | null) => void;
+  /** Fields call this while they are on screen: an error for a field not shown goes to the top. */
+  register: (name: string) => () => void;
   /**
    * Run one change: ignores a second submit while the first is in flight, and sorts the payload's
    * UserErrors onto the shown fields. Resolves to the data on success, or null.
@@ -30,6 +32,16 @@ export function useForm(start: Values): FormState {
   const [submitting, setSubmitting] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const inFlight = useRef(false);
+  const shown = useRef(new Map<string, number>());
+
+  const register = useCallback((name: string) => {
+    shown.current.set(name, (shown.current.get(name) ?? 0) + 1);
+    return () => {
+      const left = (shown.current.get(name) ?? 1) - 1;
+      if (left) shown.current.set(name, left);
+      else shown.current.delete(name);
+    };
+  }, []);
 
   const set = useCallback((name: string, value: string) => setValues((v) => ({ ...v, [name]: value })), []);
   const reset = useCallback((next: Values) => {
@@ -53,7 +65,7 @@ export function useForm(start: Values): FormState {
           return null;
         }
         const payload = result.data ? payloadOf(result.data) : null;
-        const mapped = mapUserErrors(payload?.errors ?? [], Object.keys(values));
+        const mapped = mapUserErrors(payload?.errors ?? [], [...shown.current.keys()]);
         setErrors(mapped);
         return mapped.form.length || Object.keys(mapped.fields).length || mapped.versionConflict ? null : (result.data ?? null);
       } finally {
@@ -61,8 +73,8 @@ export function useForm(start: Values): FormState {
         setSubmitting(false);
       }
     },
-    [values],
+    [],
   );
 
-  return { values, initial, errors, submitting, notice, set, reset, setNotice, submit };
+  return { values, initial, errors, submitting, notice, set, reset, setNotice, register, submit };
 }

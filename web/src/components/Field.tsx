@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode } from 'react';
+import { useEffect, type InputHTMLAttributes, type ReactNode } from 'react';
 import type { FormState } from '../useForm';
 
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'name' | 'value' | 'onChange' | 'form'>;
@@ -10,6 +10,8 @@ export function fieldId(name: string): string {
 /** A labelled input whose UserErrors appear right under it and are announced with it. */
 export function Field({ form, name, label, hint, ...input }: { form: FormState; name: string; label: string; hint?: ReactNode } & InputProps) {
   const id = fieldId(name);
+  const { register } = form;
+  useEffect(() => register(name), [register, name]);
   const errors = form.errors.fields[name] ?? [];
   const described = [hint ? `${id}-hint` : '', errors.length ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (

@@ -51,6 +51,8 @@ const UpdateBillingProfile = graphql(`
   }
 `);
 
+const BILLING_CONTEXT = { additionalTypenames: ['BillingProfile'] };
+
 type Profile = BillingProfileQuery['billingProfile'];
 
 const TEXT = ['legalName', 'vatNumber', 'registrationNumber', 'bankName', 'accountHolder', 'iban', 'bic', 'paymentInstructions', 'invoiceEmail'] as const;
@@ -73,12 +75,13 @@ export function billingInput(initial: Values, current: Values, version: number):
     const days = Number((current['paymentTermsDays'] ?? '').trim() || Number.NaN);
     input.paymentTermsDays = Number.isInteger(days) ? days : -1; // out of range: the API names the field
   }
-  if (PAYEE.some((n) => changed.has(n)) && version > 0) input.currentPassword = current['currentPassword'] ?? '';
+  if (PAYEE.some((n) => changed.has(n))) input.currentPassword = current['currentPassword'] ?? '';
   return input;
 }
 
 export function BillingProfileScreen() {
-  const [{ data, fetching }, reload] = useQuery({ query: BillingProfileQueryDoc });
+  // Before the first save the answer is null, which names no type for a save to invalidate.
+  const [{ data, fetching }, reload] = useQuery({ query: BillingProfileQueryDoc, context: BILLING_CONTEXT });
   const [saved, setSaved] = useState(false);
   const profile = data?.billingProfile;
   return (
@@ -102,7 +105,7 @@ function BillingForm({ profile, reload, onSaved }: { profile: Profile; reload: (
   const form = useForm(toValues(profile));
   const [, update] = useMutation(UpdateBillingProfile);
   const version = profile?.version ?? 0;
-  const payeeChanged = version > 0 && PAYEE.some((n) => (form.values[n] ?? '').trim() !== (form.initial[n] ?? '').trim());
+  const payeeChanged = PAYEE.some((n) => (form.values[n] ?? '').trim() !== (form.initial[n] ?? '').trim());
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const input = billingInput(form.initial, form.values, version);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, onTestFailed } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const TENANTRY = join(REPO, '.venv/bin/tenantry');
@@ -140,6 +140,9 @@ export function suite(): { server: () => Server; open: () => Promise<Panel> } {
     open: async () => {
       const p = await openPanel(browser!, server!);
       panels.push(p);
+      onTestFailed(async ({ task }) => {
+        await screenshot(p.page, `FAILED-${task.name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      });
       return p;
     },
   };

@@ -103,10 +103,10 @@ describe('billingInput', () => {
     currentPassword: '',
   };
 
-  test('the first save sends every field', () => {
-    const input = billingInput({}, saved, 0);
+  test('the first save sends every field, with the password the payee needs', () => {
+    const input = billingInput({}, { ...saved, currentPassword: 'pw' }, 0);
     expect(input).toMatchObject({ expectedVersion: 0, legalName: 'Cloud AB', iban: 'SE4550000000058398257466', paymentTermsDays: 30, vatNumber: null });
-    expect(input.currentPassword).toBeUndefined();
+    expect(input.currentPassword).toBe('pw');
   });
 
   test('a payee change carries the password; other changes do not', () => {
