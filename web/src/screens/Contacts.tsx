@@ -196,12 +196,13 @@ function ContactRow(props: { contact: Contact; canEdit: boolean; modifying: bool
         {canEdit ? (
           <span className="row-actions">
             {c.verified ? (
-              <button type="button" className="secondary" aria-expanded={modifying} onClick={props.onModify} aria-label={`Modify roles of ${c.email}`}>
+              <button type="button" className="secondary" aria-expanded={modifying} onClick={props.onModify}>
                 {modifying ? 'Done' : 'Modify'}
+                <span className="sr-only"> {modifying ? 'changing roles of' : 'roles of'} {c.email}</span>
               </button>
             ) : (
-              <button type="button" className="secondary" onClick={props.onVerify} aria-label={`Verify ${c.email}`}>
-                Verify
+              <button type="button" className="secondary" onClick={props.onVerify}>
+                Verify<span className="sr-only"> {c.email}</span>
               </button>
             )}
             <button type="button" className="icon" onClick={props.onDelete} aria-label={`Delete ${c.email}`} title="Delete">

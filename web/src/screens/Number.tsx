@@ -66,9 +66,12 @@ const CancelTransferRequest = graphql(`
   }
 `);
 
+// An empty list names no type for a new request to invalidate.
+const REQUESTS_CONTEXT = { additionalTypenames: ['TransferRequest'] };
+
 export function NumberScreen() {
   const { viewer } = useSession();
-  const [{ data, fetching }] = useQuery({ query: NumberQuery });
+  const [{ data, fetching }] = useQuery({ query: NumberQuery, context: REQUESTS_CONTEXT });
   const account = data?.me?.account;
   const business = account?.kind === 'BUSINESS';
   const label = business ? 'Organization number' : 'Personal number';

@@ -45,8 +45,10 @@ const ResolveTransferRequest = graphql(`
   }
 `);
 
+const REQUESTS_CONTEXT = { additionalTypenames: ['TransferRequest'] };
+
 export function TransferQueueScreen() {
-  const [{ data, fetching }] = useQuery({ query: TransferQueueQuery });
+  const [{ data, fetching }] = useQuery({ query: TransferQueueQuery, context: REQUESTS_CONTEXT });
   const requests = data?.transferRequests;
   return (
     <Screen title="Transfer Requests" loading={fetching && !requests} intro="Requests to change an account's organization or personal number, oldest first.">
