@@ -1,6 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { CLIENT_PATHS } from './src/routes';
+import { CLIENT_PATHS } from './src/routes.ts';
 
 /** dist/routes.json: the client paths the server answers with index.html. */
 function clientRoutes(): Plugin {

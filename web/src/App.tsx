@@ -59,8 +59,7 @@ export function App() {
         navigate(signInPath(window.location.pathname + window.location.search), { replace: true });
         restart();
       }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [generation],
+    [generation, restart],
   );
   return (
     <Provider value={client}>
