@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-test browser run test lint bench schema contract clean
+.PHONY: install install-test browser run test lint bench schema contract clean web-build web-test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,24 @@ install: $(STAMP)
 
 install-test: $(TEST_STAMP)
 
-run: install
+# The panel (web/): npm ci when the lock changes, a build when any source is newer than web/dist.
+WEB_STAMP := web/node_modules/.ci-stamp
+WEB_SRC   := schema.graphql $(shell find web/src web/scripts web/index.html web/*.ts web/tsconfig.json \
+               -type f -not -path 'web/src/gql/*' 2>/dev/null)
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: $(WEB_STAMP) $(WEB_SRC)
+	cd web && npm run --silent build
+
+web-build: web/dist/index.html
+
+web-test: install web-build
+	cd web && npm run --silent test && npm run --silent e2e
+
+run: install web-build
 	$(VENV)/bin/tenantry demo
 	$(VENV)/bin/tenantry serve --host $(HOST) --port $(PORT)
 
@@ -37,6 +54,7 @@ browser:
 test: install-test browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory web-test
 
 lint: install-test
 	$(VENV)/bin/ruff check .
@@ -51,4 +69,4 @@ contract: install
 	$(PY) ../shared/tools/contract-check schema.graphql
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache web/node_modules web/dist

@@ -41,6 +41,7 @@ from server.logs import current_request_id, request_facts
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware, SecurityHeadersMiddleware
 from server.operations import LoggedContext, RecordOperation, note_response
+from server.panel import panel_routes
 from server.settings import Settings, load_settings
 from server.transport import credentials
 
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     graphql = GraphQLView(runtime)
     return App(
         routes=[
+            *panel_routes(),  # first: when built, the panel owns `/`
             *home_routes(),
             Route("/graphql", graphql, methods=["GET", "POST"], name="graphql_endpoint"),
             *([graphiql.files()] if settings.graphiql else []),

@@ -1,0 +1,2 @@
+export const BUDGET_BYTES: number;
+export function initialScriptBytes(dist?: URL): { files: [string, number][]; total: number };

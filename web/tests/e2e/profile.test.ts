@@ -1,0 +1,54 @@
+// Personal Profile: read-only, "Change" edits, "Edit Profile" saves; errors by field; a stale version reloads.
+import { expect, test } from 'vitest';
+import { audit, DEMO, signIn, suite } from './harness';
+
+const { open } = suite();
+
+test('profile: change, fix a field error, save; a stale version offers a reload', async () => {
+  const { page, context } = await open();
+  await signIn(page, DEMO.accountAdmin);
+  await page.getByRole('heading', { name: 'Personal Profile' }).waitFor();
+  await expect.poll(() => page.getByText('anders.berg@acme.example.com').count()).toBeGreaterThan(0);
+  await audit(page, 'profile-read-only');
+
+  await page.getByRole('button', { name: 'Change' }).click();
+  await page.getByLabel('Job title').fill('Chief Financial Officer');
+  await page.getByLabel('Phone').fill('12');
+  await page.getByRole('button', { name: 'Edit Profile' }).click();
+  const phoneError = page.locator('#field-phone-error');
+  await phoneError.waitFor();
+  expect(await page.getByLabel('Phone').getAttribute('aria-describedby')).toContain('field-phone-error');
+  await audit(page, 'profile-editing-with-error');
+
+  await page.getByLabel('Phone').fill('+46 70 123 45 67');
+  await page.getByRole('button', { name: 'Edit Profile' }).click();
+  await page.getByRole('button', { name: 'Change' }).waitFor();
+  await page.getByText('Chief Financial Officer').waitFor();
+  await page.getByText('+46701234567').waitFor();
+
+  // Another tab saves first: this one's save is stale and offers the latest version.
+  await page.getByRole('button', { name: 'Change' }).click();
+  await page.getByLabel('Job title').fill('CFO');
+  const other = await context.newPage();
+  await other.goto('/profile');
+  await other.getByRole('button', { name: 'Change' }).click();
+  await other.getByLabel('Last name').fill('Bergström');
+  await other.getByRole('button', { name: 'Edit Profile' }).click();
+  await other.getByRole('button', { name: 'Change' }).waitFor();
+  await other.close();
+  await page.getByRole('button', { name: 'Edit Profile' }).click();
+  await page.getByRole('button', { name: 'Reload the latest version' }).click();
+  await page.getByText('Bergström').first().waitFor();
+});
+
+test('the profile screen renders in under a second with a warm server', async () => {
+  const { page } = await open();
+  await signIn(page, DEMO.member);
+  await page.getByRole('heading', { name: 'Personal Profile' }).waitFor();
+  await page.goto('/sessions'); // warm: the server has answered this user's queries once
+  const started = Date.now();
+  await page.goto('/profile');
+  await page.getByText('maja.lind@acme.example.com', { exact: true }).last().waitFor();
+  const elapsed = Date.now() - started;
+  expect(elapsed).toBeLessThan(1000);
+});
