@@ -1,7 +1,8 @@
 """What service-level unit tests start from: the fake database, a clock that stands still, the
 real hasher and keyring bundled as the services' Deps, and a few rows to begin with.
 
-Rows are written straight into the committed tables, not through the services under test.
+Rows are written straight into the committed tables (through the fake repositories, so unique
+keys hold), not through the services under test.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def orgnr(n: int) -> str:
 
 @dataclass
 class World:
+    """One test's database, clock and Deps, with helpers that add rows and read outcomes."""
+
     db: FakeDatabase
     clock: FakeClock
     deps: Deps
