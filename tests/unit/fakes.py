@@ -1,95 +1,606 @@
-"""In-memory fakes of the domain ports (domain/ports.py) that more than one unit test module uses."""
+"""One in-memory fake of the unit of work (domain/ports.py) for service-level unit tests.
+
+It fakes storage only: tests pair it with the real BcryptHasher and Keyring. It keeps the
+promises the SQL repositories keep, so services behave as they do on a real database:
+
+- `with uow:` works on a private copy of the tables; only `commit()` makes changes real, and
+  leaving the block without it (say, on an exception) drops them, like a rollback.
+- Conditional updates (expected versions, live codes, tries left) change nothing and return
+  False when their condition fails; attempt counters count; unique keys are enforced, raising
+  what the SQL repository raises (or ConstraintViolated where it translates nothing).
+- Reads return copies, so a service changing an entity it loaded changes nothing stored.
+- A read-only unit of work (`write=False`) must not commit changes, and a write that commits on a
+  snapshot another unit of work has committed over since is refused: the fake runs one unit of
+  work at a time and cannot merge, where a database would make one of them wait.
+"""
 
 from __future__ import annotations
 
 import copy
-from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
-from typing import Any, Self
-from uuid import UUID, uuid4
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
 
-from domain.entities import Account, AccountKind, CustomerInfo, User
-from domain.security import normalize_password
+from domain.entities import (
+    Account,
+    AccountKind,
+    AuditEvent,
+    BillingProfile,
+    ContactCode,
+    ContactEmail,
+    ContactRole,
+    CustomerInfo,
+    EmailChange,
+    Mail,
+    MfaChallenge,
+    MfaSecret,
+    Profile,
+    Session,
+    TransferRequest,
+    TransferRequestStatus,
+    User,
+    UserRole,
+)
+from domain.errors import AlreadyExists, Invalid
+from domain.ports import (
+    AccountRepository,
+    AttemptCounters,
+    AuditLog,
+    BillingProfileRepository,
+    ContactRepository,
+    MfaRepository,
+    Outbox,
+    ProfileRepository,
+    SessionRepository,
+    TransferRequestRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UserRepository,
+)
+from domain.rules.email import email_key
+
+T = TypeVar("T")
 
 
-class Appender:
-    """An Outbox or AuditLog: `add` appends to the list it was given."""
-
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-    def add(self, item: Any) -> None:
-        self.items.append(item)
+def _copy(value: T) -> T:
+    return copy.deepcopy(value)
 
 
-class Attempts:
-    """AttemptCounters over a dict keyed (scope, key, window_start); refund never goes below zero, as in SQL."""
+class ConstraintViolated(Exception):
+    """A unique key the SQL repository leaves to the database (IntegrityError, untranslated)."""
 
-    def __init__(self, counts: dict[tuple[str, str, datetime], int]) -> None:
-        self.counts = counts
+
+@dataclass
+class Tables:
+    """The rows of the fake database, one attribute per table (or per group of columns)."""
+
+    accounts: dict[UUID, Account] = field(default_factory=dict)
+    users: dict[UUID, User] = field(default_factory=dict)
+    email_changes: dict[UUID, EmailChange] = field(default_factory=dict)  # by user id
+    sessions: dict[UUID, Session] = field(default_factory=dict)
+    contacts: dict[UUID, ContactEmail] = field(default_factory=dict)
+    contact_codes: dict[UUID, ContactCode] = field(default_factory=dict)  # by contact id
+    transfers: dict[UUID, TransferRequest] = field(default_factory=dict)
+    outbox: list[Mail] = field(default_factory=list)
+    attempts: dict[tuple[str, str, datetime], int] = field(default_factory=dict)  # (scope, key, window start)
+    audit: list[AuditEvent] = field(default_factory=list)
+    mfa_secrets: dict[UUID, MfaSecret] = field(default_factory=dict)  # by user id
+    recovery_codes: dict[tuple[UUID, str], datetime | None] = field(default_factory=dict)  # (user, digest): used at
+    mfa_challenges: dict[str, MfaChallenge] = field(default_factory=dict)  # by digest
+    billing: BillingProfile | None = None
+    billing_history: dict[int, tuple[BillingProfile, datetime, UUID]] = field(default_factory=dict)
+
+
+class FakeAccounts:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, account: Account) -> None:
+        if account.number is not None and self.number_taken(account.kind.value, account.number):
+            raise AlreadyExists("An account with this number exists already.", ("number",))
+        self.t.accounts[account.id] = _copy(account)
+
+    def get(self, account_id: UUID) -> Account | None:
+        return _copy(self.t.accounts.get(account_id))
+
+    def lock(self, account_id: UUID) -> Account | None:
+        return self.get(account_id)  # one unit of work at a time: nothing to wait for
+
+    def number_taken(self, kind: str, number: str) -> bool:
+        return any(a.number == number for a in self.t.accounts.values() if a.kind.value == kind)
+
+    def get_many(self, account_ids: list[UUID]) -> dict[UUID, Account]:
+        return {i: _copy(self.t.accounts[i]) for i in account_ids if i in self.t.accounts}
+
+    def update_customer_info(self, account_id: UUID, info: CustomerInfo, expected_version: int) -> bool:
+        account = self.t.accounts.get(account_id)
+        if account is None or account.customer_info.version != expected_version:
+            return False
+        account.customer_info = replace(info, version=expected_version + 1)
+        return True
+
+    def set_number(self, account_id: UUID, kind: str, number: str) -> None:
+        if any(a.number == number and a.id != account_id for a in self.t.accounts.values() if a.kind.value == kind):
+            raise Invalid("Another account has this number already; the request cannot be approved.")
+        account = self.t.accounts[account_id]
+        if kind == AccountKind.BUSINESS.value:
+            account.organization_number = number
+        else:
+            account.personal_number = number
+
+    def admin_emails(self, account_id: UUID) -> list[str]:
+        admins = [u for u in self.t.users.values() if u.account_id == account_id and u.role is UserRole.ACCOUNT_ADMIN]
+        return [u.email for u in sorted(admins, key=lambda u: (u.created_at, u.id))]
+
+
+class FakeUsers:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, user: User) -> None:
+        if self._by_key(user.email) is not None:
+            raise ConstraintViolated(f"users.email_key {email_key(user.email)!r}")
+        self.t.users[user.id] = _copy(user)
+
+    def get(self, user_id: UUID) -> User | None:
+        return _copy(self.t.users.get(user_id))
+
+    def by_email(self, email: str) -> User | None:
+        return _copy(self._by_key(email))
+
+    def get_with_account(self, user_id: UUID) -> tuple[User, Account] | None:
+        user = self.t.users.get(user_id)
+        account = self.t.accounts.get(user.account_id) if user is not None else None
+        return (_copy(user), _copy(account)) if user is not None and account is not None else None
+
+    def _by_key(self, email: str) -> User | None:
+        return next((u for u in self.t.users.values() if email_key(u.email) == email_key(email)), None)
+
+
+class FakeProfiles:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def update(self, user_id: UUID, expected_version: int, profile: Profile) -> bool:
+        user = self.t.users.get(user_id)
+        if user is None or user.profile.version != expected_version:
+            return False
+        user.profile = replace(profile, version=expected_version + 1)
+        return True
+
+    def start_email_change(self, user_id: UUID, change: EmailChange) -> None:
+        user = self.t.users.get(user_id)
+        if user is not None:
+            user.profile = replace(user.profile, pending_email=change.new_email)
+            self.t.email_changes[user_id] = change
+
+    def email_change(self, user_id: UUID) -> EmailChange | None:
+        return self.t.email_changes.get(user_id)
+
+    def count_email_change_attempt(self, user_id: UUID, max_attempts: int) -> bool:
+        change = self.t.email_changes.get(user_id)
+        if change is None or change.attempts >= max_attempts:
+            return False
+        self.t.email_changes[user_id] = replace(change, attempts=change.attempts + 1)
+        return True
+
+    def confirm_email_change(self, user_id: UUID, change: EmailChange, at: datetime) -> bool:
+        user, pending = self.t.users.get(user_id), self.t.email_changes.get(user_id)
+        same = pending is not None and (pending.new_email, pending.code_digest) == (
+            change.new_email,
+            change.code_digest,
+        )
+        if user is None or not same:
+            return False
+        if any(email_key(u.email) == email_key(change.new_email) for u in self.t.users.values() if u.id != user_id):
+            raise AlreadyExists("Another user has started signing in with this email address meanwhile.")
+        del self.t.email_changes[user_id]
+        user.email = change.new_email
+        user.profile = replace(user.profile, pending_email=None, version=user.profile.version + 1, updated_at=at)
+        return True
+
+    def set_password(self, user_id: UUID, old_hash: str, new_hash: str) -> bool:
+        user = self.t.users.get(user_id)
+        if user is None or user.password_hash != old_hash:
+            return False
+        user.password_hash = new_hash
+        return True
+
+
+class FakeSessions:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, session: Session) -> None:
+        if any(s.token_hash == session.token_hash for s in self.t.sessions.values()):
+            raise ConstraintViolated("sessions.token_hash")
+        self.t.sessions[session.id] = _copy(session)
+
+    def authenticate(self, token_hash: str) -> tuple[Session, User, Account] | None:
+        session = next((s for s in self.t.sessions.values() if s.token_hash == token_hash), None)
+        user = self.t.users.get(session.user_id) if session is not None else None
+        account = self.t.accounts.get(user.account_id) if user is not None else None
+        if session is None or user is None or account is None:
+            return None
+        return _copy(session), _copy(user), _copy(account)
+
+    def touch(self, session_id: UUID, at: datetime) -> None:
+        if session_id in self.t.sessions:
+            self.t.sessions[session_id].last_seen_at = at
+
+    def for_user(self, user_id: UUID) -> list[Session]:
+        mine = [s for s in self.t.sessions.values() if s.user_id == user_id]
+        mine.sort(key=lambda s: s.id)
+        mine.sort(key=lambda s: s.created_at, reverse=True)  # newest first, then by id
+        return _copy(mine)
+
+    def delete(self, session_id: UUID, user_id: UUID) -> bool:
+        session = self.t.sessions.get(session_id)
+        if session is None or session.user_id != user_id:
+            return False
+        del self.t.sessions[session_id]
+        return True
+
+    def delete_others(self, user_id: UUID, keep: UUID | None) -> int:
+        others = [s.id for s in self.t.sessions.values() if s.user_id == user_id and s.id != keep]
+        for session_id in others:
+            del self.t.sessions[session_id]
+        return len(others)
+
+
+class FakeContacts:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, contact: ContactEmail) -> None:
+        if any(
+            c.account_id == contact.account_id and email_key(c.email) == email_key(contact.email)
+            for c in self.t.contacts.values()
+        ):
+            raise ConstraintViolated("contact_emails (account_id, email_key)")
+        self.t.contacts[contact.id] = _copy(contact)
+        self.t.contact_codes[contact.id] = ContactCode()
+
+    def for_accounts(self, account_ids: list[UUID]) -> dict[UUID, list[ContactEmail]]:
+        found: dict[UUID, list[ContactEmail]] = {a: [] for a in account_ids}
+        for contact in sorted(self.t.contacts.values(), key=lambda c: (c.created_at, c.id)):
+            if contact.account_id in found:
+                found[contact.account_id].append(_copy(contact))
+        return found
+
+    def for_account(self, account_id: UUID) -> list[ContactEmail]:
+        return self.for_accounts([account_id])[account_id]
+
+    def with_code(self, account_id: UUID, contact_id: UUID) -> tuple[ContactEmail, ContactCode] | None:
+        contact = self.t.contacts.get(contact_id)
+        if contact is None or contact.account_id != account_id:
+            return None
+        return _copy(contact), self.t.contact_codes[contact_id]
+
+    def set_code(self, contact_id: UUID, code: ContactCode) -> None:
+        if contact_id in self.t.contacts:
+            self.t.contact_codes[contact_id] = code
+
+    def count_code_attempt(self, account_id: UUID, contact_id: UUID, now: datetime, max_attempts: int) -> bool:
+        contact, code = self.t.contacts.get(contact_id), self.t.contact_codes.get(contact_id)
+        if contact is None or code is None or contact.account_id != account_id or contact.verified:
+            return False
+        if code.digest is None or code.expires_at is None or code.expires_at <= now or code.attempts >= max_attempts:
+            return False
+        self.t.contact_codes[contact_id] = replace(code, attempts=code.attempts + 1)
+        return True
+
+    def mark_verified(self, contact_id: UUID, code_digest: str, at: datetime) -> bool:
+        contact, code = self.t.contacts.get(contact_id), self.t.contact_codes.get(contact_id)
+        if contact is None or code is None or code.digest != code_digest or contact.verified:
+            return False
+        contact.verified_at = at
+        self.t.contact_codes[contact_id] = replace(code, digest=None, expires_at=None, attempts=0)
+        return True
+
+    def set_roles(self, contact_id: UUID, roles: frozenset[ContactRole]) -> None:
+        if contact_id in self.t.contacts:
+            self.t.contacts[contact_id].roles = roles
+
+    def remove(self, contact_id: UUID) -> None:
+        self.t.contacts.pop(contact_id, None)
+        self.t.contact_codes.pop(contact_id, None)
+
+
+class FakeTransfers:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, request: TransferRequest) -> None:
+        if request.status is TransferRequestStatus.SUBMITTED and self.submitted_exists(request.account_id):
+            raise ConstraintViolated("transfer_requests: one SUBMITTED request per account")
+        self.t.transfers[request.id] = request
+
+    def get(self, request_id: UUID) -> TransferRequest | None:
+        return self.t.transfers.get(request_id)
+
+    def submitted_exists(self, account_id: UUID) -> bool:
+        return any(
+            r.account_id == account_id and r.status is TransferRequestStatus.SUBMITTED
+            for r in self.t.transfers.values()
+        )
+
+    def for_accounts(self, account_ids: list[UUID]) -> dict[UUID, list[TransferRequest]]:
+        found: dict[UUID, list[TransferRequest]] = {a: [] for a in account_ids}
+        for request in self._oldest_first():
+            if request.account_id in found:
+                found[request.account_id].append(request)
+        return found
+
+    def all(self, status: TransferRequestStatus | None) -> list[TransferRequest]:
+        return [r for r in self._oldest_first() if status is None or r.status is status]
+
+    def close(self, request_id: UUID, status: TransferRequestStatus, at: datetime, by: UUID, note: str | None) -> bool:
+        request = self.t.transfers.get(request_id)
+        if request is None or request.status is not TransferRequestStatus.SUBMITTED:
+            return False
+        self.t.transfers[request_id] = replace(
+            request, status=status, resolved_at=at, resolved_by=by, resolution_note=note
+        )
+        return True
+
+    def _oldest_first(self) -> list[TransferRequest]:
+        return sorted(self.t.transfers.values(), key=lambda r: (r.submitted_at, r.id))
+
+
+class FakeOutbox:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, mail: Mail) -> None:
+        self.t.outbox.append(mail)
+
+
+class FakeAttempts:
+    """Counters keyed (scope, key, window start); a refund never goes below zero, as in SQL."""
+
+    def __init__(self, t: Tables) -> None:
+        self.t = t
 
     def hit(self, scope: str, key: str, window_start: datetime) -> int:
         k = (scope, key, window_start)
-        self.counts[k] = self.counts.get(k, 0) + 1
-        return self.counts[k]
+        self.t.attempts[k] = self.t.attempts.get(k, 0) + 1
+        return self.t.attempts[k]
 
     def refund(self, scope: str, key: str, window_start: datetime) -> None:
         k = (scope, key, window_start)
-        if self.counts.get(k, 0) > 0:
-            self.counts[k] -= 1
+        if self.t.attempts.get(k, 0) > 0:
+            self.t.attempts[k] -= 1
 
 
-class FakeHasher:
-    """A PasswordHasher that stores "plain:" + the NFKC form, and never limits concurrency."""
+class FakeAudit:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
 
-    def slot(self) -> AbstractContextManager[None]:
-        return nullcontext()
-
-    def hash(self, password: str) -> str:
-        return "plain:" + normalize_password(password)
-
-    def verify(self, password: str, encoded: str) -> bool:
-        return encoded == self.hash(password)
-
-    def busy(self) -> bool:
-        return False
-
-    def needs_rehash(self, encoded: str) -> bool:
-        return False
-
-    def verify_dummy(self, password: str) -> None:
-        return None
+    def add(self, event: AuditEvent) -> None:
+        self.t.audit.append(event)
 
 
-class CopyOnCommitUow:
-    """Works on a copy of `db.store`; commit() publishes it, leaving without commit drops it.
+class FakeMfa:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
 
-    The store needs `users`, `attempts`, `outbox` and `audit`; this is `users` itself. Subclasses add
-    their feature's repositories in `__enter__`, over `self.s`.
-    """
+    def get(self, user_id: UUID) -> MfaSecret | None:
+        return self.t.mfa_secrets.get(user_id)
 
-    def __init__(self, db: Any) -> None:
+    def save_pending(self, user_id: UUID, sealed: str, expires_at: datetime, now: datetime) -> None:
+        old = self.t.mfa_secrets.get(user_id, MfaSecret(user_id))
+        self.t.mfa_secrets[user_id] = replace(
+            old, pending_sealed=sealed, pending_expires_at=expires_at, pending_attempts=0
+        )
+
+    def hit_pending(self, user_id: UUID, now: datetime, max_attempts: int) -> MfaSecret | None:
+        row = self.t.mfa_secrets.get(user_id)
+        if row is None or row.pending_sealed is None or row.pending_attempts >= max_attempts:
+            return None
+        if row.pending_expires_at is None or row.pending_expires_at <= now:
+            return None
+        self.t.mfa_secrets[user_id] = replace(row, pending_attempts=row.pending_attempts + 1)
+        return self.t.mfa_secrets[user_id]
+
+    def void_pending(self, user_id: UUID) -> None:
+        row = self.t.mfa_secrets.get(user_id)
+        if row is not None:
+            self.t.mfa_secrets[user_id] = replace(row, pending_sealed=None, pending_expires_at=None)
+
+    def activate(self, user_id: UUID, pending_sealed: str, step: int, now: datetime) -> bool:
+        # Two conditional statements, as in SQL: promote the pending secret, turn MFA on.
+        row, user = self.t.mfa_secrets.get(user_id), self.t.users.get(user_id)
+        promoted = row is not None and row.pending_sealed == pending_sealed
+        if row is not None and promoted:
+            self.t.mfa_secrets[user_id] = replace(
+                row,
+                sealed=pending_sealed,
+                last_step=step,
+                pending_sealed=None,
+                pending_expires_at=None,
+                pending_attempts=0,
+            )
+        enabled = user is not None and user.mfa_enabled_at is None
+        if user is not None and enabled:
+            user.mfa_enabled_at = now
+        return promoted and enabled
+
+    def claim_step(self, user_id: UUID, step: int) -> bool:
+        row = self.t.mfa_secrets.get(user_id)
+        if row is None or row.sealed is None or (row.last_step is not None and row.last_step >= step):
+            return False
+        self.t.mfa_secrets[user_id] = replace(row, last_step=step)
+        return True
+
+    def disable(self, user_id: UUID) -> bool:
+        # Open challenges stay until they expire, as in SQL.
+        user = self.t.users.get(user_id)
+        turned_off = user is not None and user.mfa_enabled_at is not None
+        if user is not None:
+            user.mfa_enabled_at = None
+        self.t.mfa_secrets.pop(user_id, None)
+        self._drop_recovery_codes(user_id)
+        return turned_off
+
+    def replace_recovery_codes(self, user_id: UUID, digests: list[str], now: datetime) -> None:
+        self._drop_recovery_codes(user_id)
+        self.t.recovery_codes.update(((user_id, d), None) for d in digests)
+
+    def use_recovery_code(self, user_id: UUID, digest: str, now: datetime) -> bool:
+        if (user_id, digest) not in self.t.recovery_codes or self.t.recovery_codes[user_id, digest] is not None:
+            return False
+        self.t.recovery_codes[user_id, digest] = now
+        return True
+
+    def recovery_codes_remaining(self, user_ids: list[UUID]) -> dict[UUID, int]:
+        unused = [owner for (owner, _), used_at in self.t.recovery_codes.items() if used_at is None]
+        return {u: unused.count(u) for u in user_ids}
+
+    def add_challenge(self, challenge: MfaChallenge) -> None:
+        if challenge.digest in self.t.mfa_challenges:
+            raise ConstraintViolated("mfa_challenges.digest")
+        self.t.mfa_challenges[challenge.digest] = challenge
+
+    def hit_challenge(self, digest: str, now: datetime, max_attempts: int) -> MfaChallenge | None:
+        row = self.t.mfa_challenges.get(digest)
+        if row is None or row.used_at is not None or row.expires_at <= now or row.attempts >= max_attempts:
+            return None
+        self.t.mfa_challenges[digest] = replace(row, attempts=row.attempts + 1)
+        return self.t.mfa_challenges[digest]
+
+    def get_challenge(self, digest: str) -> MfaChallenge | None:
+        return self.t.mfa_challenges.get(digest)
+
+    def use_challenge(self, digest: str, now: datetime) -> bool:
+        row = self.t.mfa_challenges.get(digest)
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            return False
+        self.t.mfa_challenges[digest] = replace(row, used_at=now)
+        return True
+
+    def _drop_recovery_codes(self, user_id: UUID) -> None:
+        self.t.recovery_codes = {k: v for k, v in self.t.recovery_codes.items() if k[0] != user_id}
+
+
+class FakeBilling:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def get(self) -> BillingProfile | None:
+        return self.t.billing
+
+    def add(self, profile: BillingProfile) -> bool:
+        if self.t.billing is not None:
+            return False
+        self.t.billing = profile
+        return True
+
+    def update(self, profile: BillingProfile, expected_version: int) -> bool:
+        if self.t.billing is None or self.t.billing.version != expected_version:
+            return False
+        self.t.billing = profile
+        return True
+
+    def archive(self, previous: BillingProfile, changed_at: datetime, changed_by: UUID) -> None:
+        self.t.billing_history[previous.version] = (previous, changed_at, changed_by)
+
+    def at_version(self, version: int) -> BillingProfile | None:
+        if self.t.billing is not None and self.t.billing.version == version:
+            return self.t.billing
+        return self.t.billing_history[version][0] if version in self.t.billing_history else None
+
+    def cloud_admin_emails(self) -> list[str]:
+        return sorted(u.email for u in self.t.users.values() if u.role is UserRole.CLOUD_ADMIN)
+
+
+class FakeUnitOfWork:
+    """One transaction over a private copy of the database's tables."""
+
+    # Typed as the ports, so the type checker holds every fake repository to its Protocol.
+    accounts: AccountRepository
+    users: UserRepository
+    profiles: ProfileRepository
+    sessions: SessionRepository
+    contacts: ContactRepository
+    transfers: TransferRequestRepository
+    outbox: Outbox
+    attempts: AttemptCounters
+    audit: AuditLog
+    mfa: MfaRepository
+    billing: BillingProfileRepository
+
+    def __init__(self, db: FakeDatabase, *, write: bool) -> None:
         self.db = db
+        self.write = write
+        self.tables = self._snapshot = Tables()
+        self._began_at = -1
 
-    def __enter__(self) -> Self:
-        self.s = copy.deepcopy(self.db.store)
-        self.users = self
-        self.attempts = Attempts(self.s.attempts)
-        self.outbox, self.audit = Appender(self.s.outbox), Appender(self.s.audit)
+    def __enter__(self) -> FakeUnitOfWork:
+        if self._began_at >= 0:
+            raise AssertionError("a unit of work is entered once")
+        self._began_at = self.db.commits
+        self._snapshot = _copy(self.db.tables)
+        self.tables = t = _copy(self._snapshot)
+        self.accounts, self.users, self.profiles = FakeAccounts(t), FakeUsers(t), FakeProfiles(t)
+        self.sessions, self.contacts, self.transfers = FakeSessions(t), FakeContacts(t), FakeTransfers(t)
+        self.outbox, self.attempts, self.audit = FakeOutbox(t), FakeAttempts(t), FakeAudit(t)
+        self.mfa, self.billing = FakeMfa(t), FakeBilling(t)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self.tables = self._snapshot = Tables()  # what was not committed is gone
 
     def commit(self) -> None:
-        self.db.store = self.s
+        if self._began_at < 0:
+            raise AssertionError("commit() outside `with uow:`")
+        if self.tables == self._snapshot:
+            return
+        if not self.write:
+            raise AssertionError("a read-only unit of work (write=False) changed the database")
+        if self.db.commits != self._began_at:
+            raise AssertionError("another unit of work committed while this one was open; the fake cannot merge")
+        self.db.tables.__dict__.update(_copy(self.tables).__dict__)  # in place: tests may hold `db.tables`
+        self.db.commits += 1
+        self._began_at, self._snapshot = self.db.commits, _copy(self.tables)
 
-    def get(self, user_id: UUID) -> User | None:
-        return self.s.users.get(user_id)
 
-    def by_email(self, email: str) -> User | None:
-        return next((u for u in self.s.users.values() if u.email.casefold() == email.casefold()), None)
+class FakeDatabase:
+    """The UnitOfWorkFactory of the services (`Deps.uow`), holding the committed tables.
 
-    def get_with_account(self, user_id: UUID) -> tuple[User, Account]:
-        account = Account(uuid4(), AccountKind.INDIVIDUAL, "SE", CustomerInfo("Alva"))
-        return self.s.users[user_id], account
+    Tests arrange rows by writing to `tables` directly and read the outcome from it.
+    `before_next_write` runs once, just before the next write unit of work begins: the place for
+    "someone else changed it meanwhile".
+    """
+
+    def __init__(self) -> None:
+        self.tables = Tables()
+        self.commits = 0
+        self.before_next_write: Callable[[], None] | None = None
+
+    def __call__(self, *, write: bool = True) -> FakeUnitOfWork:
+        if write and self.before_next_write is not None:
+            hook, self.before_next_write = self.before_next_write, None
+            hook()
+        return FakeUnitOfWork(self, write=write)
+
+
+class FakeClock:
+    """A Clock that stands still until the test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> datetime:
+        self.now += by
+        return self.now
+
+
+def _conforms(db: FakeDatabase, uow: FakeUnitOfWork) -> tuple[UnitOfWorkFactory, UnitOfWork]:
+    """Never called: the type checker holds the fakes to the ports here."""
+    return db, uow

@@ -1,20 +1,17 @@
-"""The billing profile service with in-memory fakes: validation, partial updates, re-authentication,
-versions, history, audit and the alert mail."""
+"""The billing profile service over the shared fake unit of work: validation, partial updates,
+re-authentication, versions, history, audit and the alert mail."""
 
 from __future__ import annotations
 
 import copy
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from domain.deps import Deps
-from domain.entities import Actor, Address, AuditEvent, BillingProfile, Mail, Profile, User, UserRole
+from domain.entities import Actor, Address, BillingProfile, UserRole
 from domain.errors import (
     DomainError,
     Invalid,
@@ -29,7 +26,8 @@ from domain.errors import (
 from domain.services import billing
 from domain.services.billing import BillingProfileChanges
 
-from .fakes import Appender, Attempts, FakeHasher
+from .fakes import Tables
+from .world import World
 
 SE_IBAN = "SE4550000000058398257466"
 DE_IBAN = "DE89370400440532013000"
@@ -37,127 +35,24 @@ PASSWORD = "correct horse battery staple"
 START = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
 
-@dataclass
-class State:
-    profile: BillingProfile | None = None
-    history: dict[int, tuple[BillingProfile, datetime, UUID]] = field(default_factory=dict)
-    users: dict[UUID, User] = field(default_factory=dict)
-    mails: list[Mail] = field(default_factory=list)
-    audit: list[AuditEvent] = field(default_factory=list)
-    attempts: dict[tuple[str, str, datetime], int] = field(default_factory=dict)
-
-
-class FakeBilling:
-    def __init__(self, state: State) -> None:
-        self.s = state
-
-    def get(self) -> BillingProfile | None:
-        return self.s.profile
-
-    def add(self, profile: BillingProfile) -> bool:
-        if self.s.profile is not None:
-            return False
-        self.s.profile = profile
-        return True
-
-    def update(self, profile: BillingProfile, expected_version: int) -> bool:
-        if self.s.profile is None or self.s.profile.version != expected_version:
-            return False
-        self.s.profile = profile
-        return True
-
-    def archive(self, previous: BillingProfile, changed_at: datetime, changed_by: UUID) -> None:
-        self.s.history[previous.version] = (previous, changed_at, changed_by)
-
-    def at_version(self, version: int) -> BillingProfile | None:
-        if self.s.profile and self.s.profile.version == version:
-            return self.s.profile
-        return self.s.history[version][0] if version in self.s.history else None
-
-    def as_of(self, at: datetime) -> BillingProfile | None:
-        raise NotImplementedError
-
-    def cloud_admin_emails(self) -> list[str]:
-        return sorted(u.email for u in self.s.users.values() if u.role is UserRole.CLOUD_ADMIN)
-
-
-class FakeUow:
-    """Works on a copy of the store; only commit() makes the changes real."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def __enter__(self) -> FakeUow:
-        self.state = copy.deepcopy(self.store.state)
-        self.billing = FakeBilling(self.state)
-        self.attempts = Attempts(self.state.attempts)
-        self.users = self
-        self.outbox, self.audit = Appender(self.state.mails), Appender(self.state.audit)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def commit(self) -> None:
-        self.store.state = self.state
-
-    def get(self, user_id: UUID) -> User | None:
-        return self.state.users.get(user_id)
-
-
-class Store:
-    def __init__(self) -> None:
-        self.state = State()
-        self.before_write: Callable[[], None] | None = None
-
-    def __call__(self, *, write: bool = True) -> FakeUow:
-        if write and self.before_write is not None:
-            hook, self.before_write = self.before_write, None
-            hook()
-        return FakeUow(self)
-
-
-class FakeKeyring:
-    def digest(self, purpose: str, value: str) -> str:
-        return f"{purpose}:{value}"
-
-    def encrypt(self, purpose: str, plaintext: bytes) -> str:
-        raise NotImplementedError
-
-    def decrypt(self, purpose: str, token: str) -> bytes:
-        raise NotImplementedError
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+@pytest.fixture
+def start() -> datetime:
+    return START
 
 
 @pytest.fixture
-def store() -> Store:
-    return Store()
+def deps(world: World) -> Deps:
+    return world.deps
 
 
 @pytest.fixture
-def deps(store: Store) -> Deps:
-    return Deps(uow=store, hasher=FakeHasher(), keyring=FakeKeyring(), clock=Clock())  # type: ignore[arg-type]
+def tables(world: World) -> Tables:
+    return world.tables
 
 
-def add_user(store: Store, role: UserRole = UserRole.CLOUD_ADMIN, name: str = "Ada") -> Actor:
-    user = User(
-        id=uuid.uuid4(),
-        account_id=uuid.uuid4(),
-        email=f"{name.lower()}@provider.example.com",
-        role=role,
-        password_hash=FakeHasher().hash(PASSWORD),
-        profile=Profile(first_name=name, last_name="Lovelace"),
-        created_at=START,
-    )
-    store.state.users[user.id] = user
+def add_user(world: World, role: UserRole = UserRole.CLOUD_ADMIN, name: str = "Ada") -> Actor:
+    email = f"{name.lower()}@provider.example.com"
+    user = world.user(email, role=role, password=PASSWORD, first_name=name, last_name="Lovelace")
     return Actor(user.id, user.account_id, role, ip_address="192.0.2.7")
 
 
@@ -187,8 +82,8 @@ def errors_of(deps: Deps, actor: Actor, changes: BillingProfileChanges) -> list[
 
 
 @pytest.fixture
-def admin(store: Store) -> Actor:
-    return add_user(store)
+def admin(world: World) -> Actor:
+    return add_user(world)
 
 
 @pytest.fixture
@@ -199,13 +94,13 @@ def saved(deps: Deps, admin: Actor) -> BillingProfile:
 # --- validation -----------------------------------------------------------------------------------
 
 
-def test_first_save_needs_every_required_field(deps: Deps, admin: Actor, store: Store) -> None:
+def test_first_save_needs_every_required_field(deps: Deps, admin: Actor, tables: Tables) -> None:
     found = errors_of(deps, admin, BillingProfileChanges(expected_version=0, vat_number=None))
     assert found == [
         ((name,), Required)
         for name in ("legal_name", "address", "bank_name", "account_holder", "iban", "bic", "payment_terms_days")
     ]
-    assert store.state == State(users=store.state.users)
+    assert tables == Tables(accounts=tables.accounts, users=tables.users)
 
 
 @pytest.mark.parametrize(
@@ -305,7 +200,7 @@ def test_address_fields_are_checked_with_their_paths(deps: Deps, admin: Actor) -
 
 
 def test_partial_update_keeps_left_out_fields_and_clears_nulls(
-    deps: Deps, admin: Actor, saved: BillingProfile, store: Store
+    deps: Deps, admin: Actor, saved: BillingProfile, tables: Tables
 ) -> None:
     with_extras = billing.update_billing_profile(
         deps, admin, BillingProfileChanges(expected_version=1, vat_number="SE556012579001", invoice_email="a@b.se")
@@ -315,17 +210,17 @@ def test_partial_update_keeps_left_out_fields_and_clears_nulls(
     )
     assert cleared == replace(saved, version=3, updated_at=cleared.updated_at)
     assert with_extras.vat_number == "SE556012579001" and with_extras.invoice_email == "a@b.se"
-    assert sorted(store.state.history) == [1, 2]
+    assert sorted(tables.billing_history) == [1, 2]
 
 
 def test_a_save_that_changes_nothing_writes_nothing(
-    deps: Deps, admin: Actor, saved: BillingProfile, store: Store
+    deps: Deps, admin: Actor, saved: BillingProfile, tables: Tables
 ) -> None:
-    before = copy.deepcopy(store.state)
+    before = copy.deepcopy(tables)
     spaced = "SE45 5000 0000 0583 9825 7466"
     same = BillingProfileChanges(expected_version=1, iban=spaced, legal_name=" Cloud7 Nordic AB")
     assert billing.update_billing_profile(deps, admin, same) == saved
-    assert store.state == before
+    assert tables == before
 
 
 def test_stale_or_negative_versions_are_refused(deps: Deps, admin: Actor, saved: BillingProfile) -> None:
@@ -338,16 +233,18 @@ def test_stale_or_negative_versions_are_refused(deps: Deps, admin: Actor, saved:
     ]
 
 
-def test_a_write_losing_the_race_changes_nothing(deps: Deps, admin: Actor, saved: BillingProfile, store: Store) -> None:
+def test_a_write_losing_the_race_changes_nothing(
+    deps: Deps, admin: Actor, saved: BillingProfile, tables: Tables, world: World
+) -> None:
     def someone_else_saves() -> None:
-        store.state.profile = replace(saved, version=2, legal_name="Theirs")
+        tables.billing = replace(saved, version=2, legal_name="Theirs")
 
-    store.before_write = someone_else_saves
-    mails = len(store.state.mails)
+    world.db.before_next_write = someone_else_saves
+    mails = len(tables.outbox)
     change = BillingProfileChanges(expected_version=1, current_password=PASSWORD, iban=DE_IBAN)
     assert errors_of(deps, admin, change) == [(("expected_version",), VersionConflict)]
-    assert store.state.profile is not None and store.state.profile.legal_name == "Theirs"
-    assert store.state.history == {} and len(store.state.mails) == mails and len(store.state.audit) == 1
+    assert tables.billing is not None and tables.billing.legal_name == "Theirs"
+    assert tables.billing_history == {} and len(tables.outbox) == mails and len(tables.audit) == 1
 
 
 # --- re-authentication, history, audit and mail -----------------------------------------------------
@@ -357,21 +254,21 @@ def test_a_write_losing_the_race_changes_nothing(deps: Deps, admin: Actor, saved
     "change", [{"iban": DE_IBAN}, {"bic": "DEUTDEFF"}, {"account_holder": "Mallory Ltd"}], ids=["iban", "bic", "holder"]
 )
 def test_a_change_of_payee_needs_the_right_password(
-    deps: Deps, admin: Actor, saved: BillingProfile, store: Store, change: dict[str, str]
+    deps: Deps, admin: Actor, saved: BillingProfile, tables: Tables, change: dict[str, str]
 ) -> None:
     assert errors_of(deps, admin, BillingProfileChanges(expected_version=1, **change)) == [
         (("current_password",), ReauthRequired)
     ]
     wrong = BillingProfileChanges(expected_version=1, current_password="guess", **change)
     assert errors_of(deps, admin, wrong) == [(("current_password",), InvalidCredentials)]
-    assert sign_in_failures(store) == 1  # the wrong try stays counted
+    assert sign_in_failures(tables) == 1  # the wrong try stays counted
     right = BillingProfileChanges(expected_version=1, current_password=PASSWORD, **change)
     assert billing.update_billing_profile(deps, admin, right).version == 2
-    assert sign_in_failures(store) == 1  # the right one was given back
+    assert sign_in_failures(tables) == 1  # the right one was given back
 
 
-def sign_in_failures(store: Store) -> int:
-    return sum(count for (scope, _, _), count in store.state.attempts.items() if scope == "signin:account")
+def sign_in_failures(tables: Tables) -> int:
+    return sum(count for (scope, _, _), count in tables.attempts.items() if scope == "signin:account")
 
 
 def test_wrong_passwords_run_into_the_sign_in_limit(deps: Deps, admin: Actor, saved: BillingProfile) -> None:
@@ -382,27 +279,27 @@ def test_wrong_passwords_run_into_the_sign_in_limit(deps: Deps, admin: Actor, sa
 
 
 def test_history_audit_and_alert_mail_of_a_payee_change(
-    deps: Deps, admin: Actor, saved: BillingProfile, store: Store
+    deps: Deps, admin: Actor, saved: BillingProfile, tables: Tables, world: World
 ) -> None:
-    colleague = add_user(store, name="Grace")
-    add_user(store, UserRole.ACCOUNT_ADMIN, name="Customer")
+    colleague = add_user(world, name="Grace")
+    add_user(world, UserRole.ACCOUNT_ADMIN, name="Customer")
     change = BillingProfileChanges(expected_version=1, current_password=PASSWORD, iban=DE_IBAN, bank_name="Deutsche")
     updated = billing.update_billing_profile(deps, admin, change)
     assert (updated.iban, updated.version, updated.updated_by) == (DE_IBAN, 2, admin.user_id)
-    previous, changed_at, changed_by = store.state.history[1]
+    previous, changed_at, changed_by = tables.billing_history[1]
     assert previous == saved and changed_at == updated.updated_at and changed_by == admin.user_id
     assert billing.billing_profile_version(deps, 1) == saved
-    assert [(e.action, e.target_id, e.fields, e.actor_user_id) for e in store.state.audit] == [
+    assert [(e.action, e.target_id, e.fields, e.actor_user_id) for e in tables.audit] == [
         ("billing_profile.create", "1", FIRST_SAVE_FIELDS, admin.user_id),
         ("billing_profile.update", "2", ("bank_name", "iban"), admin.user_id),
     ]
-    alerts = store.state.mails[1:]  # [0] told the only admin of that time about the first save
+    alerts = tables.outbox[1:]  # [0] told the only admin of that time about the first save
     assert [m.to for m in alerts] == ["ada@provider.example.com", "grace@provider.example.com"]
-    assert colleague.user_id in store.state.users
+    assert colleague.user_id in tables.users
 
 
-def test_alert_mail_names_who_and_when_and_masks_the_ibans(saved: BillingProfile, store: Store, admin: Actor) -> None:
-    author = store.state.users[admin.user_id]
+def test_alert_mail_names_who_and_when_and_masks_the_ibans(saved: BillingProfile, tables: Tables, admin: Actor) -> None:
+    author = tables.users[admin.user_id]
     after = replace(saved, iban=DE_IBAN, version=2, updated_at=datetime(2026, 12, 1, 8, 5, 9, tzinfo=UTC))
     mail = billing.payee_changed_mail("x@example.com", author, saved, after, {"iban"})
     assert mail.to == "x@example.com" and mail.subject == "The bank details on customer invoices were changed"

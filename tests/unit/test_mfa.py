@@ -1,13 +1,11 @@
-"""TOTP, QR codes and recovery codes, and the MFA services over small in-memory fakes of the ports."""
+"""TOTP, QR codes and recovery codes, and the MFA services over the shared fake unit of work."""
 
 from __future__ import annotations
 
 import base64
 import re
 import uuid
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pyotp
 import pytest
@@ -15,8 +13,7 @@ from cryptography.exceptions import InvalidTag
 from qrcodes import decode_qr_data_uri, svg_of
 
 from domain import totp
-from domain.deps import Deps
-from domain.entities import Actor, Mail, MfaChallenge, MfaSecret, Profile, Session, User, UserRole
+from domain.entities import Actor
 from domain.errors import (
     CodeExpired,
     InvalidCode,
@@ -27,13 +24,11 @@ from domain.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from domain.security import Keyring
 from domain.services import mfa, sessions, signin
 
-from .fakes import Appender, CopyOnCommitUow, FakeHasher
+from .world import PASSWORD, World
 
 START = datetime(2026, 11, 24, 9, 0, 10, tzinfo=UTC)  # 10 s into a step
-PASSWORD = "quiet-garden-path-42"
 # RFC 6238, appendix B: the SHA1 secret "12345678901234567890".
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
@@ -144,133 +139,31 @@ def test_parse_code_tells_totp_codes_from_recovery_codes(typed: str, expected: t
 # ---------------------------------------------------------------- services over fakes
 
 
-@dataclass
-class Store:
-    users: dict[uuid.UUID, User] = field(default_factory=dict)
-    secrets: dict[uuid.UUID, MfaSecret] = field(default_factory=dict)
-    codes: dict[tuple[uuid.UUID, str], datetime | None] = field(default_factory=dict)
-    challenges: dict[str, MfaChallenge] = field(default_factory=dict)
-    attempts: dict[tuple[str, str, datetime], int] = field(default_factory=dict)
-    sessions: list[Session] = field(default_factory=list)
-    outbox: list[Mail] = field(default_factory=list)
-    audit: list[Any] = field(default_factory=list)
+class Mfa:
+    """The MFA steps a test goes through: enrol with an authenticator app, get a challenge, complete it."""
 
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.deps, self.tables, self.clock = world.deps, world.tables, world.clock
 
-class FakeMfa:
-    """The MfaRepository's conditional updates, one at a time (the fakes run single-threaded)."""
-
-    def __init__(self, s: Store) -> None:
-        self.s = s
-
-    def get(self, user_id: uuid.UUID) -> MfaSecret | None:
-        return self.s.secrets.get(user_id)
-
-    def save_pending(self, user_id: uuid.UUID, sealed: str, expires_at: datetime, now: datetime) -> None:
-        old = self.s.secrets.get(user_id, MfaSecret(user_id))
-        self.s.secrets[user_id] = replace(old, pending_sealed=sealed, pending_expires_at=expires_at, pending_attempts=0)
-
-    def hit_pending(self, user_id: uuid.UUID, now: datetime, max_attempts: int) -> MfaSecret | None:
-        row = self.s.secrets.get(user_id)
-        if row is None or row.pending_sealed is None or row.pending_attempts >= max_attempts:
-            return None
-        if row.pending_expires_at is None or row.pending_expires_at <= now:
-            return None
-        self.s.secrets[user_id] = replace(row, pending_attempts=row.pending_attempts + 1)
-        return self.s.secrets[user_id]
-
-    def void_pending(self, user_id: uuid.UUID) -> None:
-        self.s.secrets[user_id] = replace(self.s.secrets[user_id], pending_sealed=None, pending_expires_at=None)
-
-    def activate(self, user_id: uuid.UUID, pending_sealed: str, step: int, now: datetime) -> bool:
-        row, user = self.s.secrets.get(user_id), self.s.users[user_id]
-        if row is None or row.pending_sealed != pending_sealed or user.mfa_enabled:
-            return False
-        self.s.secrets[user_id] = MfaSecret(user_id, sealed=pending_sealed, last_step=step)
-        self.s.users[user_id] = replace(user, mfa_enabled_at=now)
-        return True
-
-    def claim_step(self, user_id: uuid.UUID, step: int) -> bool:
-        row = self.s.secrets.get(user_id)
-        if row is None or row.sealed is None or (row.last_step is not None and row.last_step >= step):
-            return False
-        self.s.secrets[user_id] = replace(row, last_step=step)
-        return True
-
-    def disable(self, user_id: uuid.UUID) -> bool:
-        user = self.s.users[user_id]
-        self.s.secrets.pop(user_id, None)
-        self.s.codes = {k: v for k, v in self.s.codes.items() if k[0] != user_id}
-        self.s.users[user_id] = replace(user, mfa_enabled_at=None)
-        return user.mfa_enabled
-
-    def replace_recovery_codes(self, user_id: uuid.UUID, digests: list[str], now: datetime) -> None:
-        self.s.codes = {k: v for k, v in self.s.codes.items() if k[0] != user_id}
-        self.s.codes.update(((user_id, d), None) for d in digests)
-
-    def use_recovery_code(self, user_id: uuid.UUID, digest: str, now: datetime) -> bool:
-        if (user_id, digest) not in self.s.codes or self.s.codes[user_id, digest] is not None:
-            return False
-        self.s.codes[user_id, digest] = now
-        return True
-
-    def recovery_codes_remaining(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-        return {u: sum(1 for (o, _), used in self.s.codes.items() if o == u and used is None) for u in user_ids}
-
-    def add_challenge(self, challenge: MfaChallenge) -> None:
-        self.s.challenges[challenge.digest] = challenge
-
-    def hit_challenge(self, digest: str, now: datetime, max_attempts: int) -> MfaChallenge | None:
-        row = self.s.challenges.get(digest)
-        if row is None or row.used_at is not None or row.expires_at <= now or row.attempts >= max_attempts:
-            return None
-        self.s.challenges[digest] = replace(row, attempts=row.attempts + 1)
-        return self.s.challenges[digest]
-
-    def get_challenge(self, digest: str) -> MfaChallenge | None:
-        return self.s.challenges.get(digest)
-
-    def use_challenge(self, digest: str, now: datetime) -> bool:
-        row = self.s.challenges.get(digest)
-        if row is None or row.used_at is not None or row.expires_at <= now:
-            return False
-        self.s.challenges[digest] = replace(row, used_at=now)
-        return True
-
-
-class FakeUow(CopyOnCommitUow):
-    def __enter__(self) -> FakeUow:
-        super().__enter__()
-        self.mfa = FakeMfa(self.s)
-        self.sessions = Appender(self.s.sessions)
-        return self
-
-
-class FakeDb:
-    def __init__(self) -> None:
-        self.store = Store()
-        self.now = START
-        self.deps = Deps(self.uow, FakeHasher(), Keyring("k" * 32), lambda: self.now)  # type: ignore[arg-type]
-
-    def uow(self, *, write: bool = True) -> FakeUow:
-        return FakeUow(self)
+    @property
+    def now(self) -> datetime:
+        return self.clock.now
 
     def add_user(self) -> Actor:
-        profile = Profile("Alva", "Ekström", updated_at=START)
-        user = User(
-            uuid.uuid4(), uuid.uuid4(), "alva@example.com", UserRole.MEMBER, FakeHasher().hash(PASSWORD), profile, START
-        )
-        self.store.users[user.id] = user
+        n = len(self.tables.users)
+        user = self.world.user(f"alva{n or ''}@example.com")  # signed in elsewhere: no session rows
         return Actor(user.id, user.account_id, user.role, uuid.uuid4(), "10.0.0.1")
 
     def enroll(self, actor: Actor) -> tuple[pyotp.TOTP, list[str]]:
         app = pyotp.parse_uri(mfa.start_enrollment(self.deps, actor).otpauth_uri)
-        _, codes = mfa.confirm_enrollment(self.deps, actor, app.at(self.now))
-        self.now += timedelta(seconds=30)
+        _, codes = mfa.confirm_enrollment(self.deps, actor, app.at(self.world.now))
+        self.world.later(seconds=30)
         return app, codes
 
     def challenge(self, actor: Actor) -> str:
-        with self.uow() as uow:
-            token = signin.start_mfa_challenge(self.deps, uow, self.store.users[actor.user_id])
+        with self.deps.uow() as uow:
+            token = signin.start_mfa_challenge(self.deps, uow, self.world.user_of(actor))
             uow.commit()
         return token
 
@@ -279,41 +172,47 @@ class FakeDb:
 
 
 @pytest.fixture
-def db() -> FakeDb:
-    return FakeDb()
+def start() -> datetime:
+    return START
+
+
+@pytest.fixture
+def db(world: World) -> Mfa:
+    return Mfa(world)
 
 
 def wrong(app: pyotp.TOTP, now: datetime) -> str:
     return f"{(int(app.at(now)) + 1) % 1_000_000:06d}"
 
 
-def test_enrolment_keeps_secrets_sealed_and_recovery_codes_hashed(db: FakeDb) -> None:
+def test_enrolment_keeps_secrets_sealed_and_recovery_codes_hashed(db: Mfa) -> None:
     actor = db.add_user()
     app, codes = db.enroll(actor)
-    row = db.store.secrets[actor.user_id]
+    row = db.tables.mfa_secrets[actor.user_id]
     assert row.sealed and app.secret not in row.sealed and row.pending_sealed is None
     assert row.last_step == int(START.timestamp()) // 30
-    assert len(db.store.codes) == 10 and not {d for _, d in db.store.codes} & {c.upper() for c in codes}
-    assert [m.subject for m in db.store.outbox] == ["Two-step sign-in is on"]
-    assert all(c not in m.text for m in db.store.outbox for c in codes)
+    digests = {d for _, d in db.tables.recovery_codes}
+    assert len(db.tables.recovery_codes) == 10 and not digests & {c.upper() for c in codes}
+    assert [m.subject for m in db.tables.outbox] == ["Two-step sign-in is on"]
+    assert all(c not in m.text for m in db.tables.outbox for c in codes)
 
 
-def test_a_sealed_secret_does_not_open_for_another_user(db: FakeDb) -> None:
+def test_a_sealed_secret_does_not_open_for_another_user(db: Mfa) -> None:
     first, second = db.add_user(), db.add_user()
     db.enroll(first)
-    sealed = db.store.secrets[first.user_id].sealed
+    sealed = db.tables.mfa_secrets[first.user_id].sealed
     assert sealed is not None
     with pytest.raises(InvalidTag):
         mfa._unseal(db.deps, second.user_id, sealed)
 
 
-def test_confirm_enrolment_voids_the_pending_secret_after_five_wrong_codes(db: FakeDb) -> None:
+def test_confirm_enrolment_voids_the_pending_secret_after_five_wrong_codes(db: Mfa) -> None:
     actor = db.add_user()
     app = pyotp.parse_uri(mfa.start_enrollment(db.deps, actor).otpauth_uri)
     for _ in range(5):
         with pytest.raises(InvalidCode):
             mfa.confirm_enrollment(db.deps, actor, wrong(app, db.now))
-    assert db.store.secrets[actor.user_id].pending_sealed is None
+    assert db.tables.mfa_secrets[actor.user_id].pending_sealed is None
     with pytest.raises(TooManyAttempts):
         mfa.confirm_enrollment(db.deps, actor, app.at(db.now))
     # Starting again gives a new secret and five new tries.
@@ -322,47 +221,47 @@ def test_confirm_enrolment_voids_the_pending_secret_after_five_wrong_codes(db: F
     assert state.enabled and state.recovery_codes_remaining == 10
 
 
-def test_confirm_enrolment_needs_a_live_pending_secret(db: FakeDb) -> None:
+def test_confirm_enrolment_needs_a_live_pending_secret(db: Mfa) -> None:
     actor = db.add_user()
     with pytest.raises(CodeExpired):
         mfa.confirm_enrollment(db.deps, actor, "123456")
     app = pyotp.parse_uri(mfa.start_enrollment(db.deps, actor).otpauth_uri)
-    db.now += mfa.ENROLLMENT_TTL
+    db.clock.now += mfa.ENROLLMENT_TTL
     with pytest.raises(CodeExpired):
         mfa.confirm_enrollment(db.deps, actor, app.at(db.now))
     with pytest.raises(Required):
         mfa.confirm_enrollment(db.deps, actor, "  ")
 
 
-def test_start_enrolment_refuses_when_mfa_is_on(db: FakeDb) -> None:
+def test_start_enrolment_refuses_when_mfa_is_on(db: Mfa) -> None:
     actor = db.add_user()
     db.enroll(actor)
     with pytest.raises(MfaAlreadyEnabled):
         mfa.start_enrollment(db.deps, actor)
 
 
-def test_second_step_opens_a_session_and_claims_the_step(db: FakeDb) -> None:
+def test_second_step_opens_a_session_and_claims_the_step(db: Mfa) -> None:
     actor = db.add_user()
     app, _ = db.enroll(actor)
     signed_in = db.complete(db.challenge(actor), app.at(db.now))
-    assert signed_in.user.id == actor.user_id and db.store.sessions == [signed_in.session]
-    assert db.store.secrets[actor.user_id].last_step == int(db.now.timestamp()) // 30
+    assert signed_in.user.id == actor.user_id and list(db.tables.sessions.values()) == [signed_in.session]
+    assert db.tables.mfa_secrets[actor.user_id].last_step == int(db.now.timestamp()) // 30
     with pytest.raises(InvalidCode):
         db.complete(db.challenge(actor), app.at(db.now))
-    assert sum(db.store.attempts.values()) == 1  # the success was given back, the replay was not
+    assert sum(db.tables.attempts.values()) == 1  # the success was given back, the replay was not
 
 
-def test_recovery_code_mail_says_how_many_remain(db: FakeDb) -> None:
+def test_recovery_code_mail_says_how_many_remain(db: Mfa) -> None:
     actor = db.add_user()
     _, codes = db.enroll(actor)
     db.complete(db.challenge(actor), codes[3].upper().replace("-", " "))
-    assert db.store.outbox[-1].subject == "A recovery code was used"
-    assert "9 recovery codes remain" in db.store.outbox[-1].text
+    assert db.tables.outbox[-1].subject == "A recovery code was used"
+    assert "9 recovery codes remain" in db.tables.outbox[-1].text
     with pytest.raises(InvalidCode):
         db.complete(db.challenge(actor), codes[3])
 
 
-def test_second_step_reports_every_missing_field_at_once(db: FakeDb) -> None:
+def test_second_step_reports_every_missing_field_at_once(db: Mfa) -> None:
     with pytest.raises(ValidationFailed) as raised:
         db.complete("", "")
     assert [(e.code, e.field) for e in raised.value.errors] == [
@@ -371,28 +270,29 @@ def test_second_step_reports_every_missing_field_at_once(db: FakeDb) -> None:
     ]
 
 
-def test_disable_checks_password_before_the_code_and_removes_everything(db: FakeDb) -> None:
+def test_disable_checks_password_before_the_code_and_removes_everything(db: Mfa) -> None:
     actor = db.add_user()
     app, codes = db.enroll(actor)
     with pytest.raises(InvalidCredentials):
         mfa.disable(db.deps, actor, password="wrong", code=app.at(db.now), ip=None)
-    assert db.store.secrets[actor.user_id].last_step == int(START.timestamp()) // 30  # the code was not spent
+    assert db.tables.mfa_secrets[actor.user_id].last_step == int(START.timestamp()) // 30  # the code was not spent
     state = mfa.disable(db.deps, actor, password=PASSWORD, code=app.at(db.now), ip=None)
     assert not state.enabled and state.recovery_codes_remaining == 0
-    assert db.store.secrets == {} and db.store.codes == {} and not db.store.users[actor.user_id].mfa_enabled
-    assert db.store.outbox[-1].subject == "Two-step sign-in is off"
+    assert db.tables.mfa_secrets == {} and db.tables.recovery_codes == {}
+    assert not db.tables.users[actor.user_id].mfa_enabled
+    assert db.tables.outbox[-1].subject == "Two-step sign-in is off"
     with pytest.raises(MfaNotEnabled):
         mfa.disable(db.deps, actor, password=PASSWORD, code=codes[0], ip=None)
 
 
-def test_regenerate_replaces_the_whole_set(db: FakeDb) -> None:
+def test_regenerate_replaces_the_whole_set(db: Mfa) -> None:
     actor = db.add_user()
     app, old = db.enroll(actor)
     with pytest.raises(InvalidCode):
         mfa.regenerate_recovery_codes(db.deps, actor, old[0])
     new = mfa.regenerate_recovery_codes(db.deps, actor, app.at(db.now))
     assert len(new) == 10 and not set(new) & set(old)
-    assert db.store.outbox[-1].subject == "New recovery codes"
+    assert db.tables.outbox[-1].subject == "New recovery codes"
     with pytest.raises(InvalidCode):
         db.complete(db.challenge(actor), old[1])
     assert db.complete(db.challenge(actor), new[1]).user.id == actor.user_id

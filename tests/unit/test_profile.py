@@ -1,21 +1,18 @@
-"""The profile, email-change and password services, with small in-memory fakes of the ports."""
+"""The profile, email-change and password services over the shared fake unit of work (tests/unit/fakes.py)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from domain.changes import KEEP
-from domain.deps import Deps
 from domain.entities import (
     Actor,
-    EmailChange,
     Location,
-    Mail,
     Profile,
     User,
     UserRole,
@@ -32,113 +29,12 @@ from domain.errors import (
     VersionConflict,
     WeakPassword,
 )
-from domain.security import Keyring
 from domain.services import email_change, password, profile
 from domain.services.profile import LocationChange, ProfileChanges, apply_changes
 
-from .fakes import CopyOnCommitUow, FakeHasher
+from .world import PASSWORD, START, World
 
-START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-PASSWORD = "quiet-garden-path-42"
 NO_PW: dict[str, Any] = {"password_given": False}
-
-
-@dataclass
-class Store:
-    users: dict[uuid.UUID, User] = field(default_factory=dict)
-    changes: dict[uuid.UUID, EmailChange] = field(default_factory=dict)
-    sessions: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # session id -> user id
-    attempts: dict[tuple[str, str, datetime], int] = field(default_factory=dict)
-    outbox: list[Mail] = field(default_factory=list)
-    audit: list[Any] = field(default_factory=list)
-
-
-class FakeUow(CopyOnCommitUow):
-    def __enter__(self) -> FakeUow:
-        super().__enter__()
-        self.profiles = self.sessions = self
-        return self
-
-    # users
-    # profiles
-    def update(self, user_id: uuid.UUID, expected_version: int, new: Profile) -> bool:
-        user = self.s.users[user_id]
-        if user.profile.version != expected_version:
-            return False
-        self.s.users[user_id] = replace(user, profile=replace(new, version=expected_version + 1))
-        return True
-
-    def start_email_change(self, user_id: uuid.UUID, change: EmailChange) -> None:
-        self.s.changes[user_id] = change
-        user = self.s.users[user_id]
-        self.s.users[user_id] = replace(user, profile=replace(user.profile, pending_email=change.new_email))
-
-    def email_change(self, user_id: uuid.UUID) -> EmailChange | None:
-        return self.s.changes.get(user_id)
-
-    def count_email_change_attempt(self, user_id: uuid.UUID, max_attempts: int) -> bool:
-        change = self.s.changes.get(user_id)
-        if change is None or change.attempts >= max_attempts:
-            return False
-        self.s.changes[user_id] = replace(change, attempts=change.attempts + 1)
-        return True
-
-    def confirm_email_change(self, user_id: uuid.UUID, change: EmailChange, at: datetime) -> bool:
-        if self.s.changes.get(user_id) != change:
-            return False
-        user = self.s.users[user_id]
-        del self.s.changes[user_id]
-        new_profile = replace(user.profile, pending_email=None, version=user.profile.version + 1, updated_at=at)
-        self.s.users[user_id] = replace(user, email=change.new_email, profile=new_profile)
-        return True
-
-    def set_password(self, user_id: uuid.UUID, old_hash: str, new_hash: str) -> bool:
-        user = self.s.users[user_id]
-        if user.password_hash != old_hash:
-            return False
-        self.s.users[user_id] = replace(user, password_hash=new_hash)
-        return True
-
-    # sessions
-    def delete_others(self, user_id: uuid.UUID, keep: uuid.UUID | None) -> int:
-        others = [s for s, u in self.s.sessions.items() if u == user_id and s != keep]
-        for session_id in others:
-            del self.s.sessions[session_id]
-        return len(others)
-
-
-class FakeDb:
-    def __init__(self) -> None:
-        self.store = Store()
-        self.now = START
-        self.deps = Deps(self.uow, FakeHasher(), Keyring("k" * 32), lambda: self.now)  # type: ignore[arg-type]
-
-    def uow(self, *, write: bool = True) -> FakeUow:
-        return FakeUow(self)
-
-    def add_user(self, email: str = "alva@example.com", **profile_fields: Any) -> Actor:
-        profile_values = {"first_name": "Alva", "last_name": "Ekström", "updated_at": START, **profile_fields}
-        user = User(
-            uuid.uuid4(),
-            uuid.uuid4(),
-            email,
-            UserRole.MEMBER,
-            FakeHasher().hash(PASSWORD),
-            Profile(**profile_values),
-            START,
-        )
-        self.store.users[user.id] = user
-        session_id = uuid.uuid4()
-        self.store.sessions[session_id] = user.id
-        return Actor(user.id, user.account_id, user.role, session_id, "10.0.0.1")
-
-    def user(self, actor: Actor) -> User:
-        return self.store.users[actor.user_id]
-
-
-@pytest.fixture
-def db() -> FakeDb:
-    return FakeDb()
 
 
 def user_with(**profile_fields: Any) -> User:
@@ -203,130 +99,130 @@ def test_keep_is_the_default_for_every_field() -> None:
 # ---------------------------------------------------------------- update_profile
 
 
-def test_stale_version_fails_before_the_password_is_tried(db: FakeDb) -> None:
-    actor = db.add_user()
+def test_stale_version_fails_before_the_password_is_tried(world: World) -> None:
+    actor = world.signed_in()
     with pytest.raises(VersionConflict):
         profile.update_profile(
-            db.deps, actor, ProfileChanges(email="n@example.com"), expected_version=7, current_password="wrong"
+            world.deps, actor, ProfileChanges(email="n@example.com"), expected_version=7, current_password="wrong"
         )
-    assert db.store.attempts == {} and db.store.outbox == []
+    assert world.tables.attempts == {} and world.tables.outbox == []
 
 
-def test_email_change_stores_a_digest_and_mails_the_code(db: FakeDb) -> None:
-    actor = db.add_user()
+def test_email_change_stores_a_digest_and_mails_the_code(world: World) -> None:
+    actor = world.signed_in()
     changes = ProfileChanges(email="new@example.com", job_title="CFO")
-    saved = profile.update_profile(db.deps, actor, changes, expected_version=1, current_password=PASSWORD)
+    saved = profile.update_profile(world.deps, actor, changes, expected_version=1, current_password=PASSWORD)
     assert saved.pending_email == "new@example.com" and saved.version == 2 and saved.job_title == "CFO"
-    assert db.user(actor).email == "alva@example.com"
-    [mail] = db.store.outbox
+    assert world.user_of(actor).email == "alva@example.com"
+    [mail] = world.tables.outbox
     assert mail.to == "new@example.com" and mail.subject == "Confirm your new sign-in email"
     code = mail.text.split()[2]
-    change = db.store.changes[actor.user_id]
+    change = world.tables.email_changes[actor.user_id]
     assert len(code) == 6 and code.isdigit() and code not in change.code_digest
     assert change.expires_at == START + timedelta(minutes=15) and change.attempts == 0
-    assert db.store.audit[-1].fields == ("pending_email", "job_title")
+    assert world.tables.audit[-1].fields == ("pending_email", "job_title")
 
 
-def test_email_of_another_user_already_exists(db: FakeDb) -> None:
-    actor = db.add_user()
-    db.add_user("Taken@Example.com")
+def test_email_of_another_user_already_exists(world: World) -> None:
+    actor = world.signed_in()
+    world.signed_in("Taken@Example.com")
     with pytest.raises(AlreadyExists) as raised:
         changes = ProfileChanges(email="taken@example.com")
-        profile.update_profile(db.deps, actor, changes, expected_version=1, current_password=PASSWORD)
+        profile.update_profile(world.deps, actor, changes, expected_version=1, current_password=PASSWORD)
     assert raised.value.field == ("email",)
-    assert db.user(actor).profile.version == 1 and db.store.outbox == []
+    assert world.user_of(actor).profile.version == 1 and world.tables.outbox == []
 
 
-def test_wrong_password_is_invalid_credentials(db: FakeDb) -> None:
-    actor = db.add_user()
+def test_wrong_password_is_invalid_credentials(world: World) -> None:
+    actor = world.signed_in()
     with pytest.raises(InvalidCredentials):
         profile.update_profile(
-            db.deps, actor, ProfileChanges(email="n@example.com"), expected_version=1, current_password="nope"
+            world.deps, actor, ProfileChanges(email="n@example.com"), expected_version=1, current_password="nope"
         )
-    assert db.user(actor).profile.pending_email is None
+    assert world.user_of(actor).profile.pending_email is None
 
 
 # ---------------------------------------------------------------- confirm_email_change
 
 
-def started(db: FakeDb, actor: Actor, email: str = "new@example.com") -> str:
-    version = db.user(actor).profile.version
+def started(world: World, actor: Actor, email: str = "new@example.com") -> str:
+    version = world.user_of(actor).profile.version
     changes = ProfileChanges(email=email)
-    profile.update_profile(db.deps, actor, changes, expected_version=version, current_password=PASSWORD)
-    return db.store.outbox[-1].text.split()[2]
+    profile.update_profile(world.deps, actor, changes, expected_version=version, current_password=PASSWORD)
+    return world.tables.outbox[-1].text.split()[2]
 
 
-def test_code_confirms_until_the_last_second_of_its_fifteen_minutes(db: FakeDb) -> None:
-    actor = db.add_user()
-    code = started(db, actor)
-    db.now = START + timedelta(minutes=15) - timedelta(microseconds=1)
-    user, _ = email_change.confirm_email_change(db.deps, actor, f" {code} ")
+def test_code_confirms_until_the_last_second_of_its_fifteen_minutes(world: World) -> None:
+    actor = world.signed_in()
+    code = started(world, actor)
+    world.clock.now = START + timedelta(minutes=15) - timedelta(microseconds=1)
+    user, _ = email_change.confirm_email_change(world.deps, actor, f" {code} ")
     assert user.email == "new@example.com" and user.profile.pending_email is None
-    assert db.store.outbox[-1].to == "alva@example.com"
-    assert db.store.audit[-1].action == "user.email_change" and db.store.audit[-1].fields == ("email",)
+    assert world.tables.outbox[-1].to == "alva@example.com"
+    assert world.tables.audit[-1].action == "user.email_change" and world.tables.audit[-1].fields == ("email",)
 
 
-def test_code_expires_after_fifteen_minutes(db: FakeDb) -> None:
-    actor = db.add_user()
-    code = started(db, actor)
-    db.now = START + timedelta(minutes=15)
+def test_code_expires_after_fifteen_minutes(world: World) -> None:
+    actor = world.signed_in()
+    code = started(world, actor)
+    world.clock.now = START + timedelta(minutes=15)
     with pytest.raises(CodeExpired):
-        email_change.confirm_email_change(db.deps, actor, code)
-    assert db.user(actor).email == "alva@example.com"
+        email_change.confirm_email_change(world.deps, actor, code)
+    assert world.user_of(actor).email == "alva@example.com"
 
 
-def test_five_wrong_tries_void_the_code_and_each_is_kept_though_it_failed(db: FakeDb) -> None:
-    actor = db.add_user()
-    code = started(db, actor)
+def test_five_wrong_tries_void_the_code_and_each_is_kept_though_it_failed(world: World) -> None:
+    actor = world.signed_in()
+    code = started(world, actor)
     wrong = ("1" if code[0] != "1" else "2") + code[1:]
     for left in (4, 3, 2, 1):
         with pytest.raises(InvalidCode, match=f"{left} tr"):
-            email_change.confirm_email_change(db.deps, actor, wrong)
+            email_change.confirm_email_change(world.deps, actor, wrong)
     with pytest.raises(InvalidCode, match="no longer works"):
-        email_change.confirm_email_change(db.deps, actor, wrong)
+        email_change.confirm_email_change(world.deps, actor, wrong)
     with pytest.raises(TooManyAttempts):
-        email_change.confirm_email_change(db.deps, actor, code)
+        email_change.confirm_email_change(world.deps, actor, code)
 
 
-def test_a_new_request_voids_the_old_code_and_its_tries(db: FakeDb) -> None:
-    actor = db.add_user()
-    old = started(db, actor, "first@example.com")
+def test_a_new_request_voids_the_old_code_and_its_tries(world: World) -> None:
+    actor = world.signed_in()
+    old = started(world, actor, "first@example.com")
     with pytest.raises(InvalidCode):
-        email_change.confirm_email_change(db.deps, actor, "000000" if old != "000000" else "111111")
-    new = started(db, actor, "second@example.com")
-    assert db.store.changes[actor.user_id].attempts == 0
+        email_change.confirm_email_change(world.deps, actor, "000000" if old != "000000" else "111111")
+    new = started(world, actor, "second@example.com")
+    assert world.tables.email_changes[actor.user_id].attempts == 0
     if old != new:
         with pytest.raises(InvalidCode):
-            email_change.confirm_email_change(db.deps, actor, old)
-    assert email_change.confirm_email_change(db.deps, actor, new)[0].email == "second@example.com"
+            email_change.confirm_email_change(world.deps, actor, old)
+    assert email_change.confirm_email_change(world.deps, actor, new)[0].email == "second@example.com"
 
 
 # ---------------------------------------------------------------- change_password
 
 
-def test_change_password_keeps_the_current_session_only(db: FakeDb) -> None:
-    actor = db.add_user()
-    db.store.sessions[uuid.uuid4()] = actor.user_id
-    revoked = password.change_password(db.deps, actor, current_password=PASSWORD, new_password="saffron-lantern-9")
+def test_change_password_keeps_the_current_session_only(world: World) -> None:
+    actor = world.signed_in()
+    world.session(world.user_of(actor))
+    revoked = password.change_password(world.deps, actor, current_password=PASSWORD, new_password="saffron-lantern-9")
     assert revoked == 1
-    assert list(db.store.sessions) == [actor.session_id]
-    assert db.deps.hasher.verify("saffron-lantern-9", db.user(actor).password_hash)
-    assert db.store.outbox[-1].subject == "Your password was changed"
-    assert db.store.audit[-1].fields == ("password",)
+    assert list(world.tables.sessions) == [actor.session_id]
+    assert world.deps.hasher.verify("saffron-lantern-9", world.user_of(actor).password_hash)
+    assert world.tables.outbox[-1].subject == "Your password was changed"
+    assert world.tables.audit[-1].fields == ("password",)
 
 
-def test_same_password_in_another_unicode_form_is_reused(db: FakeDb) -> None:
+def test_same_password_in_another_unicode_form_is_reused(world: World) -> None:
     composed = "Ångström-garden-é"
-    actor = db.add_user()
-    db.user(actor).password_hash = FakeHasher().hash(composed)
+    actor = world.signed_in()
+    world.user_of(actor).password_hash = world.deps.hasher.hash(composed)
     with pytest.raises(PasswordReused):
         password.change_password(
-            db.deps, actor, current_password=composed, new_password="A\u030angstro\u0308m-garden-e\u0301"
+            world.deps, actor, current_password=composed, new_password="A\u030angstro\u0308m-garden-e\u0301"
         )
 
 
-def test_weak_password_is_refused_before_the_current_one_is_checked(db: FakeDb) -> None:
-    actor = db.add_user()
+def test_weak_password_is_refused_before_the_current_one_is_checked(world: World) -> None:
+    actor = world.signed_in()
     with pytest.raises(WeakPassword, match="last name"):
-        password.change_password(db.deps, actor, current_password="wrong", new_password="hello-EKSTRÖM-hello")
-    assert db.store.attempts == {}
+        password.change_password(world.deps, actor, current_password="wrong", new_password="hello-EKSTRÖM-hello")
+    assert world.tables.attempts == {}
