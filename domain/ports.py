@@ -231,6 +231,10 @@ class MfaRepository(Protocol):
         """Mark a live challenge used; True for the one request that did."""
         ...
 
+    def void_challenges(self, user_id: UUID) -> None:
+        """End every pending second sign-in step of the user (after a credential change)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction. `with uow:` begins it; leaving without `commit()` rolls back."""

@@ -168,6 +168,9 @@ class SqlMfa(Repository):
         row = self.conn.execute(select(challenges_t).where(challenges_t.c.digest == digest)).mappings().first()
         return _challenge(row) if row else None
 
+    def void_challenges(self, user_id: UUID) -> None:
+        self.conn.execute(delete(challenges_t).where(challenges_t.c.user_id == user_id))
+
     def use_challenge(self, digest: str, now: datetime) -> bool:
         c = challenges_t.c
         stmt = (

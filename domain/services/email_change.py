@@ -70,6 +70,7 @@ def confirm_email_change(deps: Deps, actor: Actor, code: str) -> tuple[User, Acc
             at=f"{now:%Y-%m-%d %H:%M}",
         )
         uow.outbox.add(notice)
+        uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("user.email_change", "User", user.id, fields=("email",)))
         found = uow.users.get_with_account(user.id)
         uow.commit()

@@ -107,6 +107,7 @@ def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, l
             raise CodeExpired("This set-up was replaced or finished meanwhile; start again.", ("code",))
         uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
         uow.outbox.add(mails.render("mfa_enabled", user.email))
+        uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("mfa.enable", "User", user.id, ("mfa", "recovery_codes")))
         uow.commit()
     return MfaState(now, len(codes)), codes
@@ -158,6 +159,7 @@ def disable(deps: Deps, actor: Actor, *, password: str, code: str, ip: str | Non
             raise MfaNotEnabled("Two-step sign-in is off already.")
         limits.refund(uow, now, keys)
         uow.outbox.add(mails.render("mfa_disabled", user.email))
+        uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("mfa.disable", "User", user.id, ("mfa", "recovery_codes")))
         uow.commit()
     return MfaState(None, 0)
@@ -176,6 +178,7 @@ def regenerate_recovery_codes(deps: Deps, actor: Actor, code: str) -> list[str]:
         uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
         limits.refund(uow, now, keys)
         uow.outbox.add(mails.render("recovery_codes_regenerated", user.email))
+        uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("mfa.recovery_codes.regenerate", "User", user.id, ("recovery_codes",)))
         uow.commit()
     return codes

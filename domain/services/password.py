@@ -38,6 +38,7 @@ def change_password(deps: Deps, actor: Actor, *, current_password: str, new_pass
             raise InvalidCredentials("The password is wrong.", _CURRENT)
         revoked = uow.sessions.delete_others(user.id, actor.session_id)
         uow.outbox.add(_notice(user, revoked))
+        uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("user.password_change", "User", user.id, fields=("password",)))
         uow.commit()
     return revoked

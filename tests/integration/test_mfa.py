@@ -474,3 +474,25 @@ def _race(api: Api, attempts: list[tuple[str, str]]) -> list[str]:
 
     with concurrent.futures.ThreadPoolExecutor(len(attempts)) as pool:
         return list(pool.map(attempt, attempts))
+
+
+CHANGE_PASSWORD = """mutation P($input: ChangePasswordInput!) {
+  changePassword(input: $input) { revokedSessions errors { code } } }"""
+
+
+def test_a_pending_second_step_dies_with_a_password_change(api: Api, clock: Clock) -> None:
+    enrolled = enroll(api, clock)
+    pending = challenge(api, enrolled.user)  # someone who knew the old password got this far
+    new_password = "a-fresh-passphrase-" + enrolled.user.password
+    change = {"input": {"currentPassword": enrolled.user.password, "newPassword": new_password}}
+    assert api.data(CHANGE_PASSWORD, change, token=enrolled.user.token)["changePassword"]["errors"] == []
+    clock.advance(30)
+    assert errors_of(complete(api, pending, enrolled.code(clock))) == ["CODE_EXPIRED"]
+
+
+def test_a_pending_second_step_dies_when_mfa_is_turned_off(api: Api, clock: Clock) -> None:
+    enrolled = enroll(api, clock)
+    pending = challenge(api, enrolled.user)
+    off = {"input": {"password": enrolled.user.password, "code": enrolled.recovery_codes[0]}}
+    assert api.data(DISABLE, off, token=enrolled.user.token)["disableMfa"]["errors"] == []
+    assert errors_of(complete(api, pending, enrolled.recovery_codes[1])) == ["CODE_EXPIRED"]

@@ -481,6 +481,9 @@ class FakeMfa:
         self.t.mfa_challenges[digest] = replace(row, used_at=now)
         return True
 
+    def void_challenges(self, user_id: UUID) -> None:
+        self.t.mfa_challenges = {k: v for k, v in self.t.mfa_challenges.items() if v.user_id != user_id}
+
     def _drop_recovery_codes(self, user_id: UUID) -> None:
         self.t.recovery_codes = {k: v for k, v in self.t.recovery_codes.items() if k[0] != user_id}
 
