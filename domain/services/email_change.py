@@ -25,9 +25,18 @@ LIMIT = Limit("email-change:start", 5, timedelta(hours=1))
 
 
 def start(deps: Deps, uow: UnitOfWork, user: User, new_email: str) -> None:
-    """Store a new pending code for `new_email` (voiding any earlier one) and mail it there."""
+    """Store a new pending code for `new_email` (voiding any earlier one) and mail it there.
+
+    When another user signs in with `new_email`, the caller sees exactly what a free address gives
+    (so nobody learns who has an account), but the mail tells that address's owner someone tried
+    to use it, and carries no code: the stored digest is of a code nobody ever sees.
+    """
     code, digest = CODE.issue(deps.keyring, _binding(user.id, new_email))
     uow.profiles.start_email_change(user.id, EmailChange(new_email, digest, deps.clock() + CODE.ttl))
+    owner = uow.users.by_email(new_email)
+    if owner is not None and owner.id != user.id:
+        uow.outbox.add(mails.render("email_change_taken", new_email, first_name=owner.profile.first_name))
+        return
     mail = mails.render(
         "email_change_code",
         new_email,

@@ -100,8 +100,9 @@ def update_profile(
     """Apply a partial update to the caller's own profile and return it with its new version.
 
     A new `email` needs the current password (REAUTH_REQUIRED, INVALID_CREDENTIALS counted like
-    sign-in failures) and must not be another user's sign-in email (ALREADY_EXISTS); it becomes
-    `pending_email` and a code is mailed to it, voiding any earlier code.
+    sign-in failures) and at most 5 changes an hour; it becomes `pending_email` and a code is
+    mailed to it, voiding any earlier code. Whether another user signs in with the address is
+    never answered here: the answer is the same, and that owner is told instead (email_change.start).
     """
     with deps.uow(write=False) as uow:
         user = load_user(uow, actor.user_id)
@@ -109,17 +110,11 @@ def update_profile(
     if user.profile.version != expected_version:  # fail before spending a password attempt
         raise _version_conflict()
     if update.new_email is not None:
-        # Checks that cost nothing come first, so a doomed request spends neither a password
-        # attempt nor one of the hourly email changes.
-        with deps.uow(write=False) as uow:
-            email_change.check_email_free(uow.users.by_email(update.new_email), user.id, ("email",))
         check_password(deps, user, current_password or "", actor.ip_address, field=("current_password",))
         limits.spend(deps.uow, deps.clock(), [(email_change.LIMIT, str(user.id))])
     now = deps.clock()
     profile = replace(update.profile, updated_at=now)
     with deps.uow() as uow:
-        if update.new_email is not None:
-            email_change.check_email_free(uow.users.by_email(update.new_email), user.id, ("email",))
         if not uow.profiles.update(user.id, expected_version, profile):
             raise _version_conflict()
         if update.new_email is not None:

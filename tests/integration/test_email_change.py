@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
@@ -128,10 +129,32 @@ def test_wrong_passwords_count_like_sign_in_failures(api: Api) -> None:
     assert login["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
 
 
-def test_address_problems_are_user_errors(api: Api) -> None:
+def test_a_taken_address_answers_like_a_free_one_and_its_owner_is_told(api: Api) -> None:
     user = api.new_account()
     other = api.new_user(user.account_id, UserRole.MEMBER)
-    assert error(start(api, user, other.email.upper())) == (["input", "email"], "ALREADY_EXISTS")
+    free = new_address()
+    taken_answer = start(api, user, other.email)
+    assert taken_answer == {"profile": {"pendingEmail": other.email, "version": 2}, "errors": []}
+    free_answer = start(api, user, free, expectedVersion=2)
+    assert free_answer == {"profile": {"pendingEmail": free, "version": 3}, "errors": []}
+    warning = api.smtp.wait_for(other.email, subject="Someone tried to use your email address")
+    body = warning.get_body(("plain",)).get_content()
+    assert not re.search(r"\b\d{6}\b", body)  # no code: that change can never be confirmed
+    assert code_in(api.smtp.wait_for(free, subject=SUBJECT))
+
+
+def test_the_password_is_checked_before_anything_about_the_address(api: Api) -> None:
+    user = api.new_account()
+    other = api.new_user(user.account_id, UserRole.MEMBER)
+    for address in (other.email, new_address()):
+        assert error(start(api, user, address, currentPassword="wrong-password-1")) == (
+            ["input", "currentPassword"],
+            "INVALID_CREDENTIALS",
+        )
+
+
+def test_address_problems_are_user_errors(api: Api) -> None:
+    user = api.new_account()
     assert error(start(api, user, None)) == (["input", "email"], "REQUIRED")
     assert error(start(api, user, "  ")) == (["input", "email"], "REQUIRED")
     assert error(start(api, user, "not an address")) == (["input", "email"], "INVALID")

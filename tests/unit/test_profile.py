@@ -18,7 +18,6 @@ from domain.entities import (
     UserRole,
 )
 from domain.errors import (
-    AlreadyExists,
     CodeExpired,
     InvalidCode,
     InvalidCredentials,
@@ -123,14 +122,16 @@ def test_email_change_stores_a_digest_and_mails_the_code(world: World) -> None:
     assert world.tables.audit[-1].fields == ("pending_email", "job_title")
 
 
-def test_email_of_another_user_already_exists(world: World) -> None:
+def test_email_of_another_user_answers_as_a_free_one_and_its_owner_is_warned(world: World) -> None:
     actor = world.signed_in()
     world.signed_in("Taken@Example.com")
-    with pytest.raises(AlreadyExists) as raised:
-        changes = ProfileChanges(email="taken@example.com")
-        profile.update_profile(world.deps, actor, changes, expected_version=1, current_password=PASSWORD)
-    assert raised.value.field == ("email",)
-    assert world.user_of(actor).profile.version == 1 and world.tables.outbox == []
+    changes = ProfileChanges(email="taken@example.com")
+    saved = profile.update_profile(world.deps, actor, changes, expected_version=1, current_password=PASSWORD)
+    assert saved.pending_email == "taken@example.com" and saved.version == 2
+    [warning] = world.tables.outbox
+    assert warning.to == "taken@example.com" and warning.subject == "Someone tried to use your email address"
+    with pytest.raises(InvalidCode):  # no code was ever sent: the change cannot be confirmed
+        email_change.confirm_email_change(world.deps, actor, "000000")
 
 
 def test_wrong_password_is_invalid_credentials(world: World) -> None:
