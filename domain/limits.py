@@ -7,6 +7,7 @@ Sign-in, re-authentication, contact codes, email-change and MFA codes all count 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,20 @@ class Limit:
 
 
 Keys = list[tuple[Limit, str]]
+
+
+def client_key(ip: str | None) -> str | None:
+    """What limits count per client: an IPv4 address, or an IPv6 address's /64 (one subscriber
+    usually holds a whole /64, so counting single addresses would give them 2**64 tries)."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address.ipv4_mapped or address) if address.version == 6 else str(address)
 
 
 def spend(uow_factory: UnitOfWorkFactory, now: datetime, keys: Keys) -> None:

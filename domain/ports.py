@@ -263,12 +263,9 @@ class UnitOfWorkFactory(Protocol):
 
 
 class PasswordHasher(Protocol):
-    def slot(self) -> AbstractContextManager[None]:
-        """Reserve one of the bounded hashing slots or raise TooManyAttempts at once."""
-        ...
-
-    def busy(self) -> bool:
-        """True while every slot is taken (a hint; `slot()` decides)."""
+    def slot(self, client: str | None = None, *, known: bool = False) -> AbstractContextManager[None]:
+        """Hold a hashing slot for this thread's next hashes: at most one per `client` at a time, the
+        reserved lane open to `known` devices; waits briefly, then raises TooManyAttempts."""
         ...
 
     def hash(self, password: str) -> str: ...

@@ -17,6 +17,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -49,38 +50,61 @@ def _prehash(password: str) -> bytes:
 
 
 class BcryptHasher:
-    """bcrypt at a configured cost with a bounded number of concurrent hashes.
+    """bcrypt at a configured cost, behind admission lanes that keep a flood from locking owners out.
 
-    Hashing runs on a small dedicated pool of low-priority threads: a sign-in flood then uses the
-    spare CPU and cannot starve the event loop, and excess sign-ins are refused at once
-    (`slot()` raises TooManyAttempts) instead of queueing.
+    - `concurrency` hashes run at once for everyone (by default one per core), plus `reserved`
+      more that only known devices (and signed-in users re-checking their password) may use, so a
+      flood of wrong passwords from unknown devices cannot take every slot (OWASP device cookies).
+    - One client (an IPv4 address, an IPv6 /64) has at most one hash in flight.
+    - A request waits at most `wait` seconds for its slot, in a short queue, then is refused
+      with TooManyAttempts; the caller has counted the attempt already, so refusals count too.
+    Hashing runs on a small dedicated pool of low-priority threads, so the event loop stays free.
     """
 
-    def __init__(self, rounds: int = 12, concurrency: int = 1) -> None:
+    def __init__(self, rounds: int = 12, concurrency: int = 1, *, reserved: int = 1, wait: float = 0.25) -> None:
         self.rounds = rounds
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self.wait = wait
+        self._cond = threading.Condition()
+        self._free = {"general": concurrency, "reserved": reserved}
+        self._clients: set[str] = set()
         self._held = threading.local()
-        self._pool = ThreadPoolExecutor(concurrency, "bcrypt", initializer=_lower_priority)
+        self._pool = ThreadPoolExecutor(concurrency + reserved, "bcrypt", initializer=_lower_priority)
         self._dummy = self._hash_now("dummy password that never matches")
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
+    def slot(self, client: str | None = None, *, known: bool = False) -> Iterator[None]:
+        """Hold a hashing slot for this thread's next hashes (re-entrant), or raise TooManyAttempts."""
         if getattr(self._held, "depth", 0):
             self._held.depth += 1
-        elif self._slots.acquire(blocking=False):
-            self._held.depth = 1
         else:
-            raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
+            lane = self._admit(client, known)
+            self._held.depth = 1
         try:
             yield
         finally:
             self._held.depth -= 1
             if self._held.depth == 0:
-                self._slots.release()
+                with self._cond:
+                    self._free[lane] += 1
+                    self._clients.discard(client or "")
+                    self._cond.notify_all()
 
-    def busy(self) -> bool:
-        """Every slot taken right now: a caller may refuse at once without a trip to a thread."""
-        return self._slots._value == 0  # noqa: SLF001 (BoundedSemaphore has no public peek)
+    def _admit(self, client: str | None, known: bool) -> str:
+        deadline = time.monotonic() + self.wait
+        lanes = ("reserved", "general") if known else ("general",)
+        with self._cond:
+            while True:
+                if not client or client not in self._clients:
+                    lane = next((name for name in lanes if self._free[name] > 0), None)
+                    if lane is not None:
+                        self._free[lane] -= 1
+                        if client:
+                            self._clients.add(client)
+                        return lane
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
+                self._cond.wait(left)
 
     def hash(self, password: str) -> str:
         with self.slot():

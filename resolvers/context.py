@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
+from domain import devices
 from domain.deps import Deps
 from domain.entities import Account, ContactEmail, Session, TransferRequest
 from domain.services import accounts, contacts, mfa, sessions, transfers
@@ -18,6 +19,9 @@ from domain.services.sessions import Authenticated
 
 # __Host- makes browsers insist on Secure, Path=/ and no Domain: the cookie stays on this host.
 COOKIE_NAME = "__Host-tenantry_session"
+# A known device (domain.devices): a cookie for browsers, this header for bearer clients.
+DEVICE_COOKIE = "__Host-tenantry_device"
+DEVICE_HEADER = "x-device-token"
 
 
 @dataclass
@@ -26,6 +30,7 @@ class Credentials:
     via_cookie: bool = False
     # A cookie-authenticated change must come as a JSON POST from an allowed Origin (CSRF).
     cookie_may_write: bool = False
+    device_token: str | None = None
     # The FORBIDDEN message when it does not (the server may say more in development).
     write_refusal: str = "Changes made with the session cookie must be JSON POSTs from an allowed origin."
 
@@ -88,6 +93,17 @@ class Context:
         loop = asyncio.get_running_loop()
         self._auth = loop.create_future()
         self._auth.set_result(value)
+
+    @property
+    def device_token(self) -> str | None:
+        return self.credentials.device_token
+
+    def set_device_cookie(self, token: str) -> None:
+        # Strict: it is only ever needed on this site's own sign-in requests.
+        max_age = int(devices.TTL.total_seconds())
+        self.response.set_cookie(
+            DEVICE_COOKIE, token, max_age=max_age, path="/", secure=True, httponly=True, samesite="strict"
+        )
 
     def set_session_cookie(self, token: str) -> None:
         self.response.set_cookie(

@@ -73,7 +73,12 @@ async def complete_mfa_login(info: Info[Context, None], input: CompleteMfaLoginI
 
     def work() -> mfa.SignedIn:
         return mfa.complete_login(
-            ctx.deps, challenge=input.mfa_challenge, code=input.code, ip=ctx.client_ip, user_agent=ctx.user_agent
+            ctx.deps,
+            challenge=input.mfa_challenge,
+            code=input.code,
+            ip=ctx.client_ip,
+            user_agent=ctx.user_agent,
+            device_token=ctx.device_token,
         )
 
     return await attempt(info.context, LoginPayload, work, lambda result: signed_in_payload(ctx, result))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
-from domain.errors import TooManyAttempts
 from domain.services import signin
 from domain.services.sessions import Authenticated, SignedIn
 from resolvers.context import Context
-from resolvers.errors import attempt, user_errors
+from resolvers.errors import attempt
 from schema.signin import LoginInput, LoginPayload
 from schema.users import UserType
 
@@ -18,7 +17,12 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
 
     def work() -> SignedIn | signin.MfaRequired:
         return signin.login(
-            ctx.deps, email=input.email, password=input.password, ip=ctx.client_ip, user_agent=ctx.user_agent
+            ctx.deps,
+            email=input.email,
+            password=input.password,
+            ip=ctx.client_ip,
+            user_agent=ctx.user_agent,
+            device_token=ctx.device_token,
         )
 
     def done(result: SignedIn | signin.MfaRequired) -> LoginPayload:
@@ -26,15 +30,14 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
             return LoginPayload(mfa_required=True, mfa_challenge=result.challenge)
         return signed_in_payload(ctx, result)
 
-    try:
-        signin.refuse_if_busy(ctx.deps)  # on the event loop: a flood costs no thread hop
-    except TooManyAttempts as error:
-        return LoginPayload(errors=user_errors(error, ctx))
     return await attempt(info.context, LoginPayload, work, done)
 
 
 def signed_in_payload(ctx: Context, result: SignedIn) -> LoginPayload:
     """Hand out the new session as token and cookie; the rest of the request runs as that session."""
     ctx.set_session_cookie(result.token)
+    if result.device_token is not None:
+        ctx.set_device_cookie(result.device_token)
     ctx.forget_auth(Authenticated(result.session, result.user, result.account))
-    return LoginPayload(token=result.token, user=UserType.from_entity(result.user, result.account))
+    user = UserType.from_entity(result.user, result.account)
+    return LoginPayload(token=result.token, user=user, device_token=result.device_token)

@@ -33,4 +33,11 @@ class LoginPayload:
     mfa_challenge: str | None = strawberry.field(
         default=None, description="Opaque and short-lived (5 minutes, 5 tries); pass it to completeMfaLogin."
     )
+    device_token: str | None = strawberry.field(
+        default=None,
+        description="Set when this sign-in made the client a known device of the user. Browsers also receive it "
+        "as an HttpOnly cookie; other clients keep it and send it as an `X-Device-Token` header on later "
+        "logins. A known device keeps a reserved share of password checks during a sign-in flood, and its "
+        "owner's correct password works even while the account is locked by others' failed attempts.",
+    )
     errors: list[UserErrorType] = user_errors_field()

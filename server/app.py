@@ -234,7 +234,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 allow_origins=list(settings.allowed_origins),
                 allow_credentials=True,
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-request-id"],
+                allow_headers=["authorization", "content-type", "x-request-id", "x-device-token"],
                 expose_headers=["x-request-id"],
                 max_age=600,
             ),

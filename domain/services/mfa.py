@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain import codes as mailed_codes
-from domain import limits, mails, totp
+from domain import devices, limits, mails, totp
 from domain.deps import Deps
 from domain.entities import Actor, AuditEvent, MfaChallenge, MfaSecret, User
 from domain.errors import (
@@ -113,7 +113,15 @@ def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, l
     return MfaState(now, len(codes)), codes
 
 
-def complete_login(deps: Deps, *, challenge: str, code: str, ip: str | None, user_agent: str | None) -> SignedIn:
+def complete_login(
+    deps: Deps,
+    *,
+    challenge: str,
+    code: str,
+    ip: str | None,
+    user_agent: str | None,
+    device_token: str | None = None,
+) -> SignedIn:
     """Second sign-in step: a current TOTP code or an unused recovery code for login's challenge.
 
     Success opens a session exactly as a password-only sign-in does. Raises InvalidCode,
@@ -130,7 +138,9 @@ def complete_login(deps: Deps, *, challenge: str, code: str, ip: str | None, use
             raise CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
         _claim_code(deps, uow, user, secret, parsed, now)
         limits.refund(uow, now, keys)
-        signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent)
+        device = devices.read(deps.keyring, device_token, now)
+        known = device is not None and device.user_id == user.id
+        signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known)
         if not parsed.is_totp:
             remaining = uow.mfa.recovery_codes_remaining([user.id])[user.id]
             uow.outbox.add(mails.render("recovery_code_used", user.email, remaining=_remaining_text(remaining)))

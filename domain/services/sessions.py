@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
+from domain import devices
 from domain.deps import Deps
 from domain.entities import Account, Actor, AuditEvent, Session, User
 from domain.errors import NotFound
@@ -19,6 +20,7 @@ class SignedIn:
     session: Session
     user: User
     account: Account
+    device_token: str | None = None  # a new known-device token, when the device was not known yet
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,11 @@ class Authenticated:
         return Actor(self.user.id, self.user.account_id, self.user.role, self.session.id, ip_address)
 
 
-def open_session(deps: Deps, uow: UnitOfWork, user: User, *, ip: str | None, user_agent: str | None) -> SignedIn:
-    """Create a session inside the caller's transaction; the token is returned once, stored hashed."""
+def open_session(
+    deps: Deps, uow: UnitOfWork, user: User, *, ip: str | None, user_agent: str | None, known_device: bool = False
+) -> SignedIn:
+    """Create a session inside the caller's transaction; the token is returned once, stored hashed.
+    A device not yet known for this user gets a device token (domain.devices) with it."""
     now = deps.clock()
     token = new_token()
     session = Session(
@@ -51,7 +56,8 @@ def open_session(deps: Deps, uow: UnitOfWork, user: User, *, ip: str | None, use
     found = uow.users.get_with_account(user.id)
     if found is None:
         raise NotFound("No such user.")
-    return SignedIn(token, session, *found)
+    device_token = None if known_device else devices.issue(deps.keyring, user.id, now)
+    return SignedIn(token, session, *found, device_token=device_token)
 
 
 def authenticate(deps: Deps, token: str) -> Authenticated | None:

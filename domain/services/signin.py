@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain import limits
+from domain import devices, limits
 from domain.deps import Deps
+from domain.devices import Device
 from domain.entities import AuditEvent, MfaChallenge, User
-from domain.errors import InvalidCredentials, Required, TooManyAttempts
-from domain.limits import Limit
+from domain.errors import InvalidCredentials, Required
 from domain.ports import UnitOfWork
-from domain.security import BUSY_MESSAGE, new_token, normalize_password
+from domain.security import new_token, normalize_password
 from domain.services.sessions import SignedIn, open_session
 
 MAX_EMAIL_INPUT = 320
@@ -24,28 +24,43 @@ class MfaRequired:
     challenge: str
 
 
-def signin_keys(deps: Deps, email: str, ip: str | None) -> list[tuple[Limit, str]]:
+def signin_keys(deps: Deps, email: str, ip: str | None, device: Device | None = None) -> limits.Keys:
+    """What a sign-in attempt counts against: its known device's own limit, else the account's
+    and the client's (an IPv4 address or an IPv6 /64)."""
+    if device is not None:
+        return [(devices.LIMIT, device.nonce)]
     keys = [(deps.policy.account_limit, deps.keyring.digest("limit", email.strip().casefold()))]
-    if ip:
-        keys.append((deps.policy.ip_limit, ip))
+    client = limits.client_key(ip)
+    if client:
+        keys.append((deps.policy.ip_limit, client))
     return keys
 
 
-def refuse_if_busy(deps: Deps) -> None:
-    """Refuse at once while every hashing slot is taken; cheap enough for the event loop, so a
-    sign-in flood is turned away without even a trip to a worker thread."""
-    if deps.hasher.busy():
-        raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
+def login(
+    deps: Deps,
+    *,
+    email: str,
+    password: str,
+    ip: str | None,
+    user_agent: str | None,
+    device_token: str | None = None,
+) -> SignedIn | MfaRequired:
+    """Check email and password; answer with a new session, or an MFA challenge when MFA is on.
 
-
-def login(deps: Deps, *, email: str, password: str, ip: str | None, user_agent: str | None) -> SignedIn | MfaRequired:
-    """Check email and password; answer with a new session, or an MFA challenge when MFA is on."""
+    The attempt is counted before the password is hashed (so a refusal because the hasher is busy
+    counts too): against the known device's own limit when the request carries a device token of
+    this user, else against the account's and the client's. A known device also gets a reserved
+    lane on the hasher, so neither a flood nor a locked account keeps its owner out.
+    """
     _check_login_input(email, password)
-    with deps.hasher.slot():
-        keys = signin_keys(deps, email, ip)
-        limits.spend(deps.uow, deps.clock(), keys)
-        with deps.uow(write=False) as uow:
-            user = uow.users.by_email(email.strip())
+    now = deps.clock()
+    with deps.uow(write=False) as uow:
+        user = uow.users.by_email(email.strip())
+    device = devices.read(deps.keyring, device_token, now)
+    known = device if device is not None and user is not None and device.user_id == user.id else None
+    keys = signin_keys(deps, email, ip, known)
+    limits.spend(deps.uow, now, keys)
+    with deps.hasher.slot(limits.client_key(ip), known=known is not None):
         if user is None:
             deps.hasher.verify_dummy(password)
             raise InvalidCredentials("The email or password is wrong.")
@@ -60,7 +75,7 @@ def login(deps: Deps, *, email: str, password: str, ip: str | None, user_agent: 
         if user.mfa_enabled:
             result: SignedIn | MfaRequired = MfaRequired(start_mfa_challenge(deps, uow, user))
         else:
-            result = open_session(deps, uow, user, ip=ip, user_agent=user_agent)
+            result = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known is not None)
         uow.commit()
     return result
 
@@ -83,9 +98,10 @@ def check_password(
     Raises InvalidCredentials (wrong) or TooManyAttempts (limit reached, or every hashing slot busy).
     """
     normalize_password(password, field)
-    with deps.hasher.slot():
-        keys = signin_keys(deps, user.email, ip)
-        limits.spend(deps.uow, deps.clock(), keys)
+    keys = signin_keys(deps, user.email, ip)
+    limits.spend(deps.uow, deps.clock(), keys)
+    # A signed-in user has proven a session: the known-device lane is theirs too.
+    with deps.hasher.slot(limits.client_key(ip), known=True):
         if not deps.hasher.verify(password, user.password_hash):
             raise InvalidCredentials("The password is wrong.", field)
     with deps.uow() as uow:

@@ -252,3 +252,39 @@ def test_a_raised_bcrypt_cost_reaches_the_stored_hash_at_the_next_sign_in(api: A
         stored = uow.users.get(user.user_id).password_hash
     assert stored.startswith("bcrypt-sha256$$2b$05$")
     assert api.login(user.email, user.password)
+
+
+DEVICE_LOGIN = """mutation L($input: LoginInput!) { login(input: $input) { token deviceToken errors { code } } }"""
+
+
+def test_a_first_sign_in_makes_a_known_device_cookie_and_token(api: Api) -> None:
+    user = api.new_account()
+    api.client.cookies.clear()
+    response = api.post(
+        {"query": DEVICE_LOGIN, "variables": {"input": {"email": user.email, "password": user.password}}}
+    )
+    body = response.json()["data"]["login"]
+    assert body["errors"] == [] and body["deviceToken"]
+    cookies = response.headers.get_list("set-cookie")
+    device = next(c for c in cookies if c.startswith("__Host-tenantry_device="))
+    for flag in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
+        assert flag.lower() in device.lower()
+    assert body["deviceToken"] in device
+    again = api.post(
+        {"query": DEVICE_LOGIN, "variables": {"input": {"email": user.email, "password": user.password}}},
+        headers={"x-device-token": body["deviceToken"]},
+    )
+    assert again.json()["data"]["login"]["deviceToken"] is None  # known already
+
+
+def test_someone_who_knows_the_email_cannot_lock_the_owner_out_of_a_known_device(api: Api) -> None:
+    user = api.new_account()
+    api.client.cookies.clear()
+    variables = {"input": {"email": user.email, "password": user.password}}
+    device = api.data(DEVICE_LOGIN, variables)["login"]["deviceToken"]
+    api.client.cookies.clear()
+    for _ in range(10):
+        login_result(api, user.email, "wrong-password-1")
+    assert login_result(api, user.email, user.password)["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    owner = api.post({"query": DEVICE_LOGIN, "variables": variables}, headers={"x-device-token": device})
+    assert owner.json()["data"]["login"]["errors"] == [] and owner.json()["data"]["login"]["token"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -45,23 +46,57 @@ def test_hashes_are_salted_and_carry_the_cost(hasher: BcryptHasher) -> None:
     assert not hasher.needs_rehash(one) and BcryptHasher(rounds=5).needs_rehash(one)
 
 
-def test_busy_hasher_refuses_at_once_instead_of_queueing() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1)
+def _holding(
+    hasher: BcryptHasher, client: str | None = None, *, known: bool = False
+) -> tuple[threading.Event, threading.Thread]:
+    """A thread holding one hashing slot until the returned event is set."""
     entered, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with hasher.slot():
+        with hasher.slot(client, known=known):
             entered.set()
             release.wait(5)
 
     holder = threading.Thread(target=hold)
     holder.start()
     entered.wait(5)
-    with pytest.raises(TooManyAttempts):
-        hasher.verify("password", hasher._dummy)
+    return release, holder
+
+
+def test_a_busy_hasher_refuses_after_a_short_wait_but_keeps_a_lane_for_known_devices() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=1, wait=0.05)
+    release, holder = _holding(hasher, "10.0.0.1")
+    started = time.monotonic()
+    with pytest.raises(TooManyAttempts) as refused, hasher.slot("10.0.0.2"):
+        pass
+    assert 0.04 <= time.monotonic() - started < 1 and refused.value.retry_after == 1
+    with hasher.slot("10.0.0.3", known=True):  # the reserved lane
+        assert not hasher.verify("password", hasher._dummy)
     release.set()
     holder.join()
-    assert not hasher.verify("password", hasher._dummy)
+    with hasher.slot("10.0.0.2"):
+        assert not hasher.verify("password", hasher._dummy)
+
+
+def test_one_client_has_at_most_one_hash_in_flight() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=4, reserved=1, wait=0.05)
+    release, holder = _holding(hasher, "10.0.0.1")
+    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.1", known=True):
+        pass
+    with hasher.slot("10.0.0.9"):  # others are not held up
+        pass
+    release.set()
+    holder.join()
+
+
+def test_a_slot_that_frees_up_within_the_wait_is_taken_instead_of_refusing() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=0, wait=2)
+    release, holder = _holding(hasher, "10.0.0.1")
+    threading.Timer(0.1, release.set).start()
+    started = time.monotonic()
+    with hasher.slot("10.0.0.2"):
+        assert 0.05 < time.monotonic() - started < 1.5
+    holder.join()
 
 
 def test_keyring_digests_are_keyed_and_purpose_bound() -> None:
@@ -92,11 +127,3 @@ def test_limit_windows_are_fixed_and_aligned() -> None:
     at = datetime(2026, 1, 1, 10, 7, 30, tzinfo=UTC)
     assert limit.window_start(at) == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     assert limit.window_start(at + timedelta(minutes=8)) == datetime(2026, 1, 1, 10, 15, tzinfo=UTC)
-
-
-def test_a_busy_hasher_says_so_before_anyone_tries() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1)
-    assert not hasher.busy()
-    with hasher.slot():
-        assert hasher.busy()
-    assert not hasher.busy()

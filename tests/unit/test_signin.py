@@ -13,7 +13,7 @@ import pytest
 from domain.deps import AuthPolicy, Deps
 from domain.entities import User
 from domain.errors import Invalid, InvalidCredentials, Required, TooManyAttempts
-from domain.limits import Limit
+from domain.limits import Limit, client_key
 from domain.security import BcryptHasher
 from domain.services import signin
 from domain.services.sessions import SignedIn
@@ -194,12 +194,92 @@ def busy(world: World) -> Iterator[Deps]:
     holder.join()
 
 
-def test_login_is_refused_at_once_while_every_hashing_slot_is_busy(world: World, alva: User, busy: Deps) -> None:
-    with pytest.raises(TooManyAttempts):
-        signin.refuse_if_busy(busy)
-    with pytest.raises(TooManyAttempts):
+def test_a_refusal_while_the_hasher_is_busy_counts_against_the_client(world: World, alva: User, busy: Deps) -> None:
+    with pytest.raises(TooManyAttempts) as refused:
         signin.login(busy, email=alva.email, password=PASSWORD, ip=IP, user_agent=None)
-    assert world.tables.attempts == {}  # refused before counting: no attempt lost
+    assert refused.value.retry_after == 1
+    assert world.attempts(BY_IP) == 1  # a flood of refusals runs into the per-client limit
+
+
+def test_a_known_device_has_a_lane_of_its_own_while_the_hasher_is_busy(world: World, alva: User) -> None:
+    device = login(world).device_token
+    assert isinstance(world.deps.hasher, BcryptHasher)
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with world.deps.hasher.slot("10.9.9.9"):
+            taken.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(10)
+    try:
+        result = signin.login(
+            world.deps, email=alva.email, password=PASSWORD, ip=IP, user_agent=None, device_token=device
+        )
+        assert isinstance(result, SignedIn) and result.device_token is None  # known already: no new token
+    finally:
+        done.set()
+        holder.join()
+
+
+# ---------------------------------------------------------------- known devices
+
+
+def test_the_first_sign_in_makes_the_client_a_known_device(world: World, alva: User) -> None:
+    first = login(world)
+    assert first.device_token and alva.id.hex not in first.device_token and str(alva.id) not in first.device_token
+    again = signin.login(
+        world.deps, email=alva.email, password=PASSWORD, ip=IP, user_agent=None, device_token=first.device_token
+    )
+    assert isinstance(again, SignedIn) and again.device_token is None
+
+
+def test_a_known_device_signs_its_owner_in_while_others_locked_the_account(world: World, alva: User) -> None:
+    device = login(world).device_token
+    for n in range(10):
+        wrong_login(world, ip=f"203.0.113.{n}")
+    with pytest.raises(TooManyAttempts):
+        login(world)  # an unknown device: the account is locked
+    known = signin.login(world.deps, email=alva.email, password=PASSWORD, ip=IP, user_agent=None, device_token=device)
+    assert isinstance(known, SignedIn)
+
+
+def test_a_known_device_has_its_own_limit_of_ten_failures(world: World, alva: User) -> None:
+    device = login(world).device_token
+    for _ in range(10):
+        with pytest.raises(InvalidCredentials):
+            signin.login(
+                world.deps, email=alva.email, password="wrong-password", ip=IP, user_agent=None, device_token=device
+            )
+    with pytest.raises(TooManyAttempts):
+        signin.login(world.deps, email=alva.email, password=PASSWORD, ip=IP, user_agent=None, device_token=device)
+    assert world.attempts(ACCOUNT) == 0  # the device's failures never lock the account for others
+
+
+def test_another_users_or_a_forged_device_token_counts_as_unknown(world: World, alva: User) -> None:
+    other = world.user("bo@example.com")
+    others_device = login(world, email=other.email).device_token
+    for token in (others_device, "forged", "x" * 5000, None):
+        result = signin.login(
+            world.deps, email=alva.email, password=PASSWORD, ip=IP, user_agent=None, device_token=token
+        )
+        assert isinstance(result, SignedIn) and result.device_token  # a new device token each time
+
+
+@pytest.mark.parametrize(
+    ("ip", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("not-an-ip", "not-an-ip"),
+    ],
+)
+def test_clients_are_counted_by_ipv4_address_or_ipv6_64(ip: str, key: str) -> None:
+    assert client_key(ip) == key
 
 
 # ---------------------------------------------------------------- re-authentication
