@@ -44,7 +44,9 @@ ME = """query Me {
 """
 
 LOGIN = """mutation Login($input: LoginInput!) {
-  login(input: $input) { token mfaRequired mfaChallenge errors { field code message } user { id email } }
+  login(input: $input) {
+    token deviceToken mfaRequired mfaChallenge errors { field code message } user { id email }
+  }
 }
 """
 

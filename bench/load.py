@@ -128,7 +128,7 @@ class OpenLoop:
     def __init__(self, spec: dict[str, Any], classify: Callable[[int, bytes], str]) -> None:
         self.spec = spec
         self.classify = classify
-        self.raw = encode(spec["requests"][0], spec["port"])
+        self.raws = [encode(request, spec["port"]) for request in spec["requests"]]
         self.idle: list[Connection] = []
         self.opened = self.skipped = 0
         self.samples: dict[str, list[float]] = {}
@@ -146,7 +146,7 @@ class OpenLoop:
             if conn is None:
                 self.skipped += 1  # every connection is busy: the client, not the server, is the limit
                 continue
-            task = asyncio.create_task(self._fire(conn, due))
+            task = asyncio.create_task(self._fire(conn, due, self.raws[n % len(self.raws)]))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
         if in_flight:
@@ -168,9 +168,9 @@ class OpenLoop:
         self.opened += 1
         return await Connection.open(self.spec["port"])
 
-    async def _fire(self, conn: Connection, due: float) -> None:
+    async def _fire(self, conn: Connection, due: float, raw: bytes) -> None:
         try:
-            status, body = await asyncio.wait_for(conn.exchange(self.raw), REQUEST_TIMEOUT)
+            status, body = await asyncio.wait_for(conn.exchange(raw), REQUEST_TIMEOUT)
         except (TimeoutError, OSError, asyncio.IncompleteReadError):
             self.samples.setdefault("client_error", []).append(time.perf_counter() - due)
             conn.close()
@@ -192,7 +192,7 @@ def classify_login(status: int, body: bytes) -> str:
     errors = login.get("errors") or [{}]
     code, message = errors[0].get("code"), errors[0].get("message", "")
     if code == "TOO_MANY_ATTEMPTS":
-        return "refused_busy" if "right now" in message else "refused_limit"
+        return "refused_busy" if "right now" in message else "refused_limit"  # BUSY_MESSAGE says "right now"
     return "invalid" if code == "INVALID_CREDENTIALS" else "other"
 
 
@@ -203,7 +203,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    spec = json.loads(sys.argv[1])
+    with open(sys.argv[1]) as spec_file:  # written by bench/harness.py LoadRun
+        spec = json.load(spec_file)
     try:
         import uvloop
     except ImportError:

@@ -211,6 +211,11 @@ def bcrypt_capacity(rounds: int, concurrency: int, seconds: float) -> float:
     return sum(done) / elapsed
 
 
+ATTACKERS = 20  # client addresses of the flood, sent as X-Forwarded-For (uvicorn trusts it from loopback)
+OWNER_KNOWN_IP, OWNER_NEW_IP = "198.51.100.7", "198.51.100.8"
+OWNER_DEADLINE = 2.0  # a legitimate sign-in counts when it succeeds at the first try within this
+
+
 @dataclass
 class FloodResult:
     capacity: float
@@ -221,26 +226,73 @@ class FloodResult:
     skipped: int = 0
     elapsed: float = 0.0
     sign_ins: dict[str, list[float]] = field(default_factory=dict)
+    # The owner's own sign-ins during the flood: (succeeded at the first try, seconds taken).
+    known_device: list[tuple[bool, float]] = field(default_factory=list)
+    new_device: list[tuple[bool, float]] = field(default_factory=list)
 
 
-def flood(server: BenchServer, me_user: Seeded, signer: Seeded, capacity: float, plan: Plan) -> FloodResult:
-    """`me` latency alone and while sign-ins (right password) are offered at 10x bcrypt's capacity."""
+def flood(server: BenchServer, me_user: Seeded, owner: Seeded, capacity: float, plan: Plan) -> FloodResult:
+    """`me` latency alone and while wrong-password sign-ins arrive at 10x bcrypt's capacity from 20
+    addresses; meanwhile the owner signs in now and then from a known device and from a new one."""
     result = FloodResult(capacity, capacity * plan.flood_factor)
+    device = _known_device(server, owner)
     request = me_request(me_user)
     warm(server, request, plan)
     for n in range(plan.rounds_flood):
         for flooded in (False, True) if n % 2 == 0 else (True, False):
-            what = f"with sign-ins offered at {result.rate:.0f}/s" if flooded else "alone"
+            what = f"with wrong passwords at {result.rate:.0f}/s" if flooded else "alone"
             log(f"flood round {n + 1}/{plan.rounds_flood}: `me` {what}")
             if flooded:
-                _flooded_run(server, request, signer, plan, result)
+                _flooded_run(server, request, owner, device, plan, result)
             else:
                 result.baseline.add(closed(server, request, plan.seconds_flood, plan.flood_concurrency, plan).result())
     return result
 
 
-def _flooded_run(server: BenchServer, request: dict[str, Any], signer: Seeded, plan: Plan, result: FloodResult) -> None:
-    login = {"path": GRAPHQL, "body": documents.login_body(signer.email, signer.password).decode()}
+def _known_device(server: BenchServer, owner: Seeded) -> str:
+    status, body = _owner_login(server, owner, OWNER_KNOWN_IP, None)
+    token = json.loads(body)["data"]["login"].get("deviceToken") if status == 200 else None
+    if not token:
+        raise BenchError(f"the owner's first sign-in gave no device token: {status} {body[:300]!r}")
+    return str(token)
+
+
+def _owner_login(server: BenchServer, owner: Seeded, ip: str, device: str | None) -> tuple[int, bytes]:
+    headers = {"content-type": "application/json", "x-forwarded-for": ip}
+    if device:
+        headers["x-device-token"] = device
+    return server.request("POST", GRAPHQL, documents.login_body(owner.email, owner.password), headers)
+
+
+def _attack(rate: float) -> list[dict[str, Any]]:
+    """Wrong passwords for ever other emails (so no account lock turns them away cheaply), each
+    address taking its turn: every request costs a password check unless it is refused."""
+    return [
+        {
+            "path": GRAPHQL,
+            "headers": {"x-forwarded-for": f"203.0.113.{n % ATTACKERS + 1}"},
+            "body": documents.login_body(f"victim-{n}@example.com", "not the password").decode(),
+        }
+        for n in range(max(ATTACKERS, int(rate * 30)))
+    ]
+
+
+def _owner_tries(server: BenchServer, owner: Seeded, device: str, stop: threading.Event, result: FloodResult) -> None:
+    """The owner signs in every half second, alternately from the known device and a new one."""
+    n = 0
+    while not stop.wait(0.5):
+        known = n % 2 == 0
+        started = time.perf_counter()
+        status, body = _owner_login(server, owner, OWNER_KNOWN_IP if known else OWNER_NEW_IP, device if known else None)
+        took = time.perf_counter() - started
+        ok = status == 200 and bool(json.loads(body)["data"]["login"].get("token")) and took <= OWNER_DEADLINE
+        (result.known_device if known else result.new_device).append((ok, took))
+        n += 1
+
+
+def _flooded_run(
+    server: BenchServer, request: dict[str, Any], owner: Seeded, device: str, plan: Plan, result: FloodResult
+) -> None:
     spec = {
         "mode": "open",
         "port": server.port,
@@ -248,14 +300,20 @@ def _flooded_run(server: BenchServer, request: dict[str, Any], signer: Seeded, p
         "seconds": plan.seconds_flood + plan.warmup + 1.5,
         "max_requests": 100_000,
         "max_connections": 256,
-        "requests": [login],
+        "requests": _attack(result.rate),
     }
     signing = LoadRun(spec)
+    stop = threading.Event()
+    tries = threading.Thread(target=_owner_tries, args=(server, owner, device, stop, result))
     try:
         time.sleep(0.5)  # let the flood reach its rate before `me` is measured
+        tries.start()
         result.flooded.add(closed(server, request, plan.seconds_flood, plan.flood_concurrency, plan).result())
+        stop.set()
+        tries.join()
         _add_flood(result, signing.result())
     finally:
+        stop.set()
         signing.stop()
 
 

@@ -13,7 +13,7 @@ from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 MAX_COST_RATIO = 1.5
 MAX_THROUGHPUT_CHANGE = 0.10
 MIN_HIT_RATE = 0.999
-MAX_REFUSAL_MS = 10.0
+MIN_KNOWN_DEVICE_SHARE = 0.95
 MAX_P99_RISE = 0.20
 MAX_RSS_MB = 200.0
 
@@ -134,28 +134,44 @@ def cache_targets(r: Results) -> list[Target]:
     ]
 
 
+def first_try_share(tries: list[tuple[bool, float]]) -> float:
+    return sum(ok for ok, _ in tries) / len(tries) if tries else 0.0
+
+
 def flood_targets(r: Results) -> list[Target]:
     f = r.flood
-    refused = f.sign_ins.get("refused_busy", [])
-    refusal = latency_summary(refused)
     base, flooded = latency_summary(f.baseline.latencies), latency_summary(f.flooded.latencies)
     rise = paired(f.baseline, f.flooded, "p99_ms") - 1
+    known, new = first_try_share(f.known_device), first_try_share(f.new_device)
+    flood_name = (
+        f"a flood of wrong passwords at {f.rate:.0f}/s ({f.rate / f.capacity:.0f}x bcrypt capacity, 20 addresses)"
+    )
     return [
         Target(
-            "Refused sign-ins (every hashing slot busy) under the flood",
-            f"p99 <= {MAX_REFUSAL_MS:.0f} ms",
-            f"p99 {refusal['p99_ms']:.1f} ms (p50 {refusal['p50_ms']:.1f}, max {refusal['max_ms']:.1f}; "
-            f"{len(refused)} busy refusals, {len(f.sign_ins.get('refused_limit', []))} limit refusals)",
-            bool(refused) and refusal["p99_ms"] <= MAX_REFUSAL_MS,
+            f"Owner on a known device signs in at the first try within 2 s, under {flood_name}",
+            f">= {MIN_KNOWN_DEVICE_SHARE:.0%}",
+            f"{known:.0%} of {len(f.known_device)} ({_took(f.known_device)})",
+            bool(f.known_device) and known >= MIN_KNOWN_DEVICE_SHARE,
         ),
         Target(
-            f"`me` p99 under a sign-in flood at {f.rate:.0f}/s ({f.rate / f.capacity:.0f}x bcrypt capacity)",
+            "Owner on a new device, same flood (reported, not judged)",
+            "report",
+            f"{new:.0%} of {len(f.new_device)} ({_took(f.new_device)})",
+            True,
+        ),
+        Target(
+            f"`me` p99 under {flood_name}",
             f"rises <= {MAX_P99_RISE:.0%}",
             f"{rise:+.1%} ({rounds(f.baseline, f.flooded, 'p99_ms', 1)}; "
             f"p99 {base['p99_ms']:.1f} -> {flooded['p99_ms']:.1f} ms over all runs)",
             rise <= MAX_P99_RISE,
         ),
     ]
+
+
+def _took(tries: list[tuple[bool, float]]) -> str:
+    s = latency_summary([took for _, took in tries])
+    return f"p50 {s['p50_ms']:.0f} ms, max {s['max_ms']:.0f} ms"
 
 
 def render(r: Results) -> str:
@@ -214,8 +230,8 @@ def flood_table(f: FloodResult) -> list[str]:
     out = [
         "## Sign-in flood",
         "",
-        f"bcrypt capacity {f.capacity:.1f} checks/s; offered {f.offered} sign-ins at {f.rate:.0f}/s "
-        f"(right password, one user, all from 127.0.0.1; {f.skipped} not sent for want of a free connection).",
+        f"bcrypt capacity {f.capacity:.1f} checks/s; offered {f.offered} wrong-password sign-ins at {f.rate:.0f}/s "
+        f"for ever other emails from 20 addresses ({f.skipped} not sent for want of a free connection).",
         "",
         "| Outcome | Count | p50 ms | p99 ms | max ms |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -239,9 +255,11 @@ def notes(r: Results) -> list[str]:
         "  which adds `BEGIN UPDATE` to a single request.",
         "- Throughput between 1 and 100 contacts is shown in the runs table, not judged: the answer is 100x",
         "  larger. The < 10% target is judged between the small and the large database.",
-        "- Sign-in outcomes: ok = signed in; refused_busy = TOO_MANY_ATTEMPTS because every hashing slot was",
-        "  busy (`BcryptHasher.slot`); refused_limit = TOO_MANY_ATTEMPTS from the attempt counters. Latency is",
-        "  measured from the moment the request was due (open loop).",
+        "- Flood outcomes: invalid = the password was checked and wrong; refused_busy = TOO_MANY_ATTEMPTS because",
+        "  no hashing slot came free within 250 ms (`BcryptHasher.slot`); refused_limit = TOO_MANY_ATTEMPTS from",
+        "  the attempt counters (per address, counted before hashing, so busy refusals count too). Latency is",
+        "  measured from the moment the request was due (open loop). The owner signs in every 0.5 s during each",
+        "  flooded window, alternately with its device token (known device) and without (new device).",
         f"- Databases: {', '.join(f'{k} = {v} filler accounts' for k, v in r.sizes.items())}"
         " (each with a user, a contact and a live session).",
     ]

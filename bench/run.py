@@ -77,7 +77,7 @@ def seed(url: str, var_dir: Path, secret: str, filler: int, extra_users: bool) -
         users: dict[int | str, Seeded] = {n: seed_user(runtime, n) for n in (1, 100)}
         if extra_users:
             users[3] = seed_user(runtime, 3)
-            users["signer"] = seed_user(runtime, 1)
+            users["owner"] = seed_user(runtime, 1)
         add_filler(runtime.engine, filler)
     finally:
         runtime.close()
@@ -119,7 +119,7 @@ def measure(args: argparse.Namespace, tmp: Path, urls: dict[str, str]) -> report
         log("GraphQL and raw `me` answer identical bytes; measuring")
         cost = phases.cost(servers[large], users[large][3], plan)
         scaling = phases.scaling(servers, {k: {n: users[k][n] for n in (1, 100)} for k in users}, plan)
-        flood = phases.flood(servers[large], users[large][3], users[large]["signer"], capacity, plan)
+        flood = phases.flood(servers[large], users[large][3], users[large]["owner"], capacity, plan)
         stats = {name: server.stats() for name, server in servers.items()}
         rss = servers[large].rss()
     finally:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, insert
 from stdnum import luhn
 
 from domain.entities import AccountKind, UserRole
-from domain.services import accounts, auth
+from domain.services import accounts, sessions
 from persistence.database import WRITE
 from persistence.migrate import upgrade
 from persistence.tables import accounts_t, contacts_t, sessions_t, users_t
@@ -79,7 +79,7 @@ def seed_user(runtime: Runtime, contacts: int) -> Seeded:
         last_name="Ekström",
     )
     with deps.uow() as uow:
-        signed_in = auth.open_session(deps, uow, user, ip="127.0.0.1", user_agent="tenantry-bench")
+        signed_in = sessions.open_session(deps, uow, user, ip="127.0.0.1", user_agent="tenantry-bench")
         uow.commit()
     return Seeded(email, password, signed_in.token, contacts)
 

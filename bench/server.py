@@ -36,7 +36,8 @@ from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from domain.entities import Account, ContactEmail, ContactRole, User
-from domain.services import auth, reads
+from domain.services import contacts as contacts_service
+from domain.services import sessions
 from schema.ids import to_global_id
 from schema.schema import CACHE_SIZE
 from server.app import Runtime, create_app
@@ -143,10 +144,10 @@ def bench_routes(runtime: Runtime, counter: StatementCounter) -> list[Route]:
     async def raw_me(request: Request) -> Response:
         await request.body()  # read the same body the GraphQL request carries
         token = credentials(request, origins).token
-        found = await run_in_threadpool(auth.authenticate, deps, token) if token else None
+        found = await run_in_threadpool(sessions.authenticate, deps, token) if token else None
         me = None
         if found is not None:
-            contacts = await run_in_threadpool(reads.contacts_for_accounts, deps, [found.account.id])
+            contacts = await run_in_threadpool(contacts_service.contacts_for_accounts, deps, [found.account.id])
             me = render_me(found.user, found.account, contacts[found.account.id])
         # Encoded as GraphQLView.encode_json does: compact, UTF-8, non-ASCII kept as is.
         body = json.dumps({"data": {"me": me}}, ensure_ascii=False, separators=(",", ":")).encode()
