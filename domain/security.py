@@ -58,7 +58,9 @@ class BcryptHasher:
     - One client (an IPv4 address, an IPv6 /64) has at most one hash in flight.
     - A request waits at most `wait` seconds for its slot, in a short queue, then is refused
       with TooManyAttempts; the caller has counted the attempt already, so refusals count too.
-    Hashing runs on a small dedicated pool of low-priority threads, so the event loop stays free.
+    Hashing runs on small dedicated pools, so the event loop stays free: everyone's on threads of
+    the lowest priority (they take only CPU that request handling leaves), the reserved lane's at
+    normal priority, so the owner of a known device is not starved by a busy host either.
     """
 
     def __init__(self, rounds: int = 12, concurrency: int = 1, *, reserved: int = 1, wait: float = 0.25) -> None:
@@ -68,7 +70,10 @@ class BcryptHasher:
         self._free = {"general": concurrency, "reserved": reserved}
         self._clients: set[str] = set()
         self._held = threading.local()
-        self._pool = ThreadPoolExecutor(concurrency + reserved, "bcrypt", initializer=_lower_priority)
+        self._pools = {
+            "general": ThreadPoolExecutor(concurrency, "bcrypt", initializer=_lower_priority),
+            "reserved": ThreadPoolExecutor(max(reserved, 1), "bcrypt-reserved"),
+        }
         self._dummy = self._hash_now("dummy password that never matches")
 
     @contextmanager
@@ -78,14 +83,14 @@ class BcryptHasher:
             self._held.depth += 1
         else:
             lane = self._admit(client, known)
-            self._held.depth = 1
+            self._held.depth, self._held.lane = 1, lane
         try:
             yield
         finally:
             self._held.depth -= 1
             if self._held.depth == 0:
                 with self._cond:
-                    self._free[lane] += 1
+                    self._free[self._held.lane] += 1
                     self._clients.discard(client or "")
                     self._cond.notify_all()
 
@@ -108,11 +113,11 @@ class BcryptHasher:
 
     def hash(self, password: str) -> str:
         with self.slot():
-            return self._pool.submit(self._hash_now, password).result()
+            return self._pools[self._held.lane].submit(self._hash_now, password).result()
 
     def verify(self, password: str, encoded: str) -> bool:
         with self.slot():
-            return self._pool.submit(_check, password, encoded).result()
+            return self._pools[self._held.lane].submit(_check, password, encoded).result()
 
     def verify_dummy(self, password: str) -> None:
         self.verify(password, self._dummy)
@@ -128,7 +133,8 @@ class BcryptHasher:
         return _PREFIX + bcrypt.hashpw(_prehash(password), bcrypt.gensalt(self.rounds)).decode("ascii")
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False)
 
 
 def _check(password: str, encoded: str) -> bool:
