@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,8 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _create_private(Path(database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20)
 
     @event.listens_for(engine, "connect")
@@ -45,6 +47,20 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """The database file (and its folders) private to this user before SQLite opens it: SQLite
+    gives the -wal and -shm files the database file's permissions."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def dialect_insert(conn: Connection, table: Table) -> Any:

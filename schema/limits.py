@@ -6,16 +6,36 @@ Built once at import: ValidationCache keys on the rule classes, so rules created
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, StringValueNode, ValidationRule
-from strawberry.extensions.max_aliases import create_validator as aliases_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    OverlappingFieldsCanBeMergedRule,
+    StringValueNode,
+    ValidationRule,
+    specified_rules,
+)
+from graphql.validation.validate import ValidationAbortedError
+from strawberry.extensions import SchemaExtension
+
+from schema.document_shape import shape_of_operations
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+MAX_SELECTIONS = 500  # GraphiQL's introspection query has 230, the README's `me` 43
 SIGN_IN_FIELDS = frozenset({"login", "completeMfaLogin"})
+# Units of graphql-core's own complexity budget for the overlapping-fields rule (about 1-3 µs
+# each here). Its default, 500,000, lets a 5 KB document of repeated fields cost 1.5 s; the
+# README's documents and GraphiQL's introspection query spend none of it.
+OVERLAP_BUDGET = 5_000
+TOO_COMPLEX = (
+    "The document repeats the same fields too often to be checked; "
+    "select each field once (aliases and fragments included)."
+)
 
 
 class OneSignInPerDocument(ValidationRule):
@@ -56,9 +76,99 @@ def is_encodable(value: str) -> bool:
     return True
 
 
+class BoundedOverlappingFields(OverlappingFieldsCanBeMergedRule):
+    """The spec's "overlapping fields can be merged" rule, with a budget small enough that no
+    document within the token limit costs more than a few milliseconds to check.
+
+    The stock rule compares repeated fields pairwise (quadratic); graphql-core bounds the work
+    only by a budget meant for trusted documents. Past ours, the document gets one clear error and
+    the rule stops, instead of graphql-core's bare "Validation aborted."
+    """
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.rule_context.remaining_complexity_budget = OVERLAP_BUDGET
+        self.exceeded = False
+
+    def enter_selection_set(self, *args: Any) -> None:
+        if self.exceeded:
+            return
+        try:
+            super().enter_selection_set(*args)
+        except ValidationAbortedError:
+            if self.rule_context.remaining_complexity_budget >= 0:
+                raise  # too many errors, not our budget: graphql-core's own abort
+            self.exceeded = True
+            self.report_error(GraphQLError(TOO_COMPLEX, extensions={"code": VALIDATION_FAILED}))
+
+
+class OneSchemaIntrospection(ValidationRule):
+    """`__schema` at most under one response name: each alias would repeat the whole
+    introspection (GraphiQL asks once)."""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.names: set[str] = set()
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        if node.name.value == "__schema":
+            self.names.add(node.alias.value if node.alias else "__schema")
+            if len(self.names) == 2:
+                self.report_error(GraphQLError("A request may introspect `__schema` only once.", node))
+
+
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+
+
+def shape_errors(document: Any) -> list[GraphQLError]:
+    """Depth, aliases and field selections, fragment spreads expanded. Strawberry's depth and
+    alias limiters expand every spread again (exponential in fragments that spread a fragment
+    twice, and recursive); this measures each fragment once."""
+    errors, aliases, selections = [], 0, 0
+    for name, node, shape in shape_of_operations(document):
+        if shape.depth > MAX_DEPTH:
+            errors.append(GraphQLError(f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", node))
+        aliases, selections = aliases + shape.aliases, selections + shape.fields
+    if aliases > MAX_ALIASES:
+        errors.append(GraphQLError(f"{aliases} aliases found. Allowed: {MAX_ALIASES}"))
+    if selections > MAX_SELECTIONS:
+        errors.append(
+            GraphQLError(f"{selections} field selections found (fragments expanded). Allowed: {MAX_SELECTIONS}")
+        )
+    return errors
+
+
 RULES: tuple[type[ValidationRule], ...] = (
-    depth_validator(MAX_DEPTH, None, None),
-    aliases_validator(MAX_ALIASES),
     OneSignInPerDocument,
     EncodableStrings,
+    OneSchemaIntrospection,
 )
+
+# Every rule a document is validated with: the spec's, with the overlap rule bounded, then ours.
+# Built once so that ValidationCache (keyed on the rules) hits.
+_SPECIFIED = tuple(
+    BoundedOverlappingFields if rule is OverlappingFieldsCanBeMergedRule else rule for rule in specified_rules
+)
+ALL_RULES: tuple[type[ValidationRule], ...] = (*_SPECIFIED, *RULES)
+ALL_RULES_NO_INTROSPECTION: tuple[type[ValidationRule], ...] = (*ALL_RULES, NoSchemaIntrospectionCustomRule)
+
+
+class LimitedValidation(SchemaExtension):
+    """Validates with ALL_RULES (or without introspection) in place of graphql-core's defaults,
+    after a linear check of the document's shape: a document past the shape limits gets that one
+    error and is not validated at all (validation rules run side by side in one pass, so a rule
+    reporting it could not spare the others their work). Must come before ValidationCache."""
+
+    def __init__(self, *, introspection: bool) -> None:
+        self.rules = ALL_RULES if introspection else ALL_RULES_NO_INTROSPECTION
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.validation_rules = self.rules
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None and (errors := shape_errors(document)):
+            raise errors[0]  # Strawberry answers it as the operation's only error
+        yield

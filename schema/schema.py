@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
@@ -20,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.accounts import AccountType
 from schema.contacts import ContactEmailType
-from schema.limits import MAX_TOKENS, RULES
+from schema.limits import MAX_TOKENS, PARSE_FAILED, VALIDATION_FAILED, LimitedValidation
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.sessions import SessionType
@@ -43,12 +42,19 @@ class TenantrySchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Unexpected errors are logged (with the request id) by should_mask; the rest are the
         # client's mistakes and not worth a stack trace in the server log.
-        return None
+        # Errors before execution get Apollo's codes: no document yet means parsing failed; a
+        # document but no result yet means validation failed. (Cached validation errors are the
+        # same objects each time; setting their code again is harmless.)
+        if execution_context is None or execution_context.result is not None:
+            return
+        code = VALIDATION_FAILED if execution_context.graphql_document is not None else PARSE_FAILED
+        for error in errors:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": code}
 
 
 def build_schema(*, introspection: bool = True, extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
     """The served schema; `extensions` are added after the built-in ones (the server's logging)."""
-    rules = list(RULES) if introspection else [*RULES, NoSchemaIntrospectionCustomRule]
     return TenantrySchema(
         query=Query,
         mutation=Mutation,
@@ -56,7 +62,7 @@ def build_schema(*, introspection: bool = True, extensions: Sequence[type[Schema
         config=StrawberryConfig(disable_field_suggestions=not introspection),
         extensions=[
             lambda: MaxTokensLimiter(MAX_TOKENS),
-            lambda: AddValidationRules(rules),
+            lambda: LimitedValidation(introspection=introspection),
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: MaskErrors(should_mask_error=should_mask),

@@ -46,6 +46,8 @@ from server.settings import Settings, load_settings
 from server.transport import credentials
 
 log = logging.getLogger("tenantry")
+MAX_JSON_DEPTH = 64
+TOO_DEEP = f"The request's JSON is nested deeper than {MAX_JSON_DEPTH} levels."
 
 
 def utc_now() -> datetime:
@@ -129,10 +131,12 @@ class GraphQLView(GraphQL):
             decoded = json.loads(data)
         except UnicodeDecodeError as error:  # Strawberry turns only JSONDecodeError into a 400
             raise HTTPException(400, "The request body is not valid UTF-8.") from error
+        except RecursionError:  # nested past the interpreter's limit (the C decoder checks it)
+            raise HTTPException(400, TOO_DEEP) from None
         if not isinstance(decoded, dict):  # batches are off; anything else would be a 500 downstream
             raise HTTPException(400, "The request body must be a JSON object with a `query`.")
-        if _unencodable(decoded):  # no legitimate input has one; PostgreSQL could not store it
-            raise HTTPException(400, UNENCODABLE)
+        if problem := _json_problem(decoded):
+            raise HTTPException(400, problem)
         return decoded
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -243,14 +247,25 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
 
 
-def _unencodable(value: object) -> bool:
-    if isinstance(value, str):
-        return not is_encodable(value)
-    if isinstance(value, dict):
-        return any(_unencodable(k) or _unencodable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_unencodable(v) for v in value)
-    return False
+def _json_problem(value: object) -> str | None:
+    """Why decoded JSON (a body, or GET's variables or extensions) is refused, or None.
+
+    Iterative, so no nesting can exhaust the stack here. Deep nesting is refused because the rest
+    of the pipeline (variable coercion, logging) recurses; a string the database could not store
+    (NUL, unpaired surrogates) because no legitimate input has one.
+    """
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not is_encodable(item):
+                return UNENCODABLE
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return TOO_DEEP
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _ping(engine: Engine) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from domain.ports import Clock, Keyring
 from persistence import outbox
+from server.files import private_dir, write_private
 from server.logs import request_id
 
 log = logging.getLogger("tenantry.mail")
@@ -62,9 +63,9 @@ class FileTransport:
         self.directory = directory
 
     def send(self, message: EmailMessage) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         path = self.directory / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(bytes(message))
+        write_private(path, bytes(message))  # it holds codes in clear
         log.info("mail to %s written to %s", message["To"], path)
 
 

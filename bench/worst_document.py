@@ -1,0 +1,180 @@
+"""The most expensive documents we know how to write within the document limits, next to a plain `me`.
+
+Each case goes through the real app (create_app on a temp SQLite, Starlette's TestClient, a
+signed-in bearer token), so a run is parse + validate + execute plus a thin in-process HTTP hop.
+Every run sends a fresh operation name, so neither the parse cache (keyed on the text) nor the
+validation cache (keyed on the AST, which a comment would not change) hits: an attacker would not
+let them. Prints median and max per case over --runs runs; a case the
+limits reject shows the error code it got.
+
+    .venv/bin/python bench/worst_document.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as `python bench/worst_document.py`: the repository root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import argparse
+import re
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+from graphql import get_introspection_query
+from starlette.testclient import TestClient
+
+from bench.documents import ME
+from bench.seed import seed_runtime, seed_user
+from server.app import create_app
+
+USER_FIELDS = ("id", "email", "role", "createdAt", "__typename")
+TYPE_REF = "kind name " + "ofType { kind name " * 7 + "}" * 7
+
+
+def _repeat(unit: str, count: int) -> str:
+    return " ".join([unit] * count)
+
+
+def _many_fragments(count: int) -> str:
+    spreads = " ".join(f"...F{i}" for i in range(count))
+    return "{ " + spreads + " } " + " ".join(f"fragment F{i} on Query {{ me {{ id }} }}" for i in range(count))
+
+
+def _fragment_chain(count: int) -> str:
+    chain = " ".join(f"fragment F{i} on Query {{ me {{ id }} ...F{i + 1} }}" for i in range(count))
+    return "{ ...F0 } " + chain + f" fragment F{count} on Query {{ me {{ id }} }}"
+
+
+def _varied_subselections(count: int) -> str:
+    pairs = [(a, b) for a in USER_FIELDS for b in USER_FIELDS if a != b]
+    return "{ " + " ".join(f"me {{ {a} {b} }}" for a, b in (pairs * count)[:count]) + " }"
+
+
+def _variables(count: int) -> str:
+    names = [f"$v{i}: Boolean = true" for i in range(count)]
+    uses = " ".join(f"id @include(if: $v{i})" for i in range(count))
+    return f"query V({' '.join(names)}) {{ me {{ {uses} }} }}"
+
+
+def _introspection_aliases() -> str:
+    full = get_introspection_query(descriptions=True)
+    types = ("User", "Account", "Mutation", "Query", "Profile", "Session", "ContactEmail", "BillingProfile")
+    extra = " ".join(f't{i}: __type(name: "{name}") {{ ...FullType }}' for i, name in enumerate(types))
+    return full.replace("query IntrospectionQuery {", "query IntrospectionQuery { " + extra, 1)
+
+
+def _deep_introspection() -> str:
+    # Two introspection list levels (the most graphql-core's MaxIntrospectionDepthRule allows),
+    # every argument and type reference, under the one `__schema` allowed.
+    field = f"name args {{ name type {{ {TYPE_REF} }} }} type {{ {TYPE_REF} }}"
+    nested = f"type {{ ofType {{ ofType {{ fields {{ {field} }} }} }} }}"
+    inputs = f"inputFields {{ name type {{ {TYPE_REF} }} }}"
+    return f"{{ __schema {{ types {{ name fields {{ {field} {nested} }} {inputs} }} }} }}"
+
+
+def _aliased_me() -> str:
+    body = ME.split("me {", 1)[1].rsplit("}", 2)[0]
+    return "{ " + " ".join(f"a{i}: me {{ ...U }}" for i in range(15)) + " } fragment U on User {" + body + "}"
+
+
+def _graphiql() -> str:
+    return get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+        one_of=True,
+    )
+
+
+# name -> document. Counts are the most that fit the 2,000-token limit, or (the "largest accepted"
+# cases) the most the overlap budget lets through.
+CASES: dict[str, Callable[[], str]] = {
+    "me { id } x499 (issue 10)": lambda: "{ " + _repeat("me { id }", 499) + " }",
+    "billingProfile { iban } x499 (issue 10)": lambda: "{ " + _repeat("billingProfile { iban }", 499) + " }",
+    "__typename x1995": lambda: "{ " + _repeat("__typename", 1995) + " }",
+    "me { id x1990 }": lambda: "{ me { " + _repeat("id", 1990) + " } }",
+    "me { <2 of 5 fields> } x330": lambda: _varied_subselections(330),
+    "largest accepted: me { id } x45": lambda: "{ " + _repeat("me { id }", 45) + " }",
+    "largest accepted: me { <2 of 5> } x42": lambda: _varied_subselections(42),
+    "largest accepted: 35 fragments with me": lambda: _many_fragments(35),
+    "same alias x330": lambda: "{ " + _repeat("a: me { id }", 330) + " }",
+    "15 aliases of the full me": _aliased_me,
+    "one fragment spread x990": lambda: "{ " + _repeat("...F", 990) + " } fragment F on Query { me { id email } }",
+    "150 fragments, each with me": lambda: _many_fragments(150),
+    "fragment chain x140": lambda: _fragment_chain(140),
+    "fragments spreading the next twice x190": lambda: (
+        "{ ...F0 } "
+        + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(190))
+        + " fragment F190 on Query { me { id } }"
+    ),
+    "directives: id @include x245": lambda: "{ me { " + _repeat("id @include(if: true)", 245) + " } }",
+    "variables x130": lambda: _variables(130),
+    "GraphiQL introspection": _graphiql,
+    "introspection + 8 __type aliases": _introspection_aliases,
+    "deep introspection": _deep_introspection,
+    "two __schema aliases": lambda: "{ a: __schema { types { name } } b: __schema { types { name } } }",
+}
+
+
+def unique(document: str, nonce: str) -> str:
+    """The document under an operation name of its own: a different AST, so no cache hits."""
+    if document.lstrip().startswith("{"):
+        return f"query N{nonce} {document}"
+    return re.sub(r"^(\s*query\s+)(\w+)", rf"\g<1>\g<2>{nonce}", document, count=1)
+
+
+def measure(client: TestClient, token: str, document: str, runs: int) -> tuple[list[float], list[float], str]:
+    """Wall and CPU milliseconds per run (CPU of the whole process: on a busy machine the wall
+    time's maximum is mostly waiting for a core), and the outcome."""
+    times, cpu, outcome = [], [], ""
+    for i in range(runs):
+        text = unique(document, f"{i}_{secrets.token_hex(4)}")
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = client.post("/graphql", json={"query": text}, headers={"authorization": f"Bearer {token}"})
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        body = response.json()
+        errors = body.get("errors") or []
+        outcome = (
+            f"rejected: {errors[0].get('extensions', {}).get('code')}: {errors[0]['message'][:60]}"
+            if errors and not body.get("data")
+            else "accepted"
+        )
+    return times, cpu, outcome
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tenantry-worst-") as tmp:
+        var_dir = Path(tmp)
+        runtime = seed_runtime(f"sqlite:///{var_dir / 'bench.db'}", var_dir, secrets.token_urlsafe(48), rounds=4)
+        user = seed_user(runtime, contacts=3)
+        app = create_app(runtime.settings, runtime=runtime)
+        rows = []
+        with TestClient(app, base_url="https://testserver") as client:
+            for name, build in {"plain signed-in `me` (bench/documents.ME)": lambda: ME, **CASES}.items():
+                measure(client, user.token, build(), 3)  # warm up
+                times, cpu, outcome = measure(client, user.token, build(), args.runs)
+                rows.append((name, statistics.median(times), max(times), statistics.median(cpu), max(cpu), outcome))
+    print(f"| document ({args.runs} runs, no cache hits) | median ms | max ms | CPU median | CPU max | outcome |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for name, median, worst, cpu_median, cpu_worst, outcome in rows:
+        print(f"| {name} | {median:.1f} | {worst:.1f} | {cpu_median:.1f} | {cpu_worst:.1f} | {outcome} |")
+    accepted = [row for row in rows[1:] if row[5] == "accepted"]
+    if accepted:
+        print(f"\nworst accepted document: {max(accepted, key=lambda row: row[1])[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""No cheap document costs seconds; malformed bodies and documents get one clear, coded error."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+import pytest
+from graphql import get_introspection_query
+
+from support import Api
+
+# Generous against a loaded test machine: unbounded, these cost 0.1-2 s each (bench/worst_document.py).
+BOUND_MS = 200
+
+README_ME = """{ me { email role profile { firstName lastName version } account { kind organizationNumber
+  contacts { email roles verified } } sessions { id current lastSeenAt } } }"""
+
+GRAPHIQL = get_introspection_query(
+    descriptions=True,
+    specified_by_url=True,
+    directive_is_repeatable=True,
+    schema_description=True,
+    input_value_deprecation=True,
+    one_of=True,
+)
+
+
+def _repeat(unit: str, count: int) -> str:
+    return " ".join([unit] * count)
+
+
+WORST = {
+    "me { id } x499": "{ " + _repeat("me { id }", 499) + " }",
+    "billingProfile { iban } x499": "{ " + _repeat("billingProfile { iban }", 499) + " }",
+    "__typename x1995": "{ " + _repeat("__typename", 1995) + " }",
+    "me { id x1990 }": "{ me { " + _repeat("id", 1990) + " } }",
+    "varied sub-selections": "{ " + _repeat("me { id email } me { email role } me { role id }", 110) + " }",
+    "one fragment spread x990": "{ " + _repeat("...F", 990) + " } fragment F on Query { me { id email } }",
+    "150 fragments": "{ "
+    + " ".join(f"...F{i}" for i in range(150))
+    + " } "
+    + " ".join(f"fragment F{i} on Query {{ me {{ id }} }}" for i in range(150)),
+    "fragment chain x140": "{ ...F0 } "
+    + " ".join(f"fragment F{i} on Query {{ me {{ id }} ...F{i + 1} }}" for i in range(140))
+    + " fragment F140 on Query { me { id } }",
+    "fragments spreading the next twice x190": "{ ...F0 } "
+    + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(190))
+    + " fragment F190 on Query { me { id } }",
+    "directives x245": "{ me { " + _repeat("id @include(if: true)", 245) + " } }",
+    "variables x130": "query V("
+    + " ".join(f"$v{i}: Boolean = true" for i in range(130))
+    + ") { me { "
+    + " ".join(f"id @include(if: $v{i})" for i in range(130))
+    + " } }",
+    "two __schema aliases": "{ a: __schema { types { name } } b: __schema { types { name } } }",
+}
+
+
+def timed(api: Api, document: str, token: str | None) -> tuple[float, dict[str, Any]]:
+    """Milliseconds for the best of three uncached runs (a fresh operation name changes the AST, so
+    neither cache hits; the best of three shrugs off a busy machine without hiding a slow document)."""
+    best, body = float("inf"), {}
+    for _ in range(3):
+        nonce = secrets.token_hex(8)
+        if document.lstrip().startswith("{"):
+            text = f"query N{nonce} {document}"
+        else:
+            text = re.sub(r"^(\s*query\s+)(\w+)", rf"\g<1>\g<2>{nonce}", document, count=1)
+        started = time.perf_counter()
+        body = api.gql(text, token=token)
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return best, body
+
+
+@pytest.mark.parametrize("name", WORST)
+def test_worst_documents_are_refused_with_one_coded_error_or_are_cheap(api: Api, name: str) -> None:
+    user = api.new_account()
+    elapsed, body = timed(api, WORST[name], user.token)
+    assert elapsed < BOUND_MS, (name, elapsed)
+    if "errors" in body:
+        assert body.get("data") is None and len(body["errors"]) == 1, body["errors"]
+        assert body["errors"][0]["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED")
+
+
+def test_repeated_fields_within_the_selection_limit_get_the_overlap_budget_error(api: Api) -> None:
+    body = api.gql("{ " + _repeat("me { id }", 200) + " }")
+    assert body == {
+        "data": None,
+        "errors": [
+            {
+                "message": "The document repeats the same fields too often to be checked; "
+                "select each field once (aliases and fragments included).",
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+            }
+        ],
+    }
+
+
+def test_fragments_expanding_past_the_selection_limit_are_refused(api: Api) -> None:
+    message = api.gql(WORST["fragments spreading the next twice x190"])["errors"][0]["message"]
+    assert "field selections found (fragments expanded). Allowed: 500" in message
+
+
+def test_graphiql_introspection_and_the_readme_documents_pass_and_are_fast(api: Api) -> None:
+    user = api.new_account()
+    for document in (GRAPHIQL, README_ME):
+        elapsed, body = timed(api, document, user.token)
+        assert "errors" not in body, body["errors"]
+        assert elapsed < BOUND_MS, elapsed
+    assert body["data"]["me"]["email"] == user.email
+
+
+def test_parse_and_validation_errors_carry_apollo_codes_and_access_errors_keep_theirs(api: Api) -> None:
+    parse = api.gql("{ me { id ")
+    assert parse["errors"][0]["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+    unknown = api.gql("{ me { nope } }")
+    assert unknown["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    wrong_type = api.gql("query($s: TransferRequestStatus) { transferRequests(status: $s) { id } }", {"s": 42})
+    # Variables are coerced at execution, not validation: not labelled as a validation failure.
+    assert wrong_type["errors"][0].get("extensions", {}).get("code") != "GRAPHQL_VALIDATION_FAILED"
+    denied = api.gql("{ billingProfile { iban } }")
+    assert denied["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
+
+
+def _nested(levels: int) -> str:
+    return '{"query": "{ __typename }", "variables": {"v": ' + "[" * levels + "]" * levels + "}}"
+
+
+@pytest.mark.parametrize("levels", [400, 5000])
+def test_deeply_nested_json_bodies_get_400_not_500(api: Api, levels: int) -> None:
+    response = api.client.post("/graphql", content=_nested(levels), headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "errors": [
+            {"message": "The request's JSON is nested deeper than 64 levels.", "extensions": {"code": "BAD_REQUEST"}}
+        ]
+    }
+
+
+def test_json_nested_within_the_limit_is_accepted(api: Api) -> None:
+    response = api.client.post("/graphql", content=_nested(62), headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json() == {"data": {"__typename": "Query"}}
+
+
+def test_deeply_nested_get_variables_and_extensions_get_400(api: Api) -> None:
+    deep = json.dumps({"v": json.loads("[" * 400 + "]" * 400)})
+    for param in ("variables", "extensions"):
+        response = api.client.get("/graphql", params={"query": "{ __typename }", param: deep})
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
