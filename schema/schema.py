@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -48,7 +48,7 @@ class TenantrySchema(strawberry.Schema):
 
 def build_schema(*, introspection: bool = True, extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
     """The served schema; `extensions` are added after the built-in ones (the server's logging)."""
-    rules = list(RULES) if introspection else [*RULES, NoSchemaIntrospectionCustomRule]
+    rules: list[type[ASTValidationRule]] = [*RULES] if introspection else [*RULES, NoSchemaIntrospectionCustomRule]
     return TenantrySchema(
         query=Query,
         mutation=Mutation,
