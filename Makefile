@@ -7,7 +7,7 @@ STAMP      := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# Test processes in parallel (pytest-xdist). Twice the cores of a 2-core machine: the tests spend
+# Test processes in parallel (pytest-xdist; WORKERS=0 runs the suite in this process). Twice the cores of a 2-core machine: the tests spend
 # much of their time waiting on PostgreSQL, SMTP and server processes rather than computing.
 WORKERS ?= 4
 
