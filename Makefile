@@ -7,8 +7,10 @@ STAMP      := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# Test processes in parallel (pytest-xdist; WORKERS=0 runs the suite in this process). Twice the cores of a 2-core machine: the tests spend
-# much of their time waiting on PostgreSQL, SMTP and server processes rather than computing.
+# Test processes in parallel (pytest-xdist; WORKERS=0 runs the suite in this process). Twice the
+# cores of a 2-core machine: the tests spend much of their time waiting on PostgreSQL, SMTP and
+# server processes rather than computing. Idle workers steal queued tests from busy ones, so the
+# few slow CLI and server-process tests do not leave one worker finishing alone.
 WORKERS ?= 4
 
 .PHONY: install install-test run test lint fmt typecheck migration bench schema contract clean
@@ -34,7 +36,7 @@ test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -n $(WORKERS)
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal
 
 lint: install-test
 	$(VENV)/bin/ruff check .
