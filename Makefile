@@ -7,8 +7,13 @@ STAMP      := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Test processes in parallel (pytest-xdist; WORKERS=0 runs the suite in this process). Twice the
+# cores of a 2-core machine: the tests spend much of their time waiting on PostgreSQL, SMTP and
+# server processes rather than computing. Idle workers steal queued tests from busy ones, so the
+# few slow CLI and server-process tests do not leave one worker finishing alone.
+WORKERS ?= 4
 
-.PHONY: install install-test browser run test lint bench schema contract clean web-build web-test
+.PHONY: install install-test browser run test lint fmt typecheck migration bench schema contract clean web-build web-test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,11 +58,26 @@ browser:
 
 test: install-test browser
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal
 	$(MAKE) --no-print-directory web-test
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+
+fmt: install-test
+	$(VENV)/bin/ruff format .
+
+typecheck: install-test
+	$(VENV)/bin/mypy
+
+# A new Alembic revision, numbered after the last, from the changes in persistence/tables.py.
+migration: install-test
+	@test -n "$(NAME)" || { echo 'usage: make migration NAME="what changed"' >&2; exit 2; }
+	@path=$$($(PY) -m persistence.migrate "$(NAME)" | tail -n 1) && test -n "$$path" \
+		&& $(VENV)/bin/ruff check --fix --quiet "$$path" && $(VENV)/bin/ruff format --quiet "$$path" \
+		&& echo "wrote $$path; review it before committing"
 
 bench: install-test
 	$(PY) bench/run.py
@@ -69,4 +89,5 @@ contract: install
 	$(PY) ../shared/tools/contract-check schema.graphql
 
 clean:
-	rm -rf $(VENV) var .pytest_cache web/node_modules web/dist
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	$(MAKE) --no-print-directory web-test

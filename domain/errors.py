@@ -9,8 +9,11 @@ GraphQL errors, not payload data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import ClassVar, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -160,7 +163,7 @@ class Collector:
     def __init__(self) -> None:
         self.errors: list[DomainError] = []
 
-    def check(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def check(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         """Call a validator; record its DomainError and return None instead of raising."""
         try:
             return fn(*args, **kwargs)

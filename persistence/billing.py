@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,7 +10,7 @@ from sqlalchemy import select, update
 
 from domain.entities import BillingProfile, UserRole
 from persistence.database import dialect_insert
-from persistence.rows import Repository, address_from_row, address_to_row
+from persistence.rows import Repository, Row, address_from_row, address_to_row
 from persistence.tables import billing_history_t as history_t
 from persistence.tables import billing_profile_t as profile_t
 from persistence.tables import users_t
@@ -40,7 +39,7 @@ def profile_to_row(p: BillingProfile) -> dict[str, Any]:
     }
 
 
-def profile_from_row(r: Mapping[str, Any]) -> BillingProfile:
+def profile_from_row(r: Row) -> BillingProfile:
     return BillingProfile(
         legal_name=r["legal_name"],
         address=address_from_row(r),

@@ -8,23 +8,21 @@ PostgreSQL (a second writer waits for the row lock, then re-checks the WHERE cla
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from domain.entities import MfaChallenge, MfaSecret
 from persistence.database import dialect_insert
-from persistence.rows import Repository
+from persistence.rows import Repository, Row
 from persistence.tables import mfa_challenges_t as challenges_t
 from persistence.tables import mfa_recovery_codes_t as recovery_t
 from persistence.tables import mfa_secrets_t as secrets_t
 from persistence.tables import users_t
 
 
-def _secret(row: Mapping[str, Any]) -> MfaSecret:
+def _secret(row: Row) -> MfaSecret:
     return MfaSecret(
         user_id=row["user_id"],
         sealed=row["sealed"],
@@ -35,7 +33,7 @@ def _secret(row: Mapping[str, Any]) -> MfaSecret:
     )
 
 
-def _challenge(row: Mapping[str, Any]) -> MfaChallenge:
+def _challenge(row: Row) -> MfaChallenge:
     return MfaChallenge(
         digest=row["digest"],
         user_id=row["user_id"],

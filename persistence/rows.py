@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
 from domain.entities import Address
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A row read by column name: SQLAlchemy's RowMapping, or a plain dict of one joined table's columns."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 class Repository:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     Uuid,
@@ -51,6 +53,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every row class here is declared with __tablename__, so it maps a Table (DeclarativeBase types
+    # it as any FromClause); the repositories' insert/update/delete statements need a Table.
+    __table__: ClassVar[Table]
 
 
 class AccountRow(Base):

@@ -6,7 +6,21 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
-from domain.ports import Clock, Keyring
+from domain.ports import (
+    AccountRepository,
+    AttemptCounters,
+    AuditLog,
+    BillingProfileRepository,
+    Clock,
+    ContactRepository,
+    Keyring,
+    MfaRepository,
+    Outbox,
+    ProfileRepository,
+    SessionRepository,
+    TransferRequestRepository,
+    UserRepository,
+)
 from persistence.accounts import SqlAccounts
 from persistence.attempts import SqlAttemptCounters
 from persistence.audit import SqlAuditLog
@@ -28,6 +42,20 @@ class SqlUnitOfWork:
     half a change behind. A unit of work is entered inside the worker thread that runs the service,
     and never shared between requests.
     """
+
+    # The domain's UnitOfWork port; the repositories are bound to the connection on entering.
+    accounts: AccountRepository
+    users: UserRepository
+    profiles: ProfileRepository
+    sessions: SessionRepository
+    contacts: ContactRepository
+    transfers: TransferRequestRepository
+    outbox: Outbox
+    attempts: AttemptCounters
+    audit: AuditLog
+    mfa: MfaRepository
+    billing: BillingProfileRepository
+    _outbox: SqlOutbox  # the same outbox, typed for what only commit() reads (queued)
 
     def __init__(
         self,
@@ -52,13 +80,14 @@ class SqlUnitOfWork:
         conn = self.engine.connect().execution_options(**{WRITE: self.write})
         self._conn = conn
         self._tx = conn.begin()
+        self._outbox = SqlOutbox(conn, self.keyring, self.clock, self.request_id)
         self.accounts = SqlAccounts(conn)
         self.users = SqlUsers(conn)
         self.profiles = SqlProfiles(conn)
         self.sessions = SqlSessions(conn)
         self.contacts = SqlContacts(conn)
         self.transfers = SqlTransferRequests(conn)
-        self.outbox = SqlOutbox(conn, self.keyring, self.clock, self.request_id)
+        self.outbox = self._outbox
         self.attempts = SqlAttemptCounters(conn)
         self.audit = SqlAuditLog(conn, self.clock)
         self.mfa = SqlMfa(conn)
@@ -77,7 +106,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._tx is not None
         self._tx.commit()
-        if self.outbox.queued and self.on_mail_committed is not None:
+        if self._outbox.queued and self.on_mail_committed is not None:
             self.on_mail_committed()
 
 

@@ -12,6 +12,7 @@ from domain.entities import Address
 from schema.common import AddressInput
 
 C = TypeVar("C")
+T = TypeVar("T")
 
 
 def partial(input: object, change_type: type[C], **given: Any) -> C:
@@ -25,20 +26,22 @@ def partial(input: object, change_type: type[C], **given: Any) -> C:
     return change_type(**values)
 
 
-def sent(value: Any) -> Any:
+def sent(value: T) -> T | Keep:
     """A field left out of the input keeps its stored value; null stays None (clear it)."""
     return KEEP if value is strawberry.UNSET else value
 
 
-def optional(value: Any) -> Any:
+def optional(value: T | None) -> T | None:
     """An optional field inside a nested input: left out means null."""
     return None if value is strawberry.UNSET else value
 
 
 def address(value: AddressInput | None) -> Address | None | Keep:
     """The typed address, not yet validated (the domain checks it and reports every bad part)."""
-    if value is strawberry.UNSET or value is None:
-        return sent(value)
+    if value is strawberry.UNSET:
+        return KEEP
+    if value is None:
+        return None
     return Address(
         line1=value.line1,
         line2=optional(value.line2),

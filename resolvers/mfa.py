@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.types import Info
 
 from domain.services import mfa
+from domain.services.sessions import SignedIn
 from resolvers.access import caller
 from resolvers.context import Context
 from resolvers.errors import attempt
@@ -71,7 +72,7 @@ async def regenerate_recovery_codes(
 async def complete_mfa_login(info: Info[Context, None], input: CompleteMfaLoginInput) -> LoginPayload:
     ctx = info.context
 
-    def work() -> mfa.SignedIn:
+    def work() -> SignedIn:
         return mfa.complete_login(
             ctx.deps,
             challenge=input.mfa_challenge,

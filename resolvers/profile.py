@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from domain.changes import Keep
+from domain.changes import KEEP, Keep
 from domain.entities import Profile
 from domain.services import profile
 from domain.services.profile import LocationChange, ProfileChanges
@@ -43,6 +43,8 @@ def changes_of(input: UpdateProfileInput) -> ProfileChanges:
 
 
 def _location(value: LocationInput | None) -> LocationChange | None | Keep:
-    if value is strawberry.UNSET or value is None:
-        return changes.sent(value)
+    if value is strawberry.UNSET:
+        return KEEP
+    if value is None:
+        return None
     return LocationChange(value.country, changes.optional(value.city))

@@ -37,13 +37,13 @@ class AccountType(NodeType):
     )
     raw_id: strawberry.Private[UUID]
 
-    @strawberry.field(description="The account's contact emails, oldest first.")
+    @strawberry.field(description="The account's contact emails, oldest first.")  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
     async def contacts(self, info: Info[Context, None]) -> list[ContactEmailType]:
         if not await _may_see(info, self.raw_id):
             return []
         return ContactEmailType.from_entities(await info.context.loaders.contacts.load(self.raw_id))
 
-    @strawberry.field(description="The account's requests to change its number, oldest first.")
+    @strawberry.field(description="The account's requests to change its number, oldest first.")  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
     async def transfer_requests(
         self, info: Info[Context, None]
     ) -> list[Annotated[TransferRequestType, strawberry.lazy("schema.transfers")]]:

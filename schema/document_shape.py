@@ -57,8 +57,9 @@ def _local(selection_set: SelectionSetNode) -> _Local:
                 inner_depth = depth + 1 if inner_counts else depth
                 if inner_counts:
                     local.shape.depth = max(local.shape.depth, inner_depth)
-            if selection.selection_set is not None:  # type: ignore[union-attr]
-                stack.append((selection.selection_set, inner_depth, inner_counts))  # type: ignore[union-attr]
+            inner = getattr(selection, "selection_set", None)  # fields and inline fragments have one
+            if inner is not None:
+                stack.append((inner, inner_depth, inner_counts))
     return local
 
 

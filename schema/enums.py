@@ -19,9 +19,9 @@ def described_enum(cls: E, *, name: str, description: str, values: dict[str, str
     strawberry.enum_value would put GraphQL wording inside the domain's classes, so the value
     descriptions are set on the definition strawberry.enum builds; a value left out fails at import.
     """
-    strawberry.enum(cls, name=name, description=description)
-    assert has_enum_definition(cls)
-    definition = cls.__strawberry_definition__
+    registered = strawberry.enum(cls, name=name, description=description)  # the same class, now registered
+    assert has_enum_definition(registered)
+    definition = registered.__strawberry_definition__
     assert {v.name for v in definition.values} == set(values), f"describe every value of {name}, and only those"
     for value in definition.values:
         value.description = values[value.name]

@@ -26,8 +26,9 @@ def _error_codes() -> dict[str, str]:
 
 # Derived from domain/errors.py, so each code is written once: a new DomainError subclass is a new value.
 _CODES = _error_codes()
-UserErrorCode = described_enum(
-    enum.Enum("UserErrorCode", {code: code for code in _CODES}),  # type: ignore[misc]  # built from the domain
+UserErrorCode = enum.Enum("UserErrorCode", {code: code for code in _CODES})  # type: ignore[misc]  # mypy cannot list members computed at import; it still knows the class
+described_enum(
+    UserErrorCode,
     name="UserErrorCode",
     description="What kind of problem a UserError reports; stable across releases.",
     values=_CODES,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     GraphQLError,
     NoSchemaIntrospectionCustomRule,
@@ -139,7 +140,7 @@ def shape_errors(document: Any) -> list[GraphQLError]:
     return errors
 
 
-RULES: tuple[type[ValidationRule], ...] = (
+RULES: tuple[type[ASTValidationRule], ...] = (
     OneSignInPerDocument,
     EncodableStrings,
     OneSchemaIntrospection,
@@ -150,8 +151,8 @@ RULES: tuple[type[ValidationRule], ...] = (
 _SPECIFIED = tuple(
     BoundedOverlappingFields if rule is OverlappingFieldsCanBeMergedRule else rule for rule in specified_rules
 )
-ALL_RULES: tuple[type[ValidationRule], ...] = (*_SPECIFIED, *RULES)
-ALL_RULES_NO_INTROSPECTION: tuple[type[ValidationRule], ...] = (*ALL_RULES, NoSchemaIntrospectionCustomRule)
+ALL_RULES: tuple[type[ASTValidationRule], ...] = (*_SPECIFIED, *RULES)
+ALL_RULES_NO_INTROSPECTION: tuple[type[ASTValidationRule], ...] = (*ALL_RULES, NoSchemaIntrospectionCustomRule)
 
 
 class LimitedValidation(SchemaExtension):

@@ -34,7 +34,7 @@ class TransferRequestType(NodeType):
     resolution_note: str | None = strawberry.field(description="The provider's note when resolving it.")
     account_id: strawberry.Private[UUID]
 
-    @strawberry.field(description="The account whose number the request would change.")
+    @strawberry.field(description="The account whose number the request would change.")  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
     async def account(self, info: Info[Context, None]) -> AccountType:
         found = await signed_in(info)
         if found.account.id == self.account_id:  # the caller's own account costs no statement

@@ -31,7 +31,7 @@ class UserType(NodeType):
     raw_id: strawberry.Private[UUID]
     mfa_enabled_at: strawberry.Private[datetime | None]
 
-    @strawberry.field(description="Whether MFA is on, and how many recovery codes are left.")
+    @strawberry.field(description="Whether MFA is on, and how many recovery codes are left.")  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
     async def mfa(self, info: Info[Context, None]) -> MfaStatusType:
         loader = info.context.loaders.recovery_codes_remaining
         remaining = await loader.load(self.raw_id) if self.mfa_enabled_at else 0
@@ -41,7 +41,7 @@ class UserType(NodeType):
             recovery_codes_remaining=remaining,
         )
 
-    @strawberry.field(description="The caller's own active sessions, newest first.")
+    @strawberry.field(description="The caller's own active sessions, newest first.")  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
     async def sessions(self, info: Info[Context, None]) -> list[SessionType]:
         found = await signed_in(info)
         if found.user.id != self.raw_id:  # another user's sessions are never exposed

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -98,26 +99,30 @@ class Runtime:
         self.engine.dispose()
 
 
-class GraphQLView(GraphQL):
+class GraphQLView(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         super().__init__(
             build_schema(introspection=settings.introspection, extensions=[RecordOperation]),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
+            # Strawberry's own WebSocket Origin check: the same origins the cookie check trusts.
+            allowed_origins=settings.allowed_origins,
         )
-        self.allowed_origins = settings.allowed_origins
+        self.cookie_origins = settings.allowed_origins
         # In development a refused cookie-borne change says which Origin came and what to set.
         self.explain_refusals = settings.env == "development"
         self.deps = runtime.deps
 
-    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        # Only HTTP comes here: /graphql is an HTTP Route (the schema has no subscriptions).
+        assert isinstance(request, Request) and isinstance(response, Response)
         client = request.client.host if request.client else None
         return LoggedContext(
             request=request,
             response=response,
             deps=self.deps,
-            credentials=credentials(request, self.allowed_origins, explain=self.explain_refusals),
+            credentials=credentials(request, self.cookie_origins, explain=self.explain_refusals),
             client_ip=client,
             user_agent=request.headers.get("user-agent"),
             loaders=Loaders(self.deps),

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 from uuid import UUID
 
 # Only light modules at load time, so `tenantry --help` answers at once: the app, SQLAlchemy and
@@ -50,22 +50,34 @@ DEMO_USERS = (
         "cobalt-river-window-53",
     ),
 )
-DEMO_ACCOUNTS = {
-    "provider": dict(
+
+
+class DemoAccount(TypedDict):
+    """The arguments of accounts.create_account for one demo account."""
+
+    kind: AccountKind
+    number: str
+    contact_person: str
+    contact_email: str
+    company_name: NotRequired[str]
+
+
+DEMO_ACCOUNTS: dict[str, DemoAccount] = {
+    "provider": DemoAccount(
         kind=AccountKind.BUSINESS,
         number="556036-0793",
         company_name="Tenantry Cloud AB",
         contact_person="Clara Nilsson",
         contact_email="billing@cloud.example.com",
     ),
-    "business": dict(
+    "business": DemoAccount(
         kind=AccountKind.BUSINESS,
         number="556012-5790",
         company_name="Acme Widgets AB",
         contact_person="Anders Berg",
         contact_email="finance@acme.example.com",
     ),
-    "individual": dict(
+    "individual": DemoAccount(
         kind=AccountKind.INDIVIDUAL,
         number="19880320-0016",
         contact_person="Ingrid Holm",
@@ -300,7 +312,7 @@ def _password(from_stdin: bool) -> tuple[str | None, str]:
     return first, ""
 
 
-def _demo(settings: Settings, _: argparse.Namespace) -> int:
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
     """Idempotent: accounts and users that exist already are left as they are."""
     if settings.env == "production":
         print("tenantry: demo refuses to run with TENANTRY_ENV=production (its passwords are public)", file=sys.stderr)
@@ -317,7 +329,7 @@ def _demo(settings: Settings, _: argparse.Namespace) -> int:
             account_ids[key] = owner.account_id
             continue
         try:
-            account_ids[key] = accounts.create_account(runtime.deps, **spec).id  # type: ignore[arg-type]
+            account_ids[key] = accounts.create_account(runtime.deps, **spec).id
         except AlreadyExists:
             print(f"tenantry: demo account {key} exists without its users; skipped", file=sys.stderr)
     for key, email, role, first, last, password in DEMO_USERS:

@@ -1,5 +1,9 @@
 """Shared fixtures: a real SQLite file and a real PostgreSQL schema, a real in-process SMTP server,
-and the app served through Starlette's TestClient (lifespan included)."""
+and the app served through Starlette's TestClient (lifespan included).
+
+`make test` runs the suite in several pytest-xdist workers. Session fixtures are per worker, so
+each worker has its own SQLite file (under its own base temp dir), its own randomly named
+PostgreSQL schema and its own SMTP server on a port of its own."""
 
 from __future__ import annotations
 

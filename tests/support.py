@@ -9,6 +9,7 @@ import random
 import re
 import secrets
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx2 as httpx
+import pytest
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 from stdnum import luhn
@@ -30,6 +33,9 @@ from server.app import Runtime, create_app
 from server.settings import Settings
 
 TEST_SECRET = "test-secret-key-" + "x" * 40
+# How long a `tenantry serve` process may take to answer /readyz. Far above its usual second or two:
+# on a loaded machine (parallel test workers, other jobs) starting uvicorn's workers took over 30 s.
+SERVER_START_TIMEOUT = 120.0
 
 
 class SmtpSink:
@@ -49,6 +55,14 @@ class SmtpSink:
         return "250 OK"
 
     def start(self) -> None:
+        # The port was free when picked, but a parallel test worker may have taken it since: pick again.
+        for _ in range(5):
+            try:
+                self.controller.start()
+                return
+            except (OSError, RuntimeError):
+                self.port = free_port()
+                self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self) -> None:
@@ -76,6 +90,25 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until_ready(
+    url: str, proc: subprocess.Popen[bytes], log: Path, *, timeout: float = SERVER_START_TIMEOUT
+) -> None:
+    """Poll `url`/readyz until it answers 200. Fails the test with the server's output (`log`) as soon
+    as the process exits, or when it has not answered within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            pytest.fail(f"the server for {url} exited with code {proc.returncode}; its output:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server for {url} was not ready after {timeout:.0f} s; its output:\n{log.read_text()}")
+        time.sleep(0.2)
 
 
 def code_in(message: EmailMessage) -> str:

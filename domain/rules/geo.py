@@ -36,7 +36,9 @@ def country_name(code: str) -> str:
     """The country's everyday English name ("Bolivia", not "Bolivia, Plurinational State of");
     `code` itself when it names no country."""
     found = pycountry.countries.get(alpha_2=code.strip().upper())
-    return getattr(found, "common_name", None) or getattr(found, "name", code)
+    common: str | None = getattr(found, "common_name", None)  # set only where it differs from `name`
+    name: str = getattr(found, "name", code)
+    return common or name
 
 
 def postal_code(value: str, country: str, field: tuple[str, ...]) -> str:

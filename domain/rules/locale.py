@@ -6,6 +6,7 @@ import functools
 import zoneinfo
 
 import langcodes
+from langcodes.tag_parser import LanguageTagError
 
 from domain.errors import Invalid, Required, TooLong
 
@@ -34,7 +35,7 @@ def language_tag(value: str, field: tuple[str, ...]) -> str:
         raise invalid
     try:
         standard = langcodes.standardize_tag(tag)
-    except langcodes.LanguageTagError:
+    except LanguageTagError:
         raise invalid from None
     if len(standard) > MAX_LANGUAGE_TAG_LENGTH:  # standardizing can lengthen a tag
         raise TooLong(f"Language can be at most {MAX_LANGUAGE_TAG_LENGTH} characters.", field)

@@ -37,19 +37,20 @@ def create_account(
     """A new account with its number checked and its first contact verified, holding every role."""
     errors = Collector()
     country = errors.check(geo.country_code, country, ("country",)) or "SE"
-    number = errors.check(numbers.account_number, number, kind, country, ("number",))
+    checked = errors.check(numbers.account_number, number, kind, country, ("number",))
     person = errors.check(customer.contact_person, contact_person, ("contact_person",))
     company = errors.check(customer.company_name, company_name, kind, ("company_name",))
     email = errors.check(normalize_email, contact_email, ("contact_email",))
     errors.raise_if_any()
+    assert checked is not None and person is not None and email is not None  # each check passed
     now = deps.clock()
     account = Account(
         id=uuid.uuid4(),
         kind=kind,
         country=country,
         customer_info=CustomerInfo(contact_person=person, company_name=company, updated_at=now),
-        organization_number=number if kind is AccountKind.BUSINESS else None,
-        personal_number=number if kind is AccountKind.INDIVIDUAL else None,
+        organization_number=checked if kind is AccountKind.BUSINESS else None,
+        personal_number=checked if kind is AccountKind.INDIVIDUAL else None,
         created_at=now,
     )
     _add_account(deps, account, ContactEmail(uuid.uuid4(), account.id, email, now, ALL_CONTACT_ROLES, verified_at=now))
@@ -79,18 +80,19 @@ def create_user(
 ) -> User:
     """A new user of an account; the password must pass the same policy as a password change."""
     errors = Collector()
-    email = errors.check(normalize_email, email, ("email",))
+    normalized = errors.check(normalize_email, email, ("email",))
     first = errors.check(profile.name, first_name, ("first_name",), "The first name")
     last = errors.check(profile.name, last_name, ("last_name",), "The last name")
     errors.raise_if_any()
+    assert normalized is not None and first is not None and last is not None  # each check passed
     check_new_password(
-        password, email=email, first_name=first, last_name=last, current_matches=False, field=("password",)
+        password, email=normalized, first_name=first, last_name=last, current_matches=False, field=("password",)
     )
     now = deps.clock()
     user = User(
         id=uuid.uuid4(),
         account_id=account_id,
-        email=email,
+        email=normalized,
         role=role,
         password_hash=deps.hasher.hash(password),
         profile=Profile(first_name=first, last_name=last, updated_at=now),
@@ -99,7 +101,7 @@ def create_user(
     with deps.uow() as uow:
         if uow.accounts.get(account_id) is None:
             raise NotFound("No such account.", ("account",))
-        if uow.users.by_email(email) is not None:
+        if uow.users.by_email(normalized) is not None:
             raise AlreadyExists("A user signs in with this email already.", ("email",))
         uow.users.add(user)
         uow.audit.add(AuditEvent("user.create", "User", str(user.id), None, ("email", "role")))

@@ -270,10 +270,9 @@ def _reauthenticate(deps: Deps, author: User | None, password: str | None, ip: s
 
 
 def _merged(current: BillingProfile | None, values: dict[str, Any], now: datetime, actor: Actor) -> BillingProfile:
-    stamp = {"updated_at": now, "updated_by": actor.user_id}
     if current is None:
-        return BillingProfile(**values, version=1, **stamp)
-    return replace(current, **values, version=current.version + 1, **stamp)
+        return BillingProfile(**values, version=1, updated_at=now, updated_by=actor.user_id)
+    return replace(current, **values, version=current.version + 1, updated_at=now, updated_by=actor.user_id)
 
 
 def payee_changed_mail(

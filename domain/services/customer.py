@@ -63,7 +63,8 @@ def _merged(current: CustomerInfo, change: CustomerInfoChange, kind: AccountKind
         merged = replace(merged, company_name=company)
     if change.contact_person is not KEEP:
         person = errors.check(contact_person, change.contact_person)
-        merged = replace(merged, contact_person=person)
+        if person is not None:  # else the error is reported and nothing is saved
+            merged = replace(merged, contact_person=person)
     if change.address is not KEEP:
         merged = replace(
             merged, address=None if change.address is None else errors.check(validate_address, change.address)

@@ -158,6 +158,7 @@ def disable(deps: Deps, actor: Actor, *, password: str, code: str, ip: str | Non
         errors.errors.append(Required("Enter your password.", ("password",)))
     parsed = errors.check(totp.any_code, code)
     errors.raise_if_any()
+    assert parsed is not None  # the check passed
     user, secret = _enabled(deps, actor)
     check_password(deps, user, password, ip, field=("password",))
     keys = [(CODE_LIMIT, str(user.id))]
@@ -230,6 +231,7 @@ def _login_input(challenge: str, code: str) -> totp.Code:
         errors.errors.append(Required("Sign in with your password first.", ("mfa_challenge",)))
     parsed = errors.check(totp.any_code, code)
     errors.raise_if_any()
+    assert parsed is not None  # the check passed
     if len(challenge) > MAX_CHALLENGE_INPUT:
         raise CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
     return parsed

@@ -137,7 +137,8 @@ def name(value: str | None, field: tuple[str, ...], label: str) -> str:
 def _name(errors: Collector, sent: str | None | Keep, stored: str, field: str, label: str) -> str:
     if isinstance(sent, Keep):
         return stored
-    return errors.check(name, sent, (field,), label)
+    checked = errors.check(name, sent, (field,), label)
+    return stored if checked is None else checked  # a wrong name is reported; the update is not saved
 
 
 def _optional(

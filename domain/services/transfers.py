@@ -133,6 +133,7 @@ def _submission(account: Account, number: str, holder: str, reason: str | None) 
     )
     why = errors.check(text.multiline, reason, ("reason",), max_len=MAX_NOTE, label="The reason")
     errors.raise_if_any()
+    assert checked is not None and name is not None  # both checks passed; the name is required
     return checked, name, why
 
 

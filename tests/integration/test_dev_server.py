@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from support import SERVER_START_TIMEOUT, wait_until_ready
+
 ROOT = Path(__file__).resolve().parents[2]
 TENANTRY = str(Path(sys.executable).parent / "tenantry")
 LOGIN = "mutation Login($i: LoginInput!) { login(input: $i) { token errors { code } user { id } } }"
@@ -55,15 +57,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         proc = subprocess.Popen([TENANTRY, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
-            time.sleep(0.1)
+        wait_until_ready(url, proc, log)
         yield Served(url, port, log)
     finally:
         proc.terminate()
@@ -79,6 +73,7 @@ def post(served: Served, query: str, origin: str, token: str | None = None, **va
     return dict(response.json())
 
 
+@pytest.mark.timeout(SERVER_START_TIMEOUT + 90)  # `tenantry demo`, then a server start, on a loaded machine
 def test_any_port_accepts_cookie_changes_from_its_own_origins_and_logs_json(served: Served) -> None:
     for origin in (f"http://localhost:{served.port}", f"http://127.0.0.1:{served.port}"):
         login = post(served, LOGIN, origin, i=ANDERS)["data"]["login"]
@@ -118,3 +113,12 @@ def test_make_run_takes_a_port_and_installs_no_test_tools() -> None:
     assert "tenantry serve --host 127.0.0.1 --port 5555" in run
     assert "[test]" not in run and "pip install" in run
     assert "'.[test]'" in planned("test")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_test_checks_lint_format_and_types_then_runs_the_suite_in_parallel() -> None:
+    done = subprocess.run(["make", "-n", "-B", "test"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    tools = [line for line in done.stdout.splitlines() if line.startswith(".venv/bin/") and " -m pip " not in line]
+    assert tools[:3] == [".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy"]
+    assert len(tools) == 4 and tools[3].startswith(".venv/bin/python -m pytest -n ")

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import httpx2 as httpx
 import pytest
 
 from server.app import Runtime
-from support import LOGIN, SmtpSink, settings_for_tests
+from support import LOGIN, SERVER_START_TIMEOUT, SmtpSink, settings_for_tests, wait_until_ready
 
 TENANTRY = str(Path(sys.executable).parent / "tenantry")
 
@@ -39,27 +38,19 @@ def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[l
         "TENANTRY_HASH_CONCURRENCY": "4",
     }
     ports = [free_port(), free_port()]
-    procs = [
-        subprocess.Popen(
-            [TENANTRY, "serve", "--port", str(p), "--workers", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for p in ports
-    ]
+    logs = [tmp_path / f"server-{p}.log" for p in ports]
+    procs = []
+    for port, log in zip(ports, logs, strict=True):
+        with log.open("wb") as sink:
+            procs.append(
+                subprocess.Popen(
+                    [TENANTRY, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=sink, stderr=sink
+                )
+            )
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     try:
-        deadline = time.monotonic() + 30
-        for url in urls:
-            while True:
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+        for url, proc, log in zip(urls, procs, logs, strict=True):
+            wait_until_ready(url, proc, log)
         yield urls
     finally:
         for proc in procs:
@@ -68,6 +59,7 @@ def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[l
             proc.wait(timeout=20)
 
 
+@pytest.mark.timeout(SERVER_START_TIMEOUT + 60)  # starting the servers may take that long on a loaded machine
 def test_sessions_and_sign_in_limits_are_shared_across_processes(
     two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ Create Date: 2026-11-24
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _version_columns() -> list[sa.Column]:
+def _version_columns() -> list[sa.Column[Any]]:
     """The fields of one version of the profile, in both tables."""
     return [
         sa.Column("legal_name", sa.String(length=140), nullable=False),
