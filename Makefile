@@ -60,8 +60,9 @@ test: install-test browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -n $(WORKERS) --dist worksteal
 	$(MAKE) --no-print-directory web-test
+	# Last, so that pytest's summary closes the output CI reads.
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal
 
 lint: install-test
 	$(VENV)/bin/ruff check .
