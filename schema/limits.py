@@ -6,6 +6,7 @@ Built once at import: ValidationCache keys on the rule classes, so rules created
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -170,6 +171,22 @@ class LimitedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         document = self.execution_context.graphql_document
-        if document is not None and (errors := shape_errors(document)):
+        if document is not None and (errors := _shape_errors_of(self.execution_context.query or "", document)):
             raise errors[0]  # Strawberry answers it as the operation's only error
         yield
+
+
+_SHAPES: OrderedDict[str, tuple[GraphQLError, ...]] = OrderedDict()
+_SHAPES_SIZE = 1024  # like the parse and validation caches, whose keys (the query texts) it shares
+
+
+def _shape_errors_of(query: str, document: Any) -> tuple[GraphQLError, ...]:
+    """shape_errors, remembered per query text: a document repeated (the usual case) is measured once."""
+    found = _SHAPES.get(query)
+    if found is None:
+        found = _SHAPES[query] = tuple(shape_errors(document))
+        if len(_SHAPES) > _SHAPES_SIZE:
+            _SHAPES.popitem(last=False)
+    else:
+        _SHAPES.move_to_end(query)
+    return found
