@@ -265,7 +265,7 @@ def _owner_login(server: BenchServer, owner: Seeded, ip: str, device: str | None
 
 
 def _attack(rate: float) -> list[dict[str, Any]]:
-    """Wrong passwords for ever other emails (so no account lock turns them away cheaply), each
+    """Wrong passwords for a new email each time (so no account lock turns them away cheaply), each
     address taking its turn: every request costs a password check unless it is refused."""
     return [
         {

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench import phases, report
+from bench import phases, report, worst_document
 from bench.harness import BENCH, BenchError, BenchServer, log
 from bench.seed import Seeded, add_filler, seed_runtime, seed_user
 from server.settings import load_settings
@@ -129,7 +129,11 @@ def measure(args: argparse.Namespace, tmp: Path, urls: dict[str, str]) -> report
         kind: {k: sum(s[f"{kind}_cache"][k] for s in stats.values()) for k in ("hits", "misses")}
         for kind in ("parse", "validation")
     }
-    return report.Results(meta(args, plan, settings.hash_concurrency), sizes, cost, scaling, caches, flood, rss)
+    log("the worst documents within the limits, in-process")
+    documents = worst_document.run(5 if args.quick else 20)
+    results = report.Results(meta(args, plan, settings.hash_concurrency), sizes, cost, scaling, caches, flood, rss)
+    results.documents = documents
+    return results
 
 
 def meta(args: argparse.Namespace, plan: phases.Plan, slots: int) -> dict[str, str]:
