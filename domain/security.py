@@ -55,7 +55,8 @@ class BcryptHasher:
     - `concurrency` hashes run at once for everyone (by default one per core), plus `reserved`
       more that only known devices (and signed-in users re-checking their password) may use, so a
       flood of wrong passwords from unknown devices cannot take every slot (OWASP device cookies).
-    - One client (an IPv4 address, an IPv6 /64) has at most one hash in flight.
+    - One client (an IPv4 address, an IPv6 /64) has at most one hash in flight; known devices are
+      exempt, so an attacker behind the owner's NAT cannot hold the owner's slot.
     - A request waits at most `wait` seconds for its slot, in a short queue, then is refused
       with TooManyAttempts; the caller has counted the attempt already, so refusals count too.
     Hashing runs on small dedicated pools, so the event loop stays free: everyone's on threads of
@@ -79,6 +80,8 @@ class BcryptHasher:
     @contextmanager
     def slot(self, client: str | None = None, *, known: bool = False) -> Iterator[None]:
         """Hold a hashing slot for this thread's next hashes (re-entrant), or raise TooManyAttempts."""
+        if known:
+            client = None  # a known device is bounded by its own failure limit instead
         if getattr(self._held, "depth", 0):
             self._held.depth += 1
         else:

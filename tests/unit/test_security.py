@@ -81,9 +81,11 @@ def test_a_busy_hasher_refuses_after_a_short_wait_but_keeps_a_lane_for_known_dev
 def test_one_client_has_at_most_one_hash_in_flight() -> None:
     hasher = BcryptHasher(rounds=4, concurrency=4, reserved=1, wait=0.05)
     release, holder = _holding(hasher, "10.0.0.1")
-    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.1", known=True):
+    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.1"):
         pass
     with hasher.slot("10.0.0.9"):  # others are not held up
+        pass
+    with hasher.slot("10.0.0.1", known=True):  # nor is a known device behind the same address
         pass
     release.set()
     holder.join()
