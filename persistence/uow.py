@@ -10,6 +10,7 @@ from domain.ports import Clock, Keyring
 from persistence.accounts import SqlAccounts
 from persistence.attempts import SqlAttemptCounters
 from persistence.audit import SqlAuditLog
+from persistence.authenticators import SqlAuthenticators
 from persistence.billing import SqlBillingProfiles
 from persistence.contacts import SqlContacts
 from persistence.database import WRITE
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.attempts = SqlAttemptCounters(conn)
         self.audit = SqlAuditLog(conn, self.clock)
         self.mfa = SqlMfa(conn)
+        self.authenticators = SqlAuthenticators(conn)
         self.billing = SqlBillingProfiles(conn)
         return self
 
