@@ -35,7 +35,7 @@ def check_name(name: str) -> str:
 
 
 def default_name(existing: list[Authenticator], kind: AuthenticatorKind) -> str:
-    """"Authenticator app", then "Authenticator app 2" and so on: the first name not taken."""
+    """ "Authenticator app", then "Authenticator app 2" and so on: the first name not taken."""
     taken = {a.name.casefold() for a in existing}
     base = DEFAULT_NAMES[kind]
     candidates = [base, *(f"{base} {i}" for i in range(2, MAX_AUTHENTICATORS + 2))]

@@ -316,6 +316,4 @@ def test_an_expired_login_challenge_is_refused(world: World) -> None:
     answer = key.get(started.options)
     world.clock.advance(timedelta(minutes=5))
     with pytest.raises(CodeExpired):
-        passkeys.complete_login(
-            world.deps, challenge_id=started.ceremony_id, credential=answer, ip=IP, user_agent=None
-        )
+        passkeys.complete_login(world.deps, challenge_id=started.ceremony_id, credential=answer, ip=IP, user_agent=None)
