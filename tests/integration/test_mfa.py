@@ -334,8 +334,9 @@ def test_start_again_replaces_the_pending_secret(api: Api, clock: Clock) -> None
     # The session that turned MFA on passed it, so it may start adding a second app.
     again = api.data(START, token=user.token)["startMfaEnrollment"]
     assert again["errors"] == [] and again["enrollment"]["secret"] not in (first.secret, second.secret)
+    # The confirmed secret is no longer pending: its code does not confirm the new one.
     confirm_again = api.data(CONFIRM, {"input": {"code": second.at(clock.now)}}, token=user.token)
-    assert errors_of(confirm_again["confirmMfaEnrollment"]) == ["MFA_ALREADY_ENABLED"]
+    assert errors_of(confirm_again["confirmMfaEnrollment"]) == ["INVALID_CODE"]
 
 
 def test_confirm_enrolment_errors(api: Api, clock: Clock) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pyotp
 import pytest
 from softkey import SoftPasskey
+
 from support import Api, Seeded, SmtpSink
 
 ORIGIN = "https://panel.example.com"
@@ -147,7 +148,8 @@ def test_authenticators_are_renamed_and_removed_with_the_password(api: Api) -> N
         variables = {"input": {"authenticatorId": authenticator_id, "currentPassword": password}}
         return api.data(REMOVE, variables, token=user.token)["removeAuthenticator"]
 
-    assert remove(app_id, "wrong password")["errors"] == [{"field": ["input", "currentPassword"], "code": "INVALID_CREDENTIALS"}]
+    wrong = remove(app_id, "wrong password")["errors"]
+    assert wrong == [{"field": ["input", "currentPassword"], "code": "INVALID_CREDENTIALS"}]
     assert remove(app_id, user.password) == {
         "mfa": {"enabled": True, "recoveryCodesRemaining": 10, "authenticators": [{"name": "YubiKey 5C"}]},
         "errors": [],
