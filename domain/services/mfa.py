@@ -31,7 +31,7 @@ from domain.errors import (
 from domain.limits import Limit
 from domain.ports import UnitOfWork
 from domain.services import authenticators
-from domain.services.common import load_user
+from domain.services.common import load_user, locked_account
 from domain.services.sessions import SignedIn, open_session
 from domain.services.signin import MFA_CHALLENGE_PURPOSE, check_password
 
@@ -122,6 +122,7 @@ def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, l
         last_step=step,
     )
     with deps.uow() as uow:
+        locked_account(uow, user.account_id)  # first, as every change of the user's factors does
         if not uow.mfa.take_pending(user.id, pending.pending_sealed):
             raise CodeExpired("This set-up was replaced or finished meanwhile; start again.", ("code",))
         codes = authenticators.add_factor(deps, uow, actor, new)
