@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from domain.limits import Limit
+from domain.passkeys import RelyingParty
 from domain.ports import Clock, Keyring, PasswordHasher, UnitOfWorkFactory
 
 
@@ -30,3 +31,4 @@ class Deps:
     clock: Clock
     policy: AuthPolicy = field(default_factory=AuthPolicy)
     mfa_issuer: str = "Tenantry"
+    relying_party: RelyingParty = field(default_factory=RelyingParty)

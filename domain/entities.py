@@ -28,6 +28,11 @@ class ContactRole(enum.StrEnum):
 ALL_CONTACT_ROLES: frozenset[ContactRole] = frozenset(ContactRole)
 
 
+class AuthenticatorKind(enum.StrEnum):
+    TOTP = "TOTP"
+    PASSKEY = "PASSKEY"
+
+
 class TransferRequestStatus(enum.StrEnum):
     SUBMITTED = "SUBMITTED"
     APPROVED = "APPROVED"
@@ -147,6 +152,8 @@ class Session:
     absolute_expires_at: datetime
     user_agent: str | None = None
     ip_address: str | None = None
+    # When this session passed a second factor (at sign-in, or by turning MFA on); None: password only.
+    mfa_at: datetime | None = None
 
     def expires_at(self, idle_ttl_seconds: int) -> datetime:
         """When the session ends if it is not used again: the earlier of idle and absolute expiry."""
@@ -199,15 +206,55 @@ class TransferRequest:
 
 @dataclass(frozen=True)
 class MfaSecret:
-    """A user's TOTP secrets, sealed with the keyring: the active one and one waiting for confirmation."""
+    """A TOTP secret waiting for confirmation, sealed with the keyring, and the name it will take."""
 
     user_id: UUID
-    sealed: str | None = None
-    # The last 30-second step accepted, so no code is accepted twice.
-    last_step: int | None = None
     pending_sealed: str | None = None
     pending_expires_at: datetime | None = None
     pending_attempts: int = 0
+    pending_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Authenticator:
+    """One named second factor of a user: a TOTP app (sealed secret) or a passkey (public key)."""
+
+    id: UUID
+    user_id: UUID
+    kind: AuthenticatorKind
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    # TOTP: the secret sealed with the keyring, and the last 30-second step accepted (no replay).
+    sealed: str | None = None
+    last_step: int | None = None
+    # Passkey: base64url credential ID and COSE public key, the signature counter, the backup flags.
+    credential_id: str | None = None
+    public_key: str | None = None
+    sign_count: int = 0
+    backup_eligible: bool = False
+    backed_up: bool = False
+    aaguid: str | None = None
+
+    @property
+    def synced(self) -> bool | None:
+        """Passkeys: whether the key is backed up beyond this device; None for TOTP."""
+        return self.backed_up if self.kind is AuthenticatorKind.PASSKEY else None
+
+
+@dataclass(frozen=True)
+class PasskeyCeremony:
+    """A started passkey registration or passwordless sign-in: its WebAuthn challenge, used once.
+    Stored by the digest of the opaque ID handed to the client."""
+
+    digest: str
+    purpose: str  # "register" or "login"
+    challenge: str  # base64url
+    created_at: datetime
+    expires_at: datetime
+    user_id: UUID | None = None
+    name: str | None = None
+    used_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +267,8 @@ class MfaChallenge:
     expires_at: datetime
     attempts: int = 0
     used_at: datetime | None = None
+    # When the user has a passkey: the WebAuthn challenge (base64url) the passkey answer must sign.
+    passkey_challenge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +301,8 @@ class Actor:
     role: UserRole
     session_id: UUID | None = None
     ip_address: str | None = None
+    # Whether the caller's session passed a second factor (needed to add one while MFA is on).
+    mfa_verified: bool = False
 
     def may_see_account(self, account_id: UUID) -> bool:
         """Whether the caller may read the account's data: their own account, or any for a CLOUD_ADMIN."""

@@ -148,6 +148,12 @@ class ReauthRequired(DomainError):
     code = "REAUTH_REQUIRED"
 
 
+class WebauthnFailed(DomainError):
+    """The authenticator's answer did not verify (origin, challenge, signature, counter or user verification)."""
+
+    code = "WEBAUTHN_FAILED"
+
+
 class ValidationFailed(DomainError):
     """Several inputs are wrong at once; every one is reported and nothing is saved."""
 

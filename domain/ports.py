@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.entities import (
     Account,
     AuditEvent,
+    Authenticator,
     BillingProfile,
     ContactCode,
     ContactEmail,
@@ -20,6 +21,7 @@ from domain.entities import (
     Mail,
     MfaChallenge,
     MfaSecret,
+    PasskeyCeremony,
     Profile,
     Session,
     TransferRequest,
@@ -103,6 +105,9 @@ class SessionRepository(Protocol):
     def for_user(self, user_id: UUID) -> list[Session]: ...
     def delete(self, session_id: UUID, user_id: UUID) -> bool: ...
     def delete_others(self, user_id: UUID, keep: UUID | None) -> int: ...
+    def mark_mfa(self, session_id: UUID, at: datetime) -> None:
+        """Record that the session passed a second factor."""
+        ...
 
 
 class ContactRepository(Protocol):
@@ -190,8 +195,11 @@ class MfaRepository(Protocol):
     """TOTP secrets, recovery codes and sign-in challenges. Whatever may happen only once is one
     conditional statement, so of two concurrent requests only one can win."""
 
-    def get(self, user_id: UUID) -> MfaSecret | None: ...
-    def save_pending(self, user_id: UUID, sealed: str, expires_at: datetime, now: datetime) -> None:
+    def get(self, user_id: UUID) -> MfaSecret | None:
+        """The TOTP secret waiting for confirmation, if any."""
+        ...
+
+    def save_pending(self, user_id: UUID, sealed: str, name: str, expires_at: datetime, now: datetime) -> None:
         """Store or replace the secret waiting for confirmation, with no attempts spent."""
         ...
 
@@ -200,16 +208,16 @@ class MfaRepository(Protocol):
         ...
 
     def void_pending(self, user_id: UUID) -> None: ...
-    def activate(self, user_id: UUID, pending_sealed: str, step: int, now: datetime) -> bool:
-        """Make this pending secret the active one and turn MFA on; False if it is no longer pending or MFA is on."""
+    def take_pending(self, user_id: UUID, pending_sealed: str) -> bool:
+        """Clear this pending secret, once: False if it is no longer the pending one."""
         ...
 
-    def claim_step(self, user_id: UUID, step: int) -> bool:
-        """Compare-and-set the last accepted step: True only when `step` is later than the stored one."""
+    def enable(self, user_id: UUID, now: datetime) -> bool:
+        """Turn MFA on; False if it was on already."""
         ...
 
     def disable(self, user_id: UUID) -> bool:
-        """Delete the secret and recovery codes, and turn MFA off; False if it was off."""
+        """Delete the pending secret and the recovery codes, and turn MFA off; False if it was off."""
         ...
 
     def replace_recovery_codes(self, user_id: UUID, digests: list[str], now: datetime) -> None: ...
@@ -236,6 +244,33 @@ class MfaRepository(Protocol):
         ...
 
 
+class AuthenticatorRepository(Protocol):
+    """A user's second factors (TOTP apps and passkeys) and started passkey ceremonies. A TOTP step,
+    a passkey counter and a ceremony are each claimed by one conditional statement."""
+
+    def for_users(self, user_ids: list[UUID]) -> dict[UUID, list[Authenticator]]:
+        """Every authenticator of each user, oldest first, in one statement."""
+        ...
+
+    def by_credential_id(self, credential_id: str) -> Authenticator | None: ...
+    def add(self, authenticator: Authenticator) -> None: ...
+    def rename(self, user_id: UUID, authenticator_id: UUID, name: str) -> bool: ...
+    def remove(self, user_id: UUID, authenticator_id: UUID) -> bool: ...
+    def remove_all(self, user_id: UUID) -> None: ...
+    def claim_step(self, authenticator_id: UUID, step: int, now: datetime) -> bool:
+        """Compare-and-set the TOTP app's last accepted step: True only when `step` is later than the stored one."""
+        ...
+
+    def claim_count(self, authenticator_id: UUID, seen: int, count: int, backed_up: bool, now: datetime) -> bool:
+        """Move a passkey's counter from `seen` to `count` and record its use; False if another request did first."""
+        ...
+
+    def add_ceremony(self, ceremony: PasskeyCeremony) -> None: ...
+    def use_ceremony(self, digest: str, purpose: str, now: datetime) -> PasskeyCeremony | None:
+        """Mark a live, unused ceremony used and return it; None for the second request or a dead one."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. `with uow:` begins it; leaving without `commit()` rolls back."""
 
@@ -249,6 +284,7 @@ class UnitOfWork(Protocol):
     attempts: AttemptCounters
     audit: AuditLog
     mfa: MfaRepository
+    authenticators: AuthenticatorRepository
     billing: BillingProfileRepository
 
     def __enter__(self) -> UnitOfWork: ...

@@ -1,4 +1,4 @@
-"""The MFA repository: sealed TOTP secrets, recovery code digests and sign-in challenges.
+"""The MFA repository: pending TOTP secrets, MFA on/off, recovery code digests and sign-in challenges.
 
 Whatever may succeed only once (a TOTP step, a recovery code, a challenge, an attempt) is a single
 conditional UPDATE whose row count says who won: atomic on SQLite (writers are serialized) and on
@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from domain.entities import MfaChallenge, MfaSecret
 from persistence.database import dialect_insert
@@ -25,11 +25,10 @@ from persistence.tables import users_t
 def _secret(row: Row) -> MfaSecret:
     return MfaSecret(
         user_id=row["user_id"],
-        sealed=row["sealed"],
-        last_step=row["last_step"],
         pending_sealed=row["pending_sealed"],
         pending_expires_at=row["pending_expires_at"],
         pending_attempts=row["pending_attempts"],
+        pending_name=row["pending_name"],
     )
 
 
@@ -41,6 +40,7 @@ def _challenge(row: Row) -> MfaChallenge:
         expires_at=row["expires_at"],
         attempts=row["attempts"],
         used_at=row["used_at"],
+        passkey_challenge=row["passkey_challenge"],
     )
 
 
@@ -49,8 +49,14 @@ class SqlMfa(Repository):
         row = self.conn.execute(select(secrets_t).where(secrets_t.c.user_id == user_id)).mappings().first()
         return _secret(row) if row else None
 
-    def save_pending(self, user_id: UUID, sealed: str, expires_at: datetime, now: datetime) -> None:
-        pending = {"pending_sealed": sealed, "pending_expires_at": expires_at, "pending_attempts": 0, "updated_at": now}
+    def save_pending(self, user_id: UUID, sealed: str, name: str, expires_at: datetime, now: datetime) -> None:
+        pending = {
+            "pending_sealed": sealed,
+            "pending_name": name,
+            "pending_expires_at": expires_at,
+            "pending_attempts": 0,
+            "updated_at": now,
+        }
         stmt = dialect_insert(self.conn, secrets_t).values(user_id=user_id, **pending)
         self.conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=pending))
 
@@ -74,35 +80,18 @@ class SqlMfa(Repository):
         stmt = update(secrets_t).where(secrets_t.c.user_id == user_id)
         self.conn.execute(stmt.values(pending_sealed=None, pending_expires_at=None))
 
-    def activate(self, user_id: UUID, pending_sealed: str, step: int, now: datetime) -> bool:
-        c = secrets_t.c
-        promoted = self.conn.execute(
-            update(secrets_t)
-            .where(c.user_id == user_id, c.pending_sealed == pending_sealed)
-            .values(
-                sealed=c.pending_sealed,
-                last_step=step,
-                pending_sealed=None,
-                pending_expires_at=None,
-                pending_attempts=0,
-                updated_at=now,
-            )
-        ).rowcount
-        enabled = self.conn.execute(
-            update(users_t)
-            .where(users_t.c.id == user_id, users_t.c.mfa_enabled_at.is_(None))
-            .values(mfa_enabled_at=now)
-        ).rowcount
-        return promoted == 1 and enabled == 1
-
-    def claim_step(self, user_id: UUID, step: int) -> bool:
+    def take_pending(self, user_id: UUID, pending_sealed: str) -> bool:
         c = secrets_t.c
         stmt = (
             update(secrets_t)
-            .where(c.user_id == user_id, c.sealed.is_not(None), or_(c.last_step.is_(None), c.last_step < step))
-            .values(last_step=step)
+            .where(c.user_id == user_id, c.pending_sealed == pending_sealed)
+            .values(pending_sealed=None, pending_expires_at=None, pending_attempts=0, pending_name=None)
         )
         return self.conn.execute(stmt).rowcount == 1
+
+    def enable(self, user_id: UUID, now: datetime) -> bool:
+        stmt = update(users_t).where(users_t.c.id == user_id, users_t.c.mfa_enabled_at.is_(None))
+        return self.conn.execute(stmt.values(mfa_enabled_at=now)).rowcount == 1
 
     def disable(self, user_id: UUID) -> bool:
         turned_off = self.conn.execute(
@@ -148,6 +137,7 @@ class SqlMfa(Repository):
                 expires_at=challenge.expires_at,
                 attempts=challenge.attempts,
                 used_at=challenge.used_at,
+                passkey_challenge=challenge.passkey_challenge,
             )
         )
 

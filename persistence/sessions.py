@@ -24,6 +24,7 @@ def session_from_row(r: Row) -> Session:
         absolute_expires_at=r["absolute_expires_at"],
         user_agent=r["user_agent"],
         ip_address=r["ip_address"],
+        mfa_at=r["mfa_at"],
     )
 
 
@@ -62,6 +63,9 @@ class SqlSessions(Repository):
     def delete(self, session_id: UUID, user_id: UUID) -> bool:
         stmt = delete(sessions_t).where(sessions_t.c.id == session_id, sessions_t.c.user_id == user_id)
         return self.conn.execute(stmt).rowcount == 1
+
+    def mark_mfa(self, session_id: UUID, at: datetime) -> None:
+        self.conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(mfa_at=at))
 
     def delete_others(self, user_id: UUID, keep: UUID | None) -> int:
         stmt = delete(sessions_t).where(sessions_t.c.user_id == user_id)

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -124,6 +126,8 @@ class SessionRow(Base):
     absolute_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     user_agent: Mapped[str | None] = mapped_column(String(300))
     ip_address: Mapped[str | None] = mapped_column(String(64))
+    # When the session passed a second factor; null for a password-only one.
+    mfa_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ContactEmailRow(Base):
@@ -262,11 +266,9 @@ class MfaSecretRow(Base):
     __tablename__ = "mfa_secrets"
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    # TOTP secrets are sealed with the keyring (AES-GCM under a key derived from SECRET_KEY), never in clear.
-    sealed: Mapped[str | None] = mapped_column(String(200))
-    # The last 30-second step accepted: a code of this step or an earlier one is refused (no replay).
-    last_step: Mapped[int | None] = mapped_column(Integer)
+    # A TOTP secret waiting for confirmation, sealed with the keyring; confirmed ones are authenticators.
     pending_sealed: Mapped[str | None] = mapped_column(String(200))
+    pending_name: Mapped[str | None] = mapped_column(String(64))
     pending_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pending_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -293,6 +295,48 @@ class MfaChallengeRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The WebAuthn challenge a passkey answer to this step must sign (base64url); null without passkeys.
+    passkey_challenge: Mapped[str | None] = mapped_column(String(128))
+
+
+class AuthenticatorRow(Base):
+    __tablename__ = "mfa_authenticators"
+    __table_args__ = (
+        Index("uq_mfa_authenticators_user_name", "user_id", "name", unique=True),
+        Index("uq_mfa_authenticators_credential_id", "credential_id", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP: the secret sealed with the keyring (AES-GCM under a key derived from SECRET_KEY and the
+    # user's ID), never in clear, and the last 30-second step accepted (no code works twice).
+    sealed: Mapped[str | None] = mapped_column(String(200))
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    # Passkey: base64url credential ID and COSE public key, the signature counter, the backup flags.
+    credential_id: Mapped[str | None] = mapped_column(String(1400))
+    public_key: Mapped[str | None] = mapped_column(Text)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    backed_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    aaguid: Mapped[str | None] = mapped_column(String(36))
+
+
+class PasskeyCeremonyRow(Base):
+    __tablename__ = "passkey_ceremonies"
+
+    # Keyed digest of the opaque registrationId / challengeId handed to the client.
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    challenge: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # The tables as SQLAlchemy Core sees them; repositories write statements against these.
@@ -309,3 +353,5 @@ billing_history_t = BillingProfileHistoryRow.__table__
 mfa_secrets_t = MfaSecretRow.__table__
 mfa_recovery_codes_t = MfaRecoveryCodeRow.__table__
 mfa_challenges_t = MfaChallengeRow.__table__
+authenticators_t = AuthenticatorRow.__table__
+passkey_ceremonies_t = PasskeyCeremonyRow.__table__

@@ -10,6 +10,7 @@ from domain.ports import (
     AccountRepository,
     AttemptCounters,
     AuditLog,
+    AuthenticatorRepository,
     BillingProfileRepository,
     Clock,
     ContactRepository,
@@ -24,6 +25,7 @@ from domain.ports import (
 from persistence.accounts import SqlAccounts
 from persistence.attempts import SqlAttemptCounters
 from persistence.audit import SqlAuditLog
+from persistence.authenticators import SqlAuthenticators
 from persistence.billing import SqlBillingProfiles
 from persistence.contacts import SqlContacts
 from persistence.database import WRITE
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     attempts: AttemptCounters
     audit: AuditLog
     mfa: MfaRepository
+    authenticators: AuthenticatorRepository
     billing: BillingProfileRepository
     _outbox: SqlOutbox  # the same outbox, typed for what only commit() reads (queued)
 
@@ -91,6 +94,7 @@ class SqlUnitOfWork:
         self.attempts = SqlAttemptCounters(conn)
         self.audit = SqlAuditLog(conn, self.clock)
         self.mfa = SqlMfa(conn)
+        self.authenticators = SqlAuthenticators(conn)
         self.billing = SqlBillingProfiles(conn)
         return self
 

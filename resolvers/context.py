@@ -13,8 +13,8 @@ from strawberry.dataloader import DataLoader
 
 from domain import devices
 from domain.deps import Deps
-from domain.entities import Account, ContactEmail, Session, TransferRequest
-from domain.services import accounts, contacts, mfa, sessions, transfers
+from domain.entities import Account, Authenticator, ContactEmail, Session, TransferRequest
+from domain.services import accounts, authenticators, contacts, mfa, sessions, transfers
 from domain.services.sessions import Authenticated
 
 # __Host- makes browsers insist on Secure, Path=/ and no Domain: the cookie stays on this host.
@@ -44,6 +44,7 @@ class Loaders:
         self.transfer_requests: DataLoader[UUID, list[TransferRequest]] = DataLoader(self._transfer_requests)
         self.accounts: DataLoader[UUID, Account] = DataLoader(self._accounts)
         self.sessions: DataLoader[UUID, list[Session]] = DataLoader(self._sessions)
+        self.authenticators: DataLoader[UUID, list[Authenticator]] = DataLoader(self._authenticators)
         self.deps = deps
 
     async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
@@ -52,6 +53,10 @@ class Loaders:
 
     async def _recovery_codes_remaining(self, user_ids: list[UUID]) -> list[int]:
         found = await run_in_threadpool(mfa.recovery_codes_remaining, self.deps, list(user_ids))
+        return [found[u] for u in user_ids]
+
+    async def _authenticators(self, user_ids: list[UUID]) -> list[list[Authenticator]]:
+        found = await run_in_threadpool(authenticators.authenticators_for_users, self.deps, list(user_ids))
         return [found[u] for u in user_ids]
 
     async def _transfer_requests(self, account_ids: list[UUID]) -> list[list[TransferRequest]]:

@@ -19,18 +19,22 @@ from schema.mfa import (
     MfaEnrollmentType,
     RegenerateRecoveryCodesInput,
     RegenerateRecoveryCodesPayload,
+    StartMfaEnrollmentInput,
     StartMfaEnrollmentPayload,
     mfa_status,
 )
 from schema.signin import LoginPayload
 
 
-async def start_mfa_enrollment(info: Info[Context, None]) -> StartMfaEnrollmentPayload:
+async def start_mfa_enrollment(
+    info: Info[Context, None], input: StartMfaEnrollmentInput | None = None
+) -> StartMfaEnrollmentPayload:
     actor = await caller(info)
+    name = input.name if input is not None else None
     return await attempt(
         info.context,
         StartMfaEnrollmentPayload,
-        lambda: mfa.start_enrollment(info.context.deps, actor),
+        lambda: mfa.start_enrollment(info.context.deps, actor, name),
         lambda enrollment: StartMfaEnrollmentPayload(enrollment=MfaEnrollmentType.from_entity(enrollment)),
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers import accounts, contacts, sessions, transfers, users
+from resolvers import accounts, authenticators, contacts, sessions, transfers, users
 from resolvers.access import signed_in
 from resolvers.context import Context
 from schema.common import NodeType
@@ -32,6 +32,8 @@ async def node(
         return await contacts.node(info, found, raw_id)
     if type_name == "Session":
         return await sessions.node(info, found, id)
+    if type_name == "Authenticator":
+        return await authenticators.node(info, found, raw_id)
     if type_name == "TransferRequest":
         return await transfers.node(info, found, raw_id)
     return None

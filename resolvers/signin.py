@@ -27,7 +27,12 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
 
     def done(result: SignedIn | signin.MfaRequired) -> LoginPayload:
         if isinstance(result, signin.MfaRequired):
-            return LoginPayload(mfa_required=True, mfa_challenge=result.challenge)
+            return LoginPayload(
+                mfa_required=True,
+                mfa_challenge=result.challenge,
+                mfa_methods=list(result.methods),
+                passkey_options=result.passkey_options,
+            )
         return signed_in_payload(ctx, result)
 
     return await attempt(info.context, LoginPayload, work, done)

@@ -8,7 +8,7 @@ from typing import TypeVar
 import strawberry
 from strawberry.types.enum import has_enum_definition
 
-from domain.entities import AccountKind, ContactRole, TransferRequestStatus, UserRole
+from domain.entities import AccountKind, AuthenticatorKind, ContactRole, TransferRequestStatus, UserRole
 
 E = TypeVar("E", bound=type[enum.Enum])
 
@@ -67,5 +67,14 @@ TransferRequestStatusEnum = described_enum(
         "APPROVED": "The provider applied the requested number to the account.",
         "REJECTED": "The provider turned it down; the account's number is unchanged.",
         "CANCELLED": "Withdrawn by the account admin before it was resolved.",
+    },
+)
+AuthenticatorKindEnum = described_enum(
+    AuthenticatorKind,
+    name="AuthenticatorKind",
+    description="What kind of second factor an authenticator is.",
+    values={
+        "TOTP": "An authenticator app showing 6-digit codes (TOTP, RFC 6238).",
+        "PASSKEY": "A passkey (WebAuthn): a security key, or a key kept by the device or password manager.",
     },
 )

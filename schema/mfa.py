@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import strawberry
+from strawberry.types import Info
 
 from domain.services.mfa import Enrollment, MfaState
+from resolvers.access import signed_in
+from resolvers.context import Context
+from schema.authenticators import AuthenticatorType
 from schema.errors import UserErrorType, user_errors_field
 
 
@@ -19,6 +24,14 @@ class MfaStatusType:
     recovery_codes_remaining: int = strawberry.field(
         description="Unused recovery codes, out of the 10 issued; 0 while MFA is off."
     )
+    user_id: strawberry.Private[UUID | None] = None
+
+    @strawberry.field(description="Every second factor of the user, oldest first.")  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
+    async def authenticators(self, info: Info[Context, None]) -> list[AuthenticatorType]:
+        found = await signed_in(info)
+        if self.user_id is None or found.user.id != self.user_id:  # only the caller's own are listed
+            return []
+        return [AuthenticatorType.from_entity(a) for a in await info.context.loaders.authenticators.load(self.user_id)]
 
 
 @strawberry.type(name="MfaEnrollment", description="A pending TOTP secret for the user's authenticator app.")
@@ -45,6 +58,16 @@ def mfa_status(state: MfaState) -> MfaStatusType:
         enabled=state.enabled,
         enabled_at=state.enabled_at,
         recovery_codes_remaining=state.recovery_codes_remaining,
+        user_id=state.user_id,
+    )
+
+
+@strawberry.input(name="StartMfaEnrollmentInput", description="What to call the authenticator app being added.")
+class StartMfaEnrollmentInput:
+    name: str | None = strawberry.field(
+        default=None,
+        description='e.g. "Pixel 8"; unique among the caller\'s authenticators. Default: "Authenticator app" '
+        '(then "Authenticator app 2", ...).',
     )
 
 
@@ -69,7 +92,9 @@ class ConfirmMfaEnrollmentPayload:
         default=None, description="MFA status, now enabled; null when errors are returned."
     )
     recovery_codes: list[str] | None = strawberry.field(
-        default=None, description="Shown once; each signs in once in place of a TOTP code."
+        default=None,
+        description="Shown once; each signs in once in place of a TOTP code. Only when this turned MFA on; "
+        "null when the app was added to others.",
     )
     errors: list[UserErrorType] = user_errors_field()
 

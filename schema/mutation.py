@@ -5,11 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import (
+    authenticators,
     billing,
     contacts,
     customer,
     email_change,
     mfa,
+    passkeys,
     password,
     profile,
     sessions,
@@ -17,6 +19,7 @@ from resolvers import (
     transfers,
 )
 from resolvers.access import ACCOUNT_ADMIN, ANYONE, CLOUD_ADMIN, SIGNED_IN
+from schema.authenticators import RemoveAuthenticatorPayload, RenameAuthenticatorPayload
 from schema.billing import UpdateBillingProfilePayload
 from schema.contacts import (
     AddContactEmailPayload,
@@ -32,6 +35,11 @@ from schema.mfa import (
     DisableMfaPayload,
     RegenerateRecoveryCodesPayload,
     StartMfaEnrollmentPayload,
+)
+from schema.passkeys import (
+    FinishPasskeyRegistrationPayload,
+    StartPasskeyLoginPayload,
+    StartPasskeyRegistrationPayload,
 )
 from schema.password import ChangePasswordPayload
 from schema.permissions import mutation
@@ -60,6 +68,23 @@ class Mutation:
         access=ANYONE,
         description="Step two of signing in: a current TOTP code or an unused recovery code.",
     )
+    complete_mfa_login_with_passkey: LoginPayload = mutation(
+        passkeys.complete_mfa_login_with_passkey,
+        access=ANYONE,
+        description="Step two of signing in, answered with a passkey instead of a code "
+        "(login's passkeyOptions, 5 minutes, 5 tries).",
+    )
+    start_passkey_login: StartPasskeyLoginPayload = mutation(
+        passkeys.start_passkey_login,
+        access=ANYONE,
+        description="Starts a passwordless sign-in with a passkey (a discoverable credential).",
+    )
+    complete_passkey_login: LoginPayload = mutation(
+        passkeys.complete_passkey_login,
+        access=ANYONE,
+        description="Finishes a passwordless sign-in. A passkey with user verification counts as both factors; "
+        "attempts count against the same limits as login.",
+    )
     logout: LogoutPayload = mutation(
         sessions.logout,
         access=ANYONE,
@@ -75,17 +100,43 @@ class Mutation:
     start_mfa_enrollment: StartMfaEnrollmentPayload = mutation(
         mfa.start_mfa_enrollment,
         access=SIGNED_IN,
-        description="Creates a pending TOTP secret and its QR code; MFA is not on until confirmMfaEnrollment succeeds.",
+        description="Creates a pending TOTP secret and its QR code for a new authenticator app; nothing changes "
+        "until confirmMfaEnrollment succeeds. While MFA is on, adding an app needs a session that passed MFA.",
     )
     confirm_mfa_enrollment: ConfirmMfaEnrollmentPayload = mutation(
         mfa.confirm_mfa_enrollment,
         access=SIGNED_IN,
-        description="Turns MFA on with a current code for the pending secret; returns the recovery codes once.",
+        description="Adds the pending app as an authenticator with a current code for it. The first second "
+        "factor turns MFA on and returns the recovery codes once.",
+    )
+    start_passkey_registration: StartPasskeyRegistrationPayload = mutation(
+        passkeys.start_passkey_registration,
+        access=SIGNED_IN,
+        description="Starts adding a passkey: WebAuthn creation options for navigator.credentials.create. "
+        "While MFA is on, this needs a session that passed MFA; at most 10 second factors.",
+    )
+    finish_passkey_registration: FinishPasskeyRegistrationPayload = mutation(
+        passkeys.finish_passkey_registration,
+        access=SIGNED_IN,
+        description="Finishes adding a passkey. A user's first second factor also turns MFA on and returns "
+        "recovery codes.",
+    )
+    rename_authenticator: RenameAuthenticatorPayload = mutation(
+        authenticators.rename_authenticator,
+        access=SIGNED_IN,
+        description="Renames one of the caller's second factors.",
+    )
+    remove_authenticator: RemoveAuthenticatorPayload = mutation(
+        authenticators.remove_authenticator,
+        access=SIGNED_IN,
+        description="Removes one of the caller's second factors; needs the password. Removing the last second "
+        "factor turns MFA off.",
     )
     disable_mfa: DisableMfaPayload = mutation(
         mfa.disable_mfa,
         access=SIGNED_IN,
-        description="Turns MFA off with the password and a current TOTP code or a recovery code.",
+        description="Turns MFA off with the password and a current TOTP code or a recovery code; "
+        "removes every second factor.",
     )
     regenerate_recovery_codes: RegenerateRecoveryCodesPayload = mutation(
         mfa.regenerate_recovery_codes,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.entities import AuthenticatorKind
+from schema.enums import AuthenticatorKindEnum  # noqa: F401  (registers the enum)
 from schema.errors import UserErrorType, user_errors_field
 from schema.users import UserType
 
@@ -32,6 +34,14 @@ class LoginPayload:
     )
     mfa_challenge: str | None = strawberry.field(
         default=None, description="Opaque and short-lived (5 minutes, 5 tries); pass it to completeMfaLogin."
+    )
+    mfa_methods: list[AuthenticatorKind] | None = strawberry.field(
+        default=None, description="When mfaRequired: the kinds of second factor this user can answer with."
+    )
+    passkey_options: str | None = strawberry.field(
+        default=None,
+        description="When mfaRequired and the user has a passkey: WebAuthn request options (JSON) for "
+        "navigator.credentials.get; answer with completeMfaLoginWithPasskey.",
     )
     device_token: str | None = strawberry.field(
         default=None,

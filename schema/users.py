@@ -39,6 +39,7 @@ class UserType(NodeType):
             enabled=self.mfa_enabled_at is not None,
             enabled_at=self.mfa_enabled_at,
             recovery_codes_remaining=remaining,
+            user_id=self.raw_id,
         )
 
     @strawberry.field(description="The caller's own active sessions, newest first.")  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any

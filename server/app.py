@@ -29,6 +29,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from domain.deps import AuthPolicy, Deps
+from domain.passkeys import RelyingParty
 from domain.security import BcryptHasher, Keyring
 from persistence import maintenance
 from persistence.database import make_engine
@@ -91,7 +92,8 @@ class Runtime:
         uow = SqlUnitOfWorkFactory(
             engine, keyring, utc_now, on_mail_committed=worker.wake, request_id=current_request_id
         )
-        deps = Deps(uow, hasher, keyring, utc_now, policy, settings.mfa_issuer)
+        rp = RelyingParty(settings.webauthn_rp_id, settings.mfa_issuer, settings.allowed_origins)
+        deps = Deps(uow, hasher, keyring, utc_now, policy, settings.mfa_issuer, rp)
         return cls(settings, engine, keyring, hasher, deps, worker)
 
     def close(self) -> None:

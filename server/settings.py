@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -17,7 +18,8 @@ PREFIX = "TENANTRY_"
 DEFAULT_VAR = Path.cwd() / "var"
 DEFAULT_PORT = 8000
 # Read elsewhere than load_settings: by the CLI (create-user) and by the test suite.
-OTHER_VARIABLES = ("PASSWORD", "TEST_POSTGRES_URL", "REQUIRE_POSTGRES")
+# Read by the CLI (PASSWORD), the panel's dev server (API) and the test suite, not by the server.
+OTHER_VARIABLES = ("PASSWORD", "API", "TEST_POSTGRES_URL", "REQUIRE_POSTGRES", "REQUIRE_BROWSER", "CHROMIUM")
 
 
 class SettingsError(Exception):
@@ -48,6 +50,9 @@ class Settings:
     access_log: bool = True
     max_body_bytes: int = 256 * 1024
     mfa_issuer: str = "Tenantry"
+    # Passkeys belong to this domain (never an IP address: browsers refuse one), checked against the
+    # allowed origins. `localhost` works for http://localhost:<port>, a secure context in browsers.
+    webauthn_rp_id: str = "localhost"
     outbox_poll_seconds: float = 5.0
 
     @property
@@ -115,6 +120,19 @@ def _origins(value: str) -> tuple[str, ...]:
     return origins
 
 
+def _rp_id(value: str) -> str:
+    value = value.strip().lower()
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise ValueError("browsers refuse an IP address as the RP ID; use a domain such as localhost")
+    if not value or "/" in value or ":" in value:
+        raise ValueError("expected a domain such as example.com or localhost, without scheme or port")
+    return value
+
+
 def _smtp_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
@@ -163,6 +181,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "access_log": _bool,
     "max_body_bytes": _int_range(1024, 64 * 1024 * 1024),
     "mfa_issuer": str,
+    "webauthn_rp_id": _rp_id,
     "outbox_poll_seconds": _positive_seconds,
 }
 KNOWN_VARIABLES = frozenset(

@@ -1,5 +1,8 @@
 """Two-step sign-in with TOTP: enrolment, the second sign-in step, recovery codes, turning it off.
 
+A user may have several TOTP apps (domain/services/authenticators.py); a code of any of them
+works, once: replay protection is per app.
+
 Every code attempt is counted in its own committed transaction before the code is compared, so
 aliased mutations, batches or several processes get no more tries than one careful client. A TOTP
 step, a recovery code and a challenge are each claimed by one conditional UPDATE in the success
@@ -8,6 +11,7 @@ transaction: of two concurrent requests with the same code, exactly one signs in
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -15,19 +19,19 @@ from uuid import UUID
 from domain import codes as mailed_codes
 from domain import devices, limits, mails, totp
 from domain.deps import Deps
-from domain.entities import Actor, AuditEvent, MfaChallenge, MfaSecret, User
+from domain.entities import Actor, AuditEvent, Authenticator, AuthenticatorKind, MfaChallenge, MfaSecret, User
 from domain.errors import (
     CodeExpired,
     Collector,
     InvalidCode,
-    MfaAlreadyEnabled,
     MfaNotEnabled,
     Required,
     TooManyAttempts,
 )
 from domain.limits import Limit
 from domain.ports import UnitOfWork
-from domain.services.common import load_user
+from domain.services import authenticators
+from domain.services.common import load_user, locked_account
 from domain.services.sessions import SignedIn, open_session
 from domain.services.signin import MFA_CHALLENGE_PURPOSE, check_password
 
@@ -58,40 +62,47 @@ class MfaState:
 
     enabled_at: datetime | None
     recovery_codes_remaining: int
+    user_id: UUID | None = None  # whose state; lists their authenticators
 
     @property
     def enabled(self) -> bool:
         return self.enabled_at is not None
 
 
-def start_enrollment(deps: Deps, actor: Actor) -> Enrollment:
-    """A new pending secret, replacing any earlier one, with its key URI and QR code. MFA stays off
-    until confirm_enrollment; raises MfaAlreadyEnabled when it is on."""
+def start_enrollment(deps: Deps, actor: Actor, name: str | None = None) -> Enrollment:
+    """A new pending secret, replacing any earlier one, with its key URI and QR code; it becomes an
+    authenticator named `name` (default "Authenticator app", "... 2") at confirm_enrollment.
+
+    While MFA is on this adds a second app, which needs a session that passed MFA (ReauthRequired);
+    raises Invalid (10 factors already) and AlreadyExists (the name is taken) too.
+    """
+    cleaned = authenticators.check_name(name) if name is not None else None
     now = deps.clock()
     secret = totp.new_secret()
     expires_at = now + ENROLLMENT_TTL
     with deps.uow() as uow:
         user = load_user(uow, actor.user_id)
-        if user.mfa_enabled:
-            raise MfaAlreadyEnabled("Two-step sign-in is on already.")
-        uow.mfa.save_pending(user.id, _seal(deps, user.id, secret), expires_at, now)
+        existing = uow.authenticators.for_users([user.id])[user.id]
+        cleaned = cleaned or authenticators.default_name(existing, AuthenticatorKind.TOTP)
+        authenticators.check_room(user, actor, existing, cleaned)
+        uow.mfa.save_pending(user.id, _seal(deps, user.id, secret), cleaned, expires_at, now)
         uow.audit.add(actor.audit("mfa.enrollment.start", "User", user.id))
         uow.commit()
     uri = totp.provisioning_uri(secret, issuer=deps.mfa_issuer, account_name=user.email)
     return Enrollment(secret, uri, totp.qr_svg_data_uri(uri), expires_at)
 
 
-def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, list[str]]:
-    """Turn MFA on with a current code for the pending secret; returns the recovery codes, shown once.
+def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, list[str] | None]:
+    """Add the pending app as an authenticator with a current code for it. The first factor turns
+    MFA on and returns the recovery codes, shown once; a later one returns None for them.
 
-    Raises InvalidCode, CodeExpired (no live pending secret), TooManyAttempts (5 wrong codes void it).
+    Raises InvalidCode, CodeExpired (no live pending secret), TooManyAttempts (5 wrong codes void it),
+    and ReauthRequired (MFA is on and this session did not pass it).
     """
     value = totp.app_code(code)
     now = deps.clock()
     with deps.uow() as uow:
         user = load_user(uow, actor.user_id)
-        if user.mfa_enabled:
-            raise MfaAlreadyEnabled("Two-step sign-in is on already.")
         pending = uow.mfa.hit_pending(user.id, now, MAX_ENROLLMENT_ATTEMPTS)
         if pending is None or pending.pending_sealed is None:
             raise _pending_unusable(uow.mfa.get(user.id))
@@ -101,16 +112,24 @@ def confirm_enrollment(deps: Deps, actor: Actor, code: str) -> tuple[MfaState, l
         if pending.pending_attempts >= MAX_ENROLLMENT_ATTEMPTS:
             _void_pending(deps, user.id)
         raise InvalidCode("The code is wrong; enter the current code from your authenticator app.", ("code",))
-    codes = totp.new_recovery_codes()
+    new = Authenticator(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        kind=AuthenticatorKind.TOTP,
+        name=pending.pending_name or authenticators.DEFAULT_NAMES[AuthenticatorKind.TOTP],
+        created_at=now,
+        sealed=pending.pending_sealed,
+        last_step=step,
+    )
     with deps.uow() as uow:
-        if not uow.mfa.activate(user.id, pending.pending_sealed, step, now):
+        locked_account(uow, user.account_id)  # first, as every change of the user's factors does
+        if not uow.mfa.take_pending(user.id, pending.pending_sealed):
             raise CodeExpired("This set-up was replaced or finished meanwhile; start again.", ("code",))
-        uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
-        uow.outbox.add(mails.render("mfa_enabled", user.email))
-        uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
-        uow.audit.add(actor.audit("mfa.enable", "User", user.id, ("mfa", "recovery_codes")))
+        codes = authenticators.add_factor(deps, uow, actor, new)
+        enabled_at = load_user(uow, user.id).mfa_enabled_at
+        remaining = uow.mfa.recovery_codes_remaining([user.id])[user.id]
         uow.commit()
-    return MfaState(now, len(codes)), codes
+    return MfaState(enabled_at, remaining, user.id), codes
 
 
 def complete_login(
@@ -131,16 +150,16 @@ def complete_login(
     parsed = _login_input(challenge, code)
     digest = deps.keyring.digest(MFA_CHALLENGE_PURPOSE, challenge)
     now = deps.clock()
-    user, secret = _spend_login_attempt(deps, digest, now)
+    user, found, _ = spend_login_attempt(deps, digest, now)
     keys = [(CODE_LIMIT, str(user.id))]
     with deps.uow() as uow:
         if not uow.mfa.use_challenge(digest, now):
             raise CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
-        _claim_code(deps, uow, user, secret, parsed, now)
+        _claim_code(deps, uow, user, found, parsed, now)
         limits.refund(uow, now, keys)
         device = devices.read(deps.keyring, device_token, now)
         known = device is not None and device.user_id == user.id
-        signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known)
+        signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known, mfa=True)
         if not parsed.is_totp:
             remaining = uow.mfa.recovery_codes_remaining([user.id])[user.id]
             uow.outbox.add(mails.render("recovery_code_used", user.email, remaining=_remaining_text(remaining)))
@@ -151,41 +170,42 @@ def complete_login(
 
 
 def disable(deps: Deps, actor: Actor, *, password: str, code: str, ip: str | None) -> MfaState:
-    """Turn MFA off with the password and a current TOTP code or a recovery code; the secret and
-    every recovery code are deleted. Raises MfaNotEnabled, InvalidCredentials, InvalidCode."""
+    """Turn MFA off with the password and a current TOTP code or a recovery code; every authenticator
+    and every recovery code is deleted. Raises MfaNotEnabled, InvalidCredentials, InvalidCode."""
     errors = Collector()
     if not password:
         errors.errors.append(Required("Enter your password.", ("password",)))
     parsed = errors.check(totp.any_code, code)
     errors.raise_if_any()
     assert parsed is not None  # the check passed
-    user, secret = _enabled(deps, actor)
+    user, found = _enabled(deps, actor)
     check_password(deps, user, password, ip, field=("password",))
     keys = [(CODE_LIMIT, str(user.id))]
     limits.spend(deps.uow, deps.clock(), keys)
     now = deps.clock()
     with deps.uow() as uow:
-        _claim_code(deps, uow, user, secret, parsed, now)
+        _claim_code(deps, uow, user, found, parsed, now)
         if not uow.mfa.disable(user.id):
             raise MfaNotEnabled("Two-step sign-in is off already.")
+        uow.authenticators.remove_all(user.id)
         limits.refund(uow, now, keys)
         uow.outbox.add(mails.render("mfa_disabled", user.email))
         uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("mfa.disable", "User", user.id, ("mfa", "recovery_codes")))
         uow.commit()
-    return MfaState(None, 0)
+    return MfaState(None, 0, user.id)
 
 
 def regenerate_recovery_codes(deps: Deps, actor: Actor, code: str) -> list[str]:
     """A new set of recovery codes for a current TOTP code; the old set stops working at once."""
     value = totp.app_code(code)
-    user, secret = _enabled(deps, actor)
+    user, found = _enabled(deps, actor)
     keys = [(CODE_LIMIT, str(user.id))]
     limits.spend(deps.uow, deps.clock(), keys)
     now = deps.clock()
     codes = totp.new_recovery_codes()
     with deps.uow() as uow:
-        _claim_code(deps, uow, user, secret, totp.Code("totp", value), now)
+        _claim_code(deps, uow, user, found, totp.Code("totp", value), now)
         uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
         limits.refund(uow, now, keys)
         uow.outbox.add(mails.render("recovery_codes_regenerated", user.email))
@@ -201,13 +221,13 @@ def recovery_codes_remaining(deps: Deps, user_ids: list[UUID]) -> dict[UUID, int
         return uow.mfa.recovery_codes_remaining(user_ids)
 
 
-def _enabled(deps: Deps, actor: Actor) -> tuple[User, MfaSecret]:
+def _enabled(deps: Deps, actor: Actor) -> tuple[User, list[Authenticator]]:
     with deps.uow(write=False) as uow:
         user = load_user(uow, actor.user_id)
-        secret = uow.mfa.get(user.id)
-    if not user.mfa_enabled or secret is None or secret.sealed is None:
+        found = uow.authenticators.for_users([user.id])[user.id]
+    if not user.mfa_enabled:
         raise MfaNotEnabled("Two-step sign-in is off.")
-    return user, secret
+    return user, found
 
 
 def _seal(deps: Deps, user_id: UUID, secret: str) -> str:
@@ -220,9 +240,7 @@ def _unseal(deps: Deps, user_id: UUID, sealed: str) -> str:
 
 
 def _recovery_digest(deps: Deps, user_id: UUID, code: str) -> str:
-    canonical = totp.canonical_recovery_code(code)
-    assert canonical is not None
-    return deps.keyring.digest("mfa-recovery", f"{user_id}:{canonical}")
+    return authenticators.recovery_digest(deps, user_id, code)
 
 
 def _login_input(challenge: str, code: str) -> totp.Code:
@@ -237,8 +255,8 @@ def _login_input(challenge: str, code: str) -> totp.Code:
     return parsed
 
 
-def _spend_login_attempt(deps: Deps, digest: str, now: datetime) -> tuple[User, MfaSecret]:
-    """Count the attempt against the challenge and the user (committed), then load what checks it."""
+def spend_login_attempt(deps: Deps, digest: str, now: datetime) -> tuple[User, list[Authenticator], MfaChallenge]:
+    """Count an attempt against the challenge and the user (committed), then load what checks it."""
     with deps.uow() as uow:
         challenge = uow.mfa.hit_challenge(digest, now, MAX_CHALLENGE_ATTEMPTS)
         if challenge is None:
@@ -247,21 +265,26 @@ def _spend_login_attempt(deps: Deps, digest: str, now: datetime) -> tuple[User, 
     limits.spend(deps.uow, deps.clock(), [(CODE_LIMIT, str(challenge.user_id))])
     with deps.uow(write=False) as uow:
         user = uow.users.get(challenge.user_id)
-        secret = uow.mfa.get(challenge.user_id)
-    if user is None or not user.mfa_enabled or secret is None or secret.sealed is None:
+        found = uow.authenticators.for_users([challenge.user_id])[challenge.user_id]
+    if user is None or not user.mfa_enabled:
         raise CodeExpired(SIGN_IN_EXPIRED, ("mfa_challenge",))
-    return user, secret
+    return user, found, challenge
 
 
-def _claim_code(deps: Deps, uow: UnitOfWork, user: User, secret: MfaSecret, code: totp.Code, now: datetime) -> None:
-    """Claim a TOTP step (compare-and-set) or a recovery code inside the caller's transaction."""
+def _claim_code(
+    deps: Deps, uow: UnitOfWork, user: User, found: list[Authenticator], code: totp.Code, now: datetime
+) -> None:
+    """Claim a TOTP step of one of the user's apps (compare-and-set) or a recovery code, inside the
+    caller's transaction."""
     if code.is_totp:
-        assert secret.sealed is not None
-        plain = _unseal(deps, user.id, secret.sealed)
-        step = totp.matching_step(plain, code.value, now, after=secret.last_step)
-        if step is None or not uow.mfa.claim_step(user.id, step):
-            raise InvalidCode(WRONG_CODE, ("code",))
-    elif not uow.mfa.use_recovery_code(user.id, _recovery_digest(deps, user.id, code.value), now):
+        for app in found:
+            if app.kind is not AuthenticatorKind.TOTP or app.sealed is None:
+                continue
+            step = totp.matching_step(_unseal(deps, user.id, app.sealed), code.value, now, after=app.last_step)
+            if step is not None and uow.authenticators.claim_step(app.id, step, now):
+                return
+        raise InvalidCode(WRONG_CODE, ("code",))
+    if not uow.mfa.use_recovery_code(user.id, _recovery_digest(deps, user.id, code.value), now):
         raise InvalidCode(WRONG_CODE, ("code",))
 
 

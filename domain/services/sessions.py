@@ -30,14 +30,29 @@ class Authenticated:
     account: Account
 
     def actor(self, ip_address: str | None) -> Actor:
-        return Actor(self.user.id, self.user.account_id, self.user.role, self.session.id, ip_address)
+        return Actor(
+            self.user.id,
+            self.user.account_id,
+            self.user.role,
+            self.session.id,
+            ip_address,
+            mfa_verified=self.session.mfa_at is not None,
+        )
 
 
 def open_session(
-    deps: Deps, uow: UnitOfWork, user: User, *, ip: str | None, user_agent: str | None, known_device: bool = False
+    deps: Deps,
+    uow: UnitOfWork,
+    user: User,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    known_device: bool = False,
+    mfa: bool = False,
 ) -> SignedIn:
     """Create a session inside the caller's transaction; the token is returned once, stored hashed.
-    A device not yet known for this user gets a device token (domain.devices) with it."""
+    A device not yet known for this user gets a device token (domain.devices) with it. `mfa`: the
+    sign-in passed a second factor, which the session records."""
     now = deps.clock()
     token = new_token()
     session = Session(
@@ -49,6 +64,7 @@ def open_session(
         absolute_expires_at=now + deps.policy.absolute_ttl,
         user_agent=(user_agent or "")[:300] or None,
         ip_address=ip,
+        mfa_at=now if mfa else None,
     )
     uow.sessions.add(session)
     uow.audit.add(AuditEvent("session.create", "Session", str(session.id), user.id, (), ip))

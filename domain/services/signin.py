@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain import devices, limits
+from domain import devices, limits, passkeys
 from domain.deps import Deps
 from domain.devices import Device
-from domain.entities import AuditEvent, MfaChallenge, User
+from domain.entities import AuditEvent, AuthenticatorKind, MfaChallenge, User
 from domain.errors import InvalidCredentials, Required
 from domain.ports import UnitOfWork
 from domain.security import new_token, normalize_password
@@ -21,7 +21,12 @@ MFA_CHALLENGE_PURPOSE = "mfa-challenge"
 
 @dataclass(frozen=True)
 class MfaRequired:
+    """The password was right and MFA is on: the second step's token, what can answer it, and the
+    WebAuthn request options when the user has a passkey."""
+
     challenge: str
+    methods: tuple[AuthenticatorKind, ...] = ()
+    passkey_options: str | None = None
 
 
 def signin_keys(deps: Deps, email: str, ip: str | None, device: Device | None = None) -> limits.Keys:
@@ -73,7 +78,7 @@ def login(
         if rehashed is not None:
             uow.profiles.set_password(user.id, user.password_hash, rehashed)
         if user.mfa_enabled:
-            result: SignedIn | MfaRequired = MfaRequired(start_mfa_challenge(deps, uow, user))
+            result: SignedIn | MfaRequired = mfa_required(deps, uow, user)
         else:
             result = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known is not None)
         uow.commit()
@@ -109,12 +114,27 @@ def check_password(
         uow.commit()
 
 
-def start_mfa_challenge(deps: Deps, uow: UnitOfWork, user: User) -> str:
+def mfa_required(deps: Deps, uow: UnitOfWork, user: User) -> MfaRequired:
+    """The second sign-in step inside the caller's transaction, with the kinds of factor the user has
+    and, when one is a passkey, WebAuthn request options for the user's passkeys."""
+    found = uow.authenticators.for_users([user.id])[user.id]
+    methods = tuple(k for k in AuthenticatorKind if any(a.kind is k for a in found))
+    allow = [a.credential_id for a in found if a.kind is AuthenticatorKind.PASSKEY and a.credential_id]
+    if not allow:
+        return MfaRequired(start_mfa_challenge(deps, uow, user), methods)
+    challenge = passkeys.new_challenge()
+    token = start_mfa_challenge(deps, uow, user, passkey_challenge=challenge)
+    options = passkeys.authentication_options(deps.relying_party, challenge=challenge, allow=allow, verify_user=False)
+    return MfaRequired(token, methods, options)
+
+
+def start_mfa_challenge(deps: Deps, uow: UnitOfWork, user: User, passkey_challenge: str | None = None) -> str:
     """The second sign-in step inside the caller's transaction: an opaque token bound to the user,
     single use and valid for 5 minutes. Returned once; stored only as its digest."""
     now = deps.clock()
     token = new_token()
     digest = deps.keyring.digest(MFA_CHALLENGE_PURPOSE, token)
-    uow.mfa.add_challenge(MfaChallenge(digest, user.id, now, now + MFA_CHALLENGE_TTL))
+    expires_at = now + MFA_CHALLENGE_TTL
+    uow.mfa.add_challenge(MfaChallenge(digest, user.id, now, expires_at, passkey_challenge=passkey_challenge))
     uow.audit.add(AuditEvent("mfa.challenge", "User", str(user.id), user.id))
     return token

@@ -12,6 +12,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,15 +74,22 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live_server(smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The whole app under uvicorn in a thread, on 127.0.0.1 and a free port, with GraphiQL on."""
-    var_dir = tmp_path_factory.mktemp("live")
+    with serve(smtp, tmp_path_factory.mktemp("live"), "127.0.0.1") as running:
+        yield running
+
+
+@contextmanager
+def serve(smtp: SmtpSink, var_dir: Path, host_name: str, **overrides: Any) -> Iterator[LiveServer]:
+    """Serve the app on loopback; the browser opens it as http://<host_name>:<port> (localhost is
+    a secure context with a valid WebAuthn RP ID, 127.0.0.1 is no RP ID)."""
     database_url = f"sqlite:///{var_dir / 'tenantry.db'}"
     engine = make_engine(database_url)
     upgrade(engine)
     engine.dispose()
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host_name}:{port}"
     settings = settings_for_tests(
-        database_url, smtp.port, var_dir, allowed_origins=(url,), graphiql=True, introspection=True
+        database_url, smtp.port, var_dir, allowed_origins=(url,), graphiql=True, introspection=True, **overrides
     )
     runtime = Runtime.build(settings)
     config = uvicorn.Config(

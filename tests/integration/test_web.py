@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from server import graphiql
+from server import graphiql, panel
 from server.app import create_app
 from support import LOGIN, SmtpSink, settings_for_tests
 
@@ -28,7 +28,8 @@ def served(sqlite_url: str, smtp: SmtpSink, tmp_path: Path, **overrides: Any) ->
 
 
 @pytest.fixture
-def client(sqlite_url: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[TestClient]:
+def client(sqlite_url: str, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setattr(panel, "PANEL_DIR", tmp_path / "no-panel-build")  # `/` then redirects to GraphiQL
     with served(sqlite_url, smtp, tmp_path, max_body_bytes=2048) as running:
         yield running
 

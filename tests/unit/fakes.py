@@ -27,6 +27,7 @@ from domain.entities import (
     Account,
     AccountKind,
     AuditEvent,
+    Authenticator,
     BillingProfile,
     ContactCode,
     ContactEmail,
@@ -36,6 +37,7 @@ from domain.entities import (
     Mail,
     MfaChallenge,
     MfaSecret,
+    PasskeyCeremony,
     Profile,
     Session,
     TransferRequest,
@@ -48,6 +50,7 @@ from domain.ports import (
     AccountRepository,
     AttemptCounters,
     AuditLog,
+    AuthenticatorRepository,
     BillingProfileRepository,
     ContactRepository,
     MfaRepository,
@@ -89,6 +92,8 @@ class Tables:
     mfa_secrets: dict[UUID, MfaSecret] = field(default_factory=dict)  # by user id
     recovery_codes: dict[tuple[UUID, str], datetime | None] = field(default_factory=dict)  # (user, digest): used at
     mfa_challenges: dict[str, MfaChallenge] = field(default_factory=dict)  # by digest
+    authenticators: dict[UUID, Authenticator] = field(default_factory=dict)
+    passkey_ceremonies: dict[str, PasskeyCeremony] = field(default_factory=dict)  # by digest
     billing: BillingProfile | None = None
     billing_history: dict[int, tuple[BillingProfile, datetime, UUID]] = field(default_factory=dict)
 
@@ -243,6 +248,10 @@ class FakeSessions:
         del self.t.sessions[session_id]
         return True
 
+    def mark_mfa(self, session_id: UUID, at: datetime) -> None:
+        if session_id in self.t.sessions:
+            self.t.sessions[session_id].mfa_at = at
+
     def delete_others(self, user_id: UUID, keep: UUID | None) -> int:
         others = [s.id for s in self.t.sessions.values() if s.user_id == user_id and s.id != keep]
         for session_id in others:
@@ -390,11 +399,8 @@ class FakeMfa:
     def get(self, user_id: UUID) -> MfaSecret | None:
         return self.t.mfa_secrets.get(user_id)
 
-    def save_pending(self, user_id: UUID, sealed: str, expires_at: datetime, now: datetime) -> None:
-        old = self.t.mfa_secrets.get(user_id, MfaSecret(user_id))
-        self.t.mfa_secrets[user_id] = replace(
-            old, pending_sealed=sealed, pending_expires_at=expires_at, pending_attempts=0
-        )
+    def save_pending(self, user_id: UUID, sealed: str, name: str, expires_at: datetime, now: datetime) -> None:
+        self.t.mfa_secrets[user_id] = MfaSecret(user_id, sealed, expires_at, 0, name)
 
     def hit_pending(self, user_id: UUID, now: datetime, max_attempts: int) -> MfaSecret | None:
         row = self.t.mfa_secrets.get(user_id)
@@ -410,29 +416,18 @@ class FakeMfa:
         if row is not None:
             self.t.mfa_secrets[user_id] = replace(row, pending_sealed=None, pending_expires_at=None)
 
-    def activate(self, user_id: UUID, pending_sealed: str, step: int, now: datetime) -> bool:
-        # Two conditional statements, as in SQL: promote the pending secret, turn MFA on.
-        row, user = self.t.mfa_secrets.get(user_id), self.t.users.get(user_id)
-        promoted = row is not None and row.pending_sealed == pending_sealed
-        if row is not None and promoted:
-            self.t.mfa_secrets[user_id] = replace(
-                row,
-                sealed=pending_sealed,
-                last_step=step,
-                pending_sealed=None,
-                pending_expires_at=None,
-                pending_attempts=0,
-            )
-        enabled = user is not None and user.mfa_enabled_at is None
-        if user is not None and enabled:
-            user.mfa_enabled_at = now
-        return promoted and enabled
-
-    def claim_step(self, user_id: UUID, step: int) -> bool:
+    def take_pending(self, user_id: UUID, pending_sealed: str) -> bool:
         row = self.t.mfa_secrets.get(user_id)
-        if row is None or row.sealed is None or (row.last_step is not None and row.last_step >= step):
+        if row is None or row.pending_sealed != pending_sealed:
             return False
-        self.t.mfa_secrets[user_id] = replace(row, last_step=step)
+        self.t.mfa_secrets[user_id] = MfaSecret(user_id)
+        return True
+
+    def enable(self, user_id: UUID, now: datetime) -> bool:
+        user = self.t.users.get(user_id)
+        if user is None or user.mfa_enabled_at is not None:
+            return False
+        user.mfa_enabled_at = now
         return True
 
     def disable(self, user_id: UUID) -> bool:
@@ -488,6 +483,71 @@ class FakeMfa:
         self.t.recovery_codes = {k: v for k, v in self.t.recovery_codes.items() if k[0] != user_id}
 
 
+class FakeAuthenticators:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def for_users(self, user_ids: list[UUID]) -> dict[UUID, list[Authenticator]]:
+        ordered = sorted(self.t.authenticators.values(), key=lambda a: (a.created_at, a.id))
+        return {u: [a for a in ordered if a.user_id == u] for u in user_ids}
+
+    def by_credential_id(self, credential_id: str) -> Authenticator | None:
+        return next((a for a in self.t.authenticators.values() if a.credential_id == credential_id), None)
+
+    def add(self, authenticator: Authenticator) -> None:
+        for a in self.t.authenticators.values():
+            if a.user_id == authenticator.user_id and a.name == authenticator.name:
+                raise AlreadyExists("You have an authenticator with this name already.", ("name",))
+            if authenticator.credential_id is not None and a.credential_id == authenticator.credential_id:
+                raise AlreadyExists("You have an authenticator with this name already.", ("name",))
+        self.t.authenticators[authenticator.id] = authenticator
+
+    def rename(self, user_id: UUID, authenticator_id: UUID, name: str) -> bool:
+        row = self.t.authenticators.get(authenticator_id)
+        if row is None or row.user_id != user_id:
+            return False
+        if any(a.user_id == user_id and a.name == name and a.id != row.id for a in self.t.authenticators.values()):
+            raise AlreadyExists("You have an authenticator with this name already.", ("name",))
+        self.t.authenticators[row.id] = replace(row, name=name)
+        return True
+
+    def remove(self, user_id: UUID, authenticator_id: UUID) -> bool:
+        row = self.t.authenticators.get(authenticator_id)
+        if row is None or row.user_id != user_id:
+            return False
+        del self.t.authenticators[authenticator_id]
+        return True
+
+    def remove_all(self, user_id: UUID) -> None:
+        self.t.authenticators = {k: v for k, v in self.t.authenticators.items() if v.user_id != user_id}
+
+    def claim_step(self, authenticator_id: UUID, step: int, now: datetime) -> bool:
+        row = self.t.authenticators.get(authenticator_id)
+        if row is None or row.sealed is None or (row.last_step is not None and row.last_step >= step):
+            return False
+        self.t.authenticators[row.id] = replace(row, last_step=step, last_used_at=now)
+        return True
+
+    def claim_count(self, authenticator_id: UUID, seen: int, count: int, backed_up: bool, now: datetime) -> bool:
+        row = self.t.authenticators.get(authenticator_id)
+        if row is None or row.sign_count != seen:
+            return False
+        self.t.authenticators[row.id] = replace(row, sign_count=count, backed_up=backed_up, last_used_at=now)
+        return True
+
+    def add_ceremony(self, ceremony: PasskeyCeremony) -> None:
+        if ceremony.digest in self.t.passkey_ceremonies:
+            raise ConstraintViolated("passkey_ceremonies.digest")
+        self.t.passkey_ceremonies[ceremony.digest] = ceremony
+
+    def use_ceremony(self, digest: str, purpose: str, now: datetime) -> PasskeyCeremony | None:
+        row = self.t.passkey_ceremonies.get(digest)
+        if row is None or row.purpose != purpose or row.used_at is not None or row.expires_at <= now:
+            return None
+        self.t.passkey_ceremonies[digest] = replace(row, used_at=now)
+        return self.t.passkey_ceremonies[digest]
+
+
 class FakeBilling:
     def __init__(self, t: Tables) -> None:
         self.t = t
@@ -533,6 +593,7 @@ class FakeUnitOfWork:
     attempts: AttemptCounters
     audit: AuditLog
     mfa: MfaRepository
+    authenticators: AuthenticatorRepository
     billing: BillingProfileRepository
 
     def __init__(self, db: FakeDatabase, *, write: bool) -> None:
@@ -550,7 +611,7 @@ class FakeUnitOfWork:
         self.accounts, self.users, self.profiles = FakeAccounts(t), FakeUsers(t), FakeProfiles(t)
         self.sessions, self.contacts, self.transfers = FakeSessions(t), FakeContacts(t), FakeTransfers(t)
         self.outbox, self.attempts, self.audit = FakeOutbox(t), FakeAttempts(t), FakeAudit(t)
-        self.mfa, self.billing = FakeMfa(t), FakeBilling(t)
+        self.mfa, self.billing, self.authenticators = FakeMfa(t), FakeBilling(t), FakeAuthenticators(t)
         return self
 
     def __exit__(self, *exc: object) -> None:

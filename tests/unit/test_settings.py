@@ -145,3 +145,16 @@ def test_production_turns_graphiql_and_introspection_off_unless_asked(tmp_path: 
     assert opened.graphiql and opened.introspection
     development = load_settings({"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_GRAPHIQL": "off"})
     assert not development.graphiql and development.introspection
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1", "[::1]", "https://example.com", "example.com:8443", " "])
+def test_the_webauthn_rp_id_is_a_bare_domain_never_an_ip_address(tmp_path: Path, value: str) -> None:
+    env = {"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_WEBAUTHN_RP_ID": value}
+    with pytest.raises(SettingsError, match="^TENANTRY_WEBAUTHN_RP_ID: "):
+        load_settings(env)
+
+
+def test_the_webauthn_rp_id_defaults_to_localhost_and_takes_a_domain(tmp_path: Path) -> None:
+    assert load_settings({"TENANTRY_VAR_DIR": str(tmp_path)}).webauthn_rp_id == "localhost"
+    env = {"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_WEBAUTHN_RP_ID": "Panel.Example.com"}
+    assert load_settings(env).webauthn_rp_id == "panel.example.com"
