@@ -57,8 +57,10 @@ class BcryptHasher:
       flood of wrong passwords from unknown devices cannot take every slot (OWASP device cookies).
     - One client (an IPv4 address, an IPv6 /64) has at most one hash in flight; known devices are
       exempt, so an attacker behind the owner's NAT cannot hold the owner's slot.
-    - A request waits at most `wait` seconds for its slot, in a short queue, then is refused
-      with TooManyAttempts; the caller has counted the attempt already, so refusals count too.
+    - A request waits at most `wait` seconds for its slot, in a short queue (as many waiting as
+      there are slots; known devices may always wait), then is refused with TooManyAttempts; the
+      caller has counted the attempt already, so refusals count too. A bounded queue keeps a flood
+      from parking dozens of threads, each woken at every freed slot.
     Hashing runs on small dedicated pools, so the event loop stays free: everyone's on threads of
     the lowest priority (they take only CPU that request handling leaves), the reserved lane's at
     normal priority, so the owner of a known device is not starved by a busy host either.
@@ -70,6 +72,7 @@ class BcryptHasher:
         self._cond = threading.Condition()
         self._free = {"general": concurrency, "reserved": reserved}
         self._clients: set[str] = set()
+        self._waiting, self._max_waiting = 0, concurrency + reserved
         self._held = threading.local()
         self._pools = {
             "general": ThreadPoolExecutor(concurrency, "bcrypt", initializer=_lower_priority),
@@ -110,9 +113,13 @@ class BcryptHasher:
                             self._clients.add(client)
                         return lane
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or (not known and self._waiting >= self._max_waiting):
                     raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
-                self._cond.wait(left)
+                self._waiting += 1
+                try:
+                    self._cond.wait(left)
+                finally:
+                    self._waiting -= 1
 
     def hash(self, password: str) -> str:
         with self.slot():

@@ -129,3 +129,18 @@ def test_limit_windows_are_fixed_and_aligned() -> None:
     at = datetime(2026, 1, 1, 10, 7, 30, tzinfo=UTC)
     assert limit.window_start(at) == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     assert limit.window_start(at + timedelta(minutes=8)) == datetime(2026, 1, 1, 10, 15, tzinfo=UTC)
+
+
+def test_the_queue_for_a_slot_is_short_and_extra_requests_are_refused_at_once() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=0, wait=5)
+    release, holder = _holding(hasher, "10.0.0.1")
+    queued = threading.Thread(target=lambda: hasher.slot("10.0.0.2").__enter__())
+    queued.start()
+    time.sleep(0.1)  # the one queue place is taken
+    started = time.monotonic()
+    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.3"):
+        pass
+    assert time.monotonic() - started < 1  # refused at once, not after the 5 s wait
+    release.set()
+    holder.join()
+    queued.join()
