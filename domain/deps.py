@@ -30,3 +30,5 @@ class Deps:
     clock: Clock
     policy: AuthPolicy = field(default_factory=AuthPolicy)
     mfa_issuer: str = "Tenantry"
+    # Where the panel is: links in mails point here (server setting TENANTRY_PUBLIC_URL).
+    public_url: str = "http://127.0.0.1:8000"

@@ -13,9 +13,11 @@ from persistence.audit import SqlAuditLog
 from persistence.billing import SqlBillingProfiles
 from persistence.contacts import SqlContacts
 from persistence.database import WRITE
+from persistence.devices import SqlKnownDevices
 from persistence.mfa import SqlMfa
 from persistence.outbox import SqlOutbox
 from persistence.profiles import SqlProfiles
+from persistence.recovery import SqlRecovery
 from persistence.sessions import SqlSessions
 from persistence.transfers import SqlTransferRequests
 from persistence.users import SqlUsers
@@ -63,6 +65,8 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(conn, self.clock)
         self.mfa = SqlMfa(conn)
         self.billing = SqlBillingProfiles(conn)
+        self.devices = SqlKnownDevices(conn)
+        self.recovery = SqlRecovery(conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

