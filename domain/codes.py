@@ -1,10 +1,11 @@
-"""One-time codes mailed to an address: contact verification, sign-in email change (and later
-password reset) issue and check them the same way.
+"""One-time codes mailed to an address: contact verification, sign-in email change and password
+reset issue and check them the same way.
 
-A code is random digits, valid 15 minutes, void after 5 wrong tries, stored only as a keyed
-digest bound to what it confirms, and works once. Every try is counted in the database in its
-own committed transaction *before* the comparison (the repository's `count_*_attempt`), so any
-number of concurrent requests get 5 tries in all.
+A code is random characters of its kind's alphabet (digits unless told otherwise), valid 15
+minutes, void after 5 wrong tries, stored only as a keyed digest bound to what it confirms, and
+works once. Every try is counted in the database in its own committed transaction *before* the
+comparison (the repository's `count_*_attempt`), so any number of concurrent requests get 5 tries
+in all.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from datetime import datetime, timedelta
 
 from domain.errors import CodeExpired, InvalidCode, Required, TooManyAttempts
 from domain.ports import Keyring
-from domain.security import constant_time_equal, new_numeric_code
+from domain.security import constant_time_equal, new_code, new_numeric_code
 
 TTL = timedelta(minutes=15)
 MAX_TRIES = 5
+DIGITS = "0123456789"
+# Upper-case letters and digits that cannot be taken for one another (no 0/O, 1/I/L, U/V).
+UNAMBIGUOUS = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,10 @@ class CodeKind:
 
     purpose: str
     renew: str  # how to get a new code, for messages: "ask for a new code"
-    digits: int = 6
+    digits: int = 6  # the code's length, in characters of `alphabet`
     ttl: timedelta = TTL
     max_tries: int = MAX_TRIES
+    alphabet: str = DIGITS
 
     @property
     def minutes(self) -> int:
@@ -45,7 +50,7 @@ class CodeKind:
 
     def issue(self, keyring: Keyring, binding: str) -> tuple[str, str]:
         """A fresh code and its digest; the code goes into the mail, only the digest is stored."""
-        code = new_numeric_code(self.digits)
+        code = new_numeric_code(self.digits) if self.alphabet == DIGITS else new_code(self.alphabet, self.digits)
         return code, self.digest(keyring, binding, code)
 
     def digest(self, keyring: Keyring, binding: str, code: str) -> str:
@@ -54,10 +59,13 @@ class CodeKind:
     def typed(self, value: str, field: tuple[str, ...] = ("code",)) -> str:
         """The code as typed, without spaces; Required or InvalidCode before any try is spent."""
         code = "".join(value.split())
+        if self.alphabet != DIGITS:  # letters: any case, with or without the dash the mail shows
+            code = code.replace("-", "").upper()
         if not code:
             raise Required("Enter the code from the email.", field)
-        if len(code) != self.digits or not code.isascii() or not code.isdigit():
-            raise InvalidCode(f"The code is the {self.digits} digits from the email.", field)
+        if len(code) != self.digits or not code.isascii() or any(c not in self.alphabet for c in code):
+            kind = "digits" if self.alphabet == DIGITS else "letters and digits"
+            raise InvalidCode(f"The code is the {self.digits} {kind} from the email.", field)
         return code
 
     def check(

@@ -32,3 +32,5 @@ class Deps:
     policy: AuthPolicy = field(default_factory=AuthPolicy)
     mfa_issuer: str = "Tenantry"
     relying_party: RelyingParty = field(default_factory=RelyingParty)
+    # Where the panel is: links in mails point here (server setting TENANTRY_PUBLIC_URL).
+    public_url: str = "http://127.0.0.1:8000"

@@ -126,6 +126,8 @@ class User:
     profile: Profile
     created_at: datetime
     mfa_enabled_at: datetime | None = None
+    # Set by a "this wasn't me" report: sign-in with the password is refused until a reset.
+    password_reset_required: bool = False
 
     @property
     def mfa_enabled(self) -> bool:
@@ -272,6 +274,15 @@ class MfaChallenge:
 
 
 @dataclass(frozen=True)
+class PasswordResetCode:
+    """A user's live password-reset code: only its keyed digest, expiry and the tries spent."""
+
+    digest: str
+    expires_at: datetime
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
 class Mail:
     """A message to one recipient; it goes out through the outbox after the change commits."""
 
@@ -280,9 +291,31 @@ class Mail:
     text: str
 
 
+class Via(enum.StrEnum):
+    """How a caller proved who it is (the API's CredentialKind, plus the operator's ways in)."""
+
+    SESSION = "SESSION"
+    API_TOKEN = "API_TOKEN"  # noqa: S105 (a kind of credential, not one)
+    CLI = "CLI"
+    SYSTEM = "SYSTEM"
+
+
+# Actions that belong in a user's own security log (me.securityEvents), by prefix.
+SECURITY_ACTIONS = ("session.", "password.", "email.", "mfa.", "token.", "security.")
+
+
+def is_security_action(action: str) -> bool:
+    return action.startswith(SECURITY_ACTIONS)
+
+
 @dataclass(frozen=True)
 class AuditEvent:
-    """Who changed what. Names of changed fields only, never their secret values."""
+    """Who changed what. Names of changed fields only, never their secret values.
+
+    `account_id` is the account the event belongs to (None: the provider's own, such as the billing
+    profile); `user_id` is the user whose security log shows it (sign-ins, credentials, sessions);
+    `reason` says why a sign-in failed. `id` and `occurred_at` are set once stored.
+    """
 
     action: str
     target_type: str
@@ -290,6 +323,14 @@ class AuditEvent:
     actor_user_id: UUID | None = None
     fields: tuple[str, ...] = ()
     ip_address: str | None = None
+    account_id: UUID | None = None
+    user_id: UUID | None = None
+    via: Via | None = None
+    user_agent: str | None = None
+    actor_email: str | None = None
+    reason: str | None = None
+    id: UUID | None = None
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -303,13 +344,16 @@ class Actor:
     ip_address: str | None = None
     # Whether the caller's session passed a second factor (needed to add one while MFA is on).
     mfa_verified: bool = False
+    via: Via = Via.SESSION
+    user_agent: str | None = None
 
     def may_see_account(self, account_id: UUID) -> bool:
         """Whether the caller may read the account's data: their own account, or any for a CLOUD_ADMIN."""
         return account_id == self.account_id or self.role is UserRole.CLOUD_ADMIN
 
     def audit(self, action: str, target_type: str, target_id: object, fields: tuple[str, ...] = ()) -> AuditEvent:
-        """An audit event for a change this actor makes."""
+        """An audit event for a change this actor makes, in the actor's account; a security action
+        also goes into the actor's own security log."""
         return AuditEvent(
             action=action,
             target_type=target_type,
@@ -317,4 +361,8 @@ class Actor:
             actor_user_id=self.user_id,
             fields=fields,
             ip_address=self.ip_address,
+            account_id=self.account_id,
+            user_id=self.user_id if is_security_action(action) else None,
+            via=self.via,
+            user_agent=self.user_agent,
         )

@@ -154,6 +154,13 @@ class WebauthnFailed(DomainError):
     code = "WEBAUTHN_FAILED"
 
 
+class PasswordResetRequired(DomainError):
+    """Unrecognized activity was reported: signing in with the password is refused until it is reset with
+    requestPasswordReset."""
+
+    code = "PASSWORD_RESET_REQUIRED"
+
+
 class ValidationFailed(DomainError):
     """Several inputs are wrong at once; every one is reported and nothing is saved."""
 

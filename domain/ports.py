@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.audit import AuditQuery
 from domain.entities import (
     Account,
     AuditEvent,
@@ -22,6 +23,7 @@ from domain.entities import (
     MfaChallenge,
     MfaSecret,
     PasskeyCeremony,
+    PasswordResetCode,
     Profile,
     Session,
     TransferRequest,
@@ -65,6 +67,9 @@ class UserRepository(Protocol):
         ...
 
     def get_with_account(self, user_id: UUID) -> tuple[User, Account] | None: ...
+    def with_accounts(self, user_ids: list[UUID]) -> dict[UUID, tuple[User, Account]]:
+        """The users with these IDs that exist, each with its account, in one statement."""
+        ...
 
 
 class ProfileRepository(Protocol):
@@ -166,7 +171,13 @@ class AttemptCounters(Protocol):
 
 
 class AuditLog(Protocol):
-    def add(self, event: AuditEvent) -> None: ...
+    def add(self, event: AuditEvent) -> None:
+        """Store the event; with an actor and no actor_email, the actor's current email is kept with it."""
+        ...
+
+    def page(self, query: AuditQuery) -> list[AuditEvent]:
+        """Up to `query.limit` events matching `query`, newest first by (occurred_at, id), in one statement."""
+        ...
 
 
 class BillingProfileRepository(Protocol):
@@ -186,6 +197,10 @@ class BillingProfileRepository(Protocol):
         ...
 
     def at_version(self, version: int) -> BillingProfile | None: ...
+    def at_versions(self, versions: list[int]) -> dict[int, BillingProfile]:
+        """The versions that exist, current or superseded, in one statement per table at most."""
+        ...
+
     def cloud_admin_emails(self) -> list[str]:
         """Sign-in emails of every CLOUD_ADMIN user, the people told about bank detail changes."""
         ...
@@ -271,6 +286,42 @@ class AuthenticatorRepository(Protocol):
         ...
 
 
+class KnownDeviceRepository(Protocol):
+    """Devices each user has signed in from, as keyed digests, with when each was last seen."""
+
+    def last_seen(self, user_id: UUID) -> dict[str, datetime]: ...
+    def see(self, user_id: UUID, digests: list[str], at: datetime) -> None:
+        """Insert or refresh these devices of the user as seen `at`."""
+        ...
+
+
+class RecoveryRepository(Protocol):
+    """The "this wasn't me" tokens, password-reset codes and the reset-required mark."""
+
+    def add_report_token(self, digest: str, user_id: UUID, now: datetime, expires_at: datetime) -> None: ...
+    def use_report_token(self, digest: str, now: datetime) -> UUID | None:
+        """Mark a live, unused token used and return its user; None for the one that lost or a dead one."""
+        ...
+
+    def require_reset(self, user_id: UUID) -> None:
+        """Refuse sign-in with the password until a reset."""
+        ...
+
+    def save_code(self, user_id: UUID, code: PasswordResetCode) -> None:
+        """Store the user's reset code, replacing (voiding) any earlier one."""
+        ...
+
+    def code(self, user_id: UUID) -> PasswordResetCode | None: ...
+    def count_code_attempt(self, user_id: UUID, now: datetime, max_attempts: int) -> bool:
+        """Spend one try at the live code atomically; False when none is left or none is live."""
+        ...
+
+    def finish_reset(self, user_id: UUID, code_digest: str, old_hash: str, new_hash: str) -> bool:
+        """Set the new password, clear the reset-required mark and void the code, once: only while the
+        code is still `code_digest` and the password still `old_hash`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. `with uow:` begins it; leaving without `commit()` rolls back."""
 
@@ -286,6 +337,8 @@ class UnitOfWork(Protocol):
     mfa: MfaRepository
     authenticators: AuthenticatorRepository
     billing: BillingProfileRepository
+    devices: KnownDeviceRepository
+    recovery: RecoveryRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

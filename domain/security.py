@@ -201,5 +201,10 @@ def new_numeric_code(digits: int = 6) -> str:
     return f"{secrets.randbelow(10**digits):0{digits}d}"
 
 
+def new_code(alphabet: str, length: int) -> str:
+    """`length` characters drawn uniformly from `alphabet`."""
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())

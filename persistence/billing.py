@@ -90,6 +90,17 @@ class SqlBillingProfiles(Repository):
         row = self.conn.execute(select(history_t).where(history_t.c.version == version)).mappings().first()
         return profile_from_row(row) if row else None
 
+    def at_versions(self, versions: list[int]) -> dict[int, BillingProfile]:
+        found: dict[int, BillingProfile] = {}
+        current = self.get()
+        if current is not None and current.version in versions:
+            found[current.version] = current
+        older = [v for v in versions if v not in found]
+        if older:
+            rows = self.conn.execute(select(history_t).where(history_t.c.version.in_(older))).mappings()
+            found.update({r["version"]: profile_from_row(r) for r in rows})
+        return found
+
     def cloud_admin_emails(self) -> list[str]:
         stmt = select(users_t.c.email).where(users_t.c.role == UserRole.CLOUD_ADMIN.value).order_by(users_t.c.email)
         return list(self.conn.execute(stmt).scalars())

@@ -6,13 +6,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, or_
 
+from domain.audit import DEFAULT_RETENTION
+from persistence import audit
 from persistence.database import WRITE
-from persistence.tables import attempts_t, mfa_challenges_t, outbox_t, sessions_t
+from persistence.tables import (
+    attempts_t,
+    mfa_challenges_t,
+    outbox_t,
+    password_resets_t,
+    report_tokens_t,
+    sessions_t,
+)
 
 
-def sweep(engine: Engine, now: datetime, idle_ttl: timedelta) -> None:
-    """Drop expired sessions and MFA challenges, attempt windows older than a day, and delivered mail
-    after a week."""
+def sweep(engine: Engine, now: datetime, idle_ttl: timedelta, audit_retention: timedelta = DEFAULT_RETENTION) -> None:
+    """Drop expired sessions, MFA challenges, reset codes and report links, attempt windows older than
+    a day, delivered mail after a week, and audit events past their retention."""
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         conn.execute(
             delete(sessions_t).where(
@@ -22,3 +31,6 @@ def sweep(engine: Engine, now: datetime, idle_ttl: timedelta) -> None:
         conn.execute(delete(attempts_t).where(attempts_t.c.window_start < now - timedelta(days=1)))
         conn.execute(delete(outbox_t).where(outbox_t.c.sent_at < now - timedelta(days=7)))
         conn.execute(delete(mfa_challenges_t).where(mfa_challenges_t.c.expires_at <= now))
+        conn.execute(delete(password_resets_t).where(password_resets_t.c.expires_at <= now))
+        conn.execute(delete(report_tokens_t).where(report_tokens_t.c.expires_at <= now))
+        audit.delete_older_than(conn, now - audit_retention)

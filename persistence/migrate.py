@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +30,34 @@ def alembic_config(engine: Engine, scripts: Path = SCRIPTS) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head", *, scripts: Path = SCRIPTS) -> None:
     """Bring the schema to `revision`; safe to run again, and from several processes on PostgreSQL."""
+    _run(engine, command.upgrade, revision, scripts)
+
+
+def downgrade(engine: Engine, revision: str, *, scripts: Path = SCRIPTS) -> None:
+    """Take the schema back to `revision` (development and tests; production only moves forward)."""
+    _run(engine, command.downgrade, revision, scripts)
+
+
+def _run(engine: Engine, step: Callable[[Config, str], None], revision: str, scripts: Path) -> None:
     config = alembic_config(engine, scripts)
     with engine.connect().execution_options(**{WRITE: True}) as connection:
-        if connection.dialect.name == "postgresql":
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys on, that
+            # drop would cascade to every child row. The pragma only works outside a transaction.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]  # a live sqlite3 connection
+        else:
             # One migrator at a time when several processes start together.
             connection.exec_driver_sql("SELECT pg_advisory_lock(727270)")
             connection.commit()
         config.attributes["connection"] = connection
         try:
-            command.upgrade(config, revision)
+            step(config, revision)
             connection.commit()
         finally:
-            if connection.dialect.name == "postgresql":
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]  # as above
+            else:
                 connection.exec_driver_sql("SELECT pg_advisory_unlock(727270)")
                 connection.commit()
 

@@ -113,6 +113,8 @@ class UserRow(Base):
     email_change_digest: Mapped[str | None] = mapped_column(String(64))
     email_change_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_change_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by a "this wasn't me" report; sign-in with the password is refused until a reset clears it.
+    password_reset_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SessionRow(Base):
@@ -208,6 +210,11 @@ class AttemptCounterRow(Base):
 
 class AuditEventRow(Base):
     __tablename__ = "audit_events"
+    # Pages are read newest first by (at, id) within an account, a user's security log, or all.
+    __table_args__ = (
+        Index("ix_audit_events_account_at", "account_id", "at", "id"),
+        Index("ix_audit_events_user_at", "user_id", "at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -217,6 +224,46 @@ class AuditEventRow(Base):
     target_id: Mapped[str] = mapped_column(String(64))
     fields: Mapped[list[str]] = mapped_column(JSON)
     ip_address: Mapped[str | None] = mapped_column(String(64))
+    # No foreign keys: the log outlives deleted users and accounts.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_email: Mapped[str | None] = mapped_column(String(320))
+    via: Mapped[str | None] = mapped_column(String(16))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class KnownDeviceRow(Base):
+    """Devices a user has signed in from (keyed digests of device tokens or browser + network)."""
+
+    __tablename__ = "known_devices"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ReportTokenRow(Base):
+    """The "this wasn't me" link of a security mail: single use, 7 days, stored as a keyed digest."""
+
+    __tablename__ = "report_tokens"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordResetRow(Base):
+    """A user's live password-reset code (one at a time), as a keyed digest with its tries."""
+
+    __tablename__ = "password_resets"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class _BillingProfileColumns:
@@ -348,6 +395,9 @@ transfers_t = TransferRequestRow.__table__
 outbox_t = MailOutboxRow.__table__
 attempts_t = AttemptCounterRow.__table__
 audit_t = AuditEventRow.__table__
+known_devices_t = KnownDeviceRow.__table__
+report_tokens_t = ReportTokenRow.__table__
+password_resets_t = PasswordResetRow.__table__
 billing_profile_t = BillingProfileRow.__table__
 billing_history_t = BillingProfileHistoryRow.__table__
 mfa_secrets_t = MfaSecretRow.__table__

@@ -15,9 +15,11 @@ from domain.ports import (
     Clock,
     ContactRepository,
     Keyring,
+    KnownDeviceRepository,
     MfaRepository,
     Outbox,
     ProfileRepository,
+    RecoveryRepository,
     SessionRepository,
     TransferRequestRepository,
     UserRepository,
@@ -29,9 +31,11 @@ from persistence.authenticators import SqlAuthenticators
 from persistence.billing import SqlBillingProfiles
 from persistence.contacts import SqlContacts
 from persistence.database import WRITE
+from persistence.devices import SqlKnownDevices
 from persistence.mfa import SqlMfa
 from persistence.outbox import SqlOutbox
 from persistence.profiles import SqlProfiles
+from persistence.recovery import SqlRecovery
 from persistence.sessions import SqlSessions
 from persistence.transfers import SqlTransferRequests
 from persistence.users import SqlUsers
@@ -58,6 +62,8 @@ class SqlUnitOfWork:
     mfa: MfaRepository
     authenticators: AuthenticatorRepository
     billing: BillingProfileRepository
+    devices: KnownDeviceRepository
+    recovery: RecoveryRepository
     _outbox: SqlOutbox  # the same outbox, typed for what only commit() reads (queued)
 
     def __init__(
@@ -96,6 +102,8 @@ class SqlUnitOfWork:
         self.mfa = SqlMfa(conn)
         self.authenticators = SqlAuthenticators(conn)
         self.billing = SqlBillingProfiles(conn)
+        self.devices = SqlKnownDevices(conn)
+        self.recovery = SqlRecovery(conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

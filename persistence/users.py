@@ -37,6 +37,7 @@ def user_from_row(r: Row) -> User:
         profile=profile,
         created_at=r["created_at"],
         mfa_enabled_at=r["mfa_enabled_at"],
+        password_reset_required=bool(r["password_reset_required"]),
     )
 
 
@@ -65,6 +66,7 @@ def user_to_row(u: User, email_key: str) -> dict[str, Any]:
         "password_hash": u.password_hash,
         "created_at": u.created_at,
         "mfa_enabled_at": u.mfa_enabled_at,
+        "password_reset_required": u.password_reset_required,
         "version": u.profile.version,
         **profile_to_row(u.profile),
     }
@@ -82,6 +84,19 @@ class SqlUsers(Repository):
         stmt = select(users_t).where(users_t.c.email_key == email_key(email))
         row = self.conn.execute(stmt).mappings().first()
         return user_from_row(row) if row else None
+
+    def with_accounts(self, user_ids: list[UUID]) -> dict[UUID, tuple[User, Account]]:
+        if not user_ids:
+            return {}
+        stmt = (
+            select(*labelled(users_t, "u_"), *labelled(accounts_t, "a_"))
+            .join_from(users_t, accounts_t, users_t.c.account_id == accounts_t.c.id)
+            .where(users_t.c.id.in_(user_ids))
+        )
+        pairs = [
+            (user_from_row(unprefixed(r, "u_")), account_from_row(unprefixed(r, "a_"))) for r in self.conn.execute(stmt)
+        ]
+        return {user.id: (user, account) for user, account in pairs}
 
     def get_with_account(self, user_id: UUID) -> tuple[User, Account] | None:
         stmt = (

@@ -79,4 +79,4 @@ async def signed_in(info: Info[Context, None]) -> Authenticated:
 async def caller(info: Info[Context, None]) -> Actor:
     """The signed-in caller as the domain services take it."""
     found = await signed_in(info)
-    return found.actor(info.context.client_ip)
+    return found.actor(info.context.client_ip, info.context.user_agent)

@@ -13,8 +13,8 @@ from strawberry.dataloader import DataLoader
 
 from domain import devices
 from domain.deps import Deps
-from domain.entities import Account, Authenticator, ContactEmail, Session, TransferRequest
-from domain.services import accounts, authenticators, contacts, mfa, sessions, transfers
+from domain.entities import Account, Authenticator, BillingProfile, ContactEmail, Session, TransferRequest, User
+from domain.services import accounts, audit, authenticators, contacts, mfa, sessions, transfers
 from domain.services.sessions import Authenticated
 
 # __Host- makes browsers insist on Secure, Path=/ and no Domain: the cookie stays on this host.
@@ -45,6 +45,8 @@ class Loaders:
         self.accounts: DataLoader[UUID, Account] = DataLoader(self._accounts)
         self.sessions: DataLoader[UUID, list[Session]] = DataLoader(self._sessions)
         self.authenticators: DataLoader[UUID, list[Authenticator]] = DataLoader(self._authenticators)
+        self.audit_actors: DataLoader[UUID, tuple[User, Account] | None] = DataLoader(self._audit_actors)
+        self.billing_versions: DataLoader[int, BillingProfile | None] = DataLoader(self._billing_versions)
         self.deps = deps
 
     async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
@@ -65,6 +67,14 @@ class Loaders:
 
     async def _sessions(self, user_ids: list[UUID]) -> list[list[Session]]:
         return [await run_in_threadpool(sessions.list_sessions, self.deps, user_id) for user_id in user_ids]
+
+    async def _audit_actors(self, user_ids: list[UUID]) -> list[tuple[User, Account] | None]:
+        found = await run_in_threadpool(audit.actors, self.deps, list(user_ids))
+        return [found.get(u) for u in user_ids]
+
+    async def _billing_versions(self, versions: list[int]) -> list[BillingProfile | None]:
+        found = await run_in_threadpool(audit.billing_versions, self.deps, list(versions))
+        return [found.get(v) for v in versions]
 
     async def _accounts(self, account_ids: list[UUID]) -> list[Account]:
         found = await run_in_threadpool(accounts.accounts_by_id, self.deps, list(account_ids))

@@ -9,8 +9,10 @@ import strawberry
 from strawberry.types import Info
 
 from domain.entities import Account, AccountKind
+from resolvers import audit
 from resolvers.access import signed_in
 from resolvers.context import Context
+from schema.audit import AuditEventConnection, AuditLogFilter
 from schema.common import NodeType
 from schema.contacts import ContactEmailType
 from schema.customer import CustomerInfoType
@@ -53,6 +55,19 @@ class AccountType(NodeType):
             return []
         requests = await info.context.loaders.transfer_requests.load(self.raw_id)
         return [TransferRequestType.from_entity(t) for t in requests]
+
+    @strawberry.field(  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
+        description="ACCOUNT_ADMIN only: every change made in the account, newest first. Scope: AUDIT_READ. "
+        "Who: ACCOUNT_ADMIN of this account, or CLOUD_ADMIN (else FORBIDDEN)."
+    )
+    async def audit_log(
+        self,
+        info: Info[Context, None],
+        first: int | None = 20,
+        after: str | None = None,
+        filter: AuditLogFilter | None = None,
+    ) -> AuditEventConnection:
+        return await audit.account_audit_log(info, self.raw_id, first, after, filter)
 
     @staticmethod
     def from_entity(a: Account) -> AccountType:

@@ -14,6 +14,7 @@ from resolvers import (
     passkeys,
     password,
     profile,
+    recovery,
     sessions,
     signin,
     transfers,
@@ -44,6 +45,7 @@ from schema.passkeys import (
 from schema.password import ChangePasswordPayload
 from schema.permissions import mutation
 from schema.profile import UpdateProfilePayload
+from schema.recovery import ReportUnrecognizedActivityPayload, RequestPasswordResetPayload, ResetPasswordPayload
 from schema.sessions import LogoutPayload, RevokeSessionPayload
 from schema.signin import LoginPayload
 from schema.transfers import CancelTransferRequestPayload, ResolveTransferRequestPayload, SubmitTransferRequestPayload
@@ -95,6 +97,25 @@ class Mutation:
         sessions.revoke_session,
         access=SIGNED_IN,
         description="Ends one of the caller's own sessions (signs out another device).",
+    )
+    # recovery
+    request_password_reset: RequestPasswordResetPayload = mutation(
+        recovery.request_password_reset,
+        access=ANYONE,
+        description="Mails a reset code if the email signs a user in; answers the same either way. At most 3 mails "
+        "per address and 20 requests per client an hour.",
+    )
+    reset_password: ResetPasswordPayload = mutation(
+        recovery.reset_password,
+        access=ANYONE,
+        description="Sets a new password with the mailed code and ends every session and API token of the user; "
+        "MFA still applies at the next sign-in.",
+    )
+    report_unrecognized_activity: ReportUnrecognizedActivityPayload = mutation(
+        recovery.report_unrecognized_activity,
+        access=ANYONE,
+        description="The token from the link in a security mail. Ends every session and API token of the user and "
+        "requires a password reset.",
     )
     # MFA
     start_mfa_enrollment: StartMfaEnrollmentPayload = mutation(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import billing, node, transfers, users
+from resolvers import audit, billing, node, transfers, users
 from resolvers.access import ANYONE, CLOUD_ADMIN, SIGNED_IN
+from schema.audit import AuditEventConnection
 from schema.billing import BillingProfileType
 from schema.common import NodeType
 from schema.permissions import query
@@ -36,4 +37,9 @@ class Query:
         transfers.transfer_requests,
         access=CLOUD_ADMIN,
         description="Transfer requests of every account, oldest first, optionally of one status.",
+    )
+    audit_log: AuditEventConnection = query(
+        audit.audit_log,
+        access=CLOUD_ADMIN,
+        description="CLOUD_ADMIN only: events of every account and of the provider, newest first. Scope: AUDIT_READ.",
     )

@@ -9,9 +9,11 @@ import strawberry
 from strawberry.types import Info
 
 from domain.entities import Account, User, UserRole
+from resolvers import audit
 from resolvers.access import signed_in
 from resolvers.context import Context
 from schema.accounts import AccountType
+from schema.audit import AuditEventConnection
 from schema.common import NodeType
 from schema.enums import UserRoleEnum  # noqa: F401  (registers the enum)
 from schema.ids import to_global_id
@@ -50,6 +52,15 @@ class UserType(NodeType):
         sessions = await info.context.loaders.sessions.load(self.raw_id)
         idle = int(info.context.deps.policy.idle_ttl.total_seconds())
         return [SessionType.from_entity(s, found.session.id, idle) for s in sessions]
+
+    @strawberry.field(  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
+        description="The user's own security events (sign-ins and failed sign-ins, password, email, MFA, token and "
+        "session changes), newest first. Scope: PROFILE_READ. Who: the user themself (else FORBIDDEN)."
+    )
+    async def security_events(
+        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+    ) -> AuditEventConnection:
+        return await audit.security_events(info, self.raw_id, first, after)
 
     @staticmethod
     def from_entity(u: User, a: Account) -> UserType:

@@ -93,7 +93,16 @@ class Runtime:
             engine, keyring, utc_now, on_mail_committed=worker.wake, request_id=current_request_id
         )
         rp = RelyingParty(settings.webauthn_rp_id, settings.mfa_issuer, settings.allowed_origins)
-        deps = Deps(uow, hasher, keyring, utc_now, policy, settings.mfa_issuer, rp)
+        deps = Deps(
+            uow,
+            hasher,
+            keyring,
+            utc_now,
+            policy,
+            settings.mfa_issuer,
+            relying_party=rp,
+            public_url=settings.public_url,
+        )
         return cls(settings, engine, keyring, hasher, deps, worker)
 
     def close(self) -> None:
@@ -283,9 +292,10 @@ def _ping(engine: Engine) -> None:
 async def _housekeeping(runtime: Runtime, stop: asyncio.Event) -> None:
     """Delete expired sessions and spent attempt counters every few minutes (any process may)."""
     idle_ttl = timedelta(seconds=runtime.settings.session_idle_ttl)
+    retention = timedelta(days=runtime.settings.audit_retention_days)
     while not stop.is_set():
         try:
-            await run_in_threadpool(maintenance.sweep, runtime.engine, utc_now(), idle_ttl)
+            await run_in_threadpool(maintenance.sweep, runtime.engine, utc_now(), idle_ttl, retention)
         except Exception:
             log.exception("housekeeping round failed; will retry")
         with contextlib.suppress(TimeoutError):

@@ -14,7 +14,7 @@ from uuid import UUID
 
 # Only light modules at load time, so `tenantry --help` answers at once: the app, SQLAlchemy and
 # the services are imported inside the commands that need them.
-from domain.entities import AccountKind, UserRole
+from domain.entities import AccountKind, UserRole, Via
 from domain.errors import AlreadyExists, DomainError, ValidationFailed
 from schema.ids import from_global_id, to_global_id
 from server.settings import Settings, SettingsError, load_settings, unknown_variables
@@ -269,6 +269,7 @@ def _create_account(settings: Settings, args: argparse.Namespace) -> int:
         company_name=args.company_name,
         contact_person=args.contact_person,
         contact_email=args.contact_email,
+        via=Via.CLI,
     )
     runtime.close()
     print(to_global_id("Account", account.id))
@@ -291,6 +292,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
         password=password,
         first_name=args.first_name,
         last_name=args.last_name,
+        via=Via.CLI,
     )
     runtime.close()
     print(to_global_id("User", user.id))

@@ -54,6 +54,10 @@ class Settings:
     # allowed origins. `localhost` works for http://localhost:<port>, a secure context in browsers.
     webauthn_rp_id: str = "localhost"
     outbox_poll_seconds: float = 5.0
+    # Audit events older than this are deleted by housekeeping.
+    audit_retention_days: int = 400
+    # Where the panel is: links in mails ("this wasn't me") point here.
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_sqlite(self) -> bool:
@@ -157,6 +161,14 @@ def _log_format(value: str) -> str:
     return fmt
 
 
+def _public_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"expected a URL like https://panel.example.com, got {value!r}")
+    return url
+
+
 def _database_url(value: str) -> str:
     if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
         raise ValueError("expected sqlite:///path or postgresql://user@host/db")
@@ -183,6 +195,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "mfa_issuer": str,
     "webauthn_rp_id": _rp_id,
     "outbox_poll_seconds": _positive_seconds,
+    "audit_retention_days": _int_range(1, 100 * 366),
+    "public_url": _public_url,
 }
 KNOWN_VARIABLES = frozenset(
     PREFIX + name for name in ("ENV", "VAR_DIR", "SECRET_KEY", *(n.upper() for n in _PARSERS), *OTHER_VARIABLES)

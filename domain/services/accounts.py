@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from uuid import UUID
 
 from domain.deps import Deps
@@ -16,6 +17,7 @@ from domain.entities import (
     Profile,
     User,
     UserRole,
+    Via,
 )
 from domain.errors import AlreadyExists, Collector, NotFound
 from domain.rules import geo, numbers
@@ -33,6 +35,7 @@ def create_account(
     contact_email: str,
     company_name: str | None = None,
     country: str = "SE",
+    via: Via = Via.SYSTEM,
 ) -> Account:
     """A new account with its number checked and its first contact verified, holding every role."""
     errors = Collector()
@@ -53,18 +56,21 @@ def create_account(
         personal_number=checked if kind is AccountKind.INDIVIDUAL else None,
         created_at=now,
     )
-    _add_account(deps, account, ContactEmail(uuid.uuid4(), account.id, email, now, ALL_CONTACT_ROLES, verified_at=now))
+    _add_account(
+        deps, account, ContactEmail(uuid.uuid4(), account.id, email, now, ALL_CONTACT_ROLES, verified_at=now), via
+    )
     return account
 
 
-def _add_account(deps: Deps, account: Account, contact: ContactEmail) -> None:
+def _add_account(deps: Deps, account: Account, contact: ContactEmail, via: Via) -> None:
     """Store the account with its first contact, unless another account has its number."""
     with deps.uow() as uow:
         if uow.accounts.number_taken(account.kind.value, account.number or ""):
             raise AlreadyExists("An account with this number exists already.", ("number",))
         uow.accounts.add(account)
         uow.contacts.add(contact)
-        uow.audit.add(AuditEvent("account.create", "Account", str(account.id), None, ("kind", "number")))
+        event = AuditEvent("account.create", "Account", str(account.id), None, ("kind", "number"), via=via)
+        uow.audit.add(replace(event, account_id=account.id))
         uow.commit()
 
 
@@ -77,6 +83,7 @@ def create_user(
     password: str,
     first_name: str,
     last_name: str,
+    via: Via = Via.SYSTEM,
 ) -> User:
     """A new user of an account; the password must pass the same policy as a password change."""
     errors = Collector()
@@ -104,7 +111,9 @@ def create_user(
         if uow.users.by_email(normalized) is not None:
             raise AlreadyExists("A user signs in with this email already.", ("email",))
         uow.users.add(user)
-        uow.audit.add(AuditEvent("user.create", "User", str(user.id), None, ("email", "role")))
+        uow.audit.add(
+            AuditEvent("user.create", "User", str(user.id), None, ("email", "role"), account_id=account_id, via=via)
+        )
         uow.commit()
     return user
 

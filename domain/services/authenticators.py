@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
-from domain import mails, totp
+from domain import alerts, mails, totp
 from domain.deps import Deps
 from domain.entities import Actor, Authenticator, AuthenticatorKind, User
 from domain.errors import AlreadyExists, Invalid, NotFound, ReauthRequired, Required, TooLong
@@ -72,12 +72,15 @@ def add_factor(deps: Deps, uow: UnitOfWork, actor: Actor, new: Authenticator) ->
     if uow.mfa.enable(user.id, now):
         codes = totp.new_recovery_codes()
         uow.mfa.replace_recovery_codes(user.id, [recovery_digest(deps, user.id, c) for c in codes], now)
-        uow.outbox.add(mails.render("mfa_enabled", user.email))
+        uow.outbox.add(mails.render("mfa_enabled", user.email, report_link=alerts.report_link(deps, uow, user.id)))
         uow.audit.add(actor.audit("mfa.enable", "User", user.id, ("mfa", "recovery_codes")))
         if actor.session_id is not None:  # this session just proved the new factor
             uow.sessions.mark_mfa(actor.session_id, now)
     else:
-        uow.outbox.add(mails.render("authenticator_added", user.email, kind=KIND_TEXT[new.kind], label=new.name))
+        link = alerts.report_link(deps, uow, user.id)
+        uow.outbox.add(
+            mails.render("authenticator_added", user.email, kind=KIND_TEXT[new.kind], label=new.name, report_link=link)
+        )
     uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
     return codes
 
@@ -93,7 +96,11 @@ def rename(deps: Deps, actor: Actor, authenticator_id: UUID | None, name: str) -
             raise AlreadyExists("You have an authenticator with this name already.", ("name",))
         uow.authenticators.rename(user.id, target.id, cleaned)
         text = KIND_TEXT[target.kind]
-        uow.outbox.add(mails.render("authenticator_renamed", user.email, kind=text, old=target.name, label=cleaned))
+        link = alerts.report_link(deps, uow, user.id)
+        renamed = mails.render(
+            "authenticator_renamed", user.email, kind=text, old=target.name, label=cleaned, report_link=link
+        )
+        uow.outbox.add(renamed)
         uow.audit.add(actor.audit("mfa.authenticator.rename", "Authenticator", target.id, ("name",)))
         uow.commit()
     return replace(target, name=cleaned)
@@ -120,11 +127,14 @@ def remove(deps: Deps, actor: Actor, authenticator_id: UUID | None, password: st
         if len(existing) == 1:
             uow.mfa.disable(user.id)
             user.mfa_enabled_at = None
-            uow.outbox.add(mails.render("mfa_disabled", user.email))
+            uow.outbox.add(mails.render("mfa_disabled", user.email, report_link=alerts.report_link(deps, uow, user.id)))
             uow.audit.add(actor.audit("mfa.disable", "User", user.id, ("mfa", "recovery_codes")))
         else:
             text = KIND_TEXT[target.kind]
-            uow.outbox.add(mails.render("authenticator_removed", user.email, kind=text, label=target.name))
+            link = alerts.report_link(deps, uow, user.id)
+            uow.outbox.add(
+                mails.render("authenticator_removed", user.email, kind=text, label=target.name, report_link=link)
+            )
         uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         remaining = uow.mfa.recovery_codes_remaining([user.id])[user.id]
         uow.commit()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from domain import mails
+from domain import alerts, mails
 from domain.changes import KEEP, Keep, validate_address
 from domain.deps import Deps
 from domain.entities import Actor, Address, BillingProfile, Mail, User
@@ -143,10 +143,12 @@ def _save(
         names = tuple(name for name in FIELDS if name in changed)
         action = "billing_profile.create" if current is None else "billing_profile.update"
         # The target is the version the change created, so the event points into the history.
-        uow.audit.add(actor.audit(action, "BillingProfile", profile.version, names))
+        # The provider's own record: in no customer account's log, only in the cloud admins' one.
+        uow.audit.add(replace(actor.audit(action, "BillingProfile", profile.version, names), account_id=None))
         if changed & ALERT_FIELDS:
             for address in uow.billing.cloud_admin_emails():
-                uow.outbox.add(payee_changed_mail(address, author, current, profile, changed))
+                link = alerts.report_link(deps, uow, actor.user_id)  # reports the author
+                uow.outbox.add(payee_changed_mail(address, author, current, profile, changed, link))
         uow.commit()
 
 
@@ -276,7 +278,12 @@ def _merged(current: BillingProfile | None, values: dict[str, Any], now: datetim
 
 
 def payee_changed_mail(
-    to: str, author: User | None, before: BillingProfile | None, after: BillingProfile, changed: set[str]
+    to: str,
+    author: User | None,
+    before: BillingProfile | None,
+    after: BillingProfile,
+    changed: set[str],
+    report_link: str = "(none)",
 ) -> Mail:
     """Tell a cloud admin who changed where customers' money goes, when, and the IBANs masked."""
     who = f"{author.profile.first_name} {author.profile.last_name} <{author.email}>" if author else "A deleted user"
@@ -298,6 +305,7 @@ def payee_changed_mail(
         version=after.version,
         changed=", ".join(label for attr, label in _PAYEE_LABELS.items() if attr in changed),
         details="\n".join(details),
+        report_link=report_link,
     )
 
 

@@ -8,12 +8,13 @@ and PostgreSQL alike. Another account's contact answers NOT_FOUND exactly as a m
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain import codes, limits, mails
 from domain.deps import Deps
-from domain.entities import Actor, AuditEvent, ContactCode, ContactEmail, ContactRole
+from domain.entities import Actor, AuditEvent, ContactCode, ContactEmail, ContactRole, Via
 from domain.errors import AlreadyExists, Invalid, InvalidCode, NotFound, NotVerified, TooManyAttempts
 from domain.limits import Limit
 from domain.ports import UnitOfWork
@@ -143,7 +144,16 @@ def remove_contact(deps: Deps, actor: Actor, contact_id: UUID | None) -> list[Co
         uow.audit.add(actor.audit("contact.remove", "ContactEmail", contact.id))
         if sole is not None:
             uow.contacts.set_roles(sole.id, sole.roles)
-            uow.audit.add(AuditEvent("contact.set_roles", "ContactEmail", str(sole.id), None, ("roles",)))
+            event = AuditEvent(
+                "contact.set_roles",
+                "ContactEmail",
+                str(sole.id),
+                None,
+                ("roles",),
+                account_id=actor.account_id,
+                via=Via.SYSTEM,
+            )
+            uow.audit.add(replace(event, account_id=sole.account_id))
         uow.commit()
     return after
 

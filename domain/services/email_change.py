@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from domain import codes, mails
+from domain import alerts, codes, mails
 from domain.deps import Deps
 from domain.entities import Account, Actor, EmailChange, User
 from domain.errors import AlreadyExists, InvalidCode
@@ -77,10 +77,11 @@ def confirm_email_change(deps: Deps, actor: Actor, code: str) -> tuple[User, Acc
             old_email=user.email,
             new_email=change.new_email,
             at=f"{now:%Y-%m-%d %H:%M}",
+            report_link=alerts.report_link(deps, uow, user.id),
         )
         uow.outbox.add(notice)
         uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
-        uow.audit.add(actor.audit("user.email_change", "User", user.id, fields=("email",)))
+        uow.audit.add(actor.audit("email.change", "User", user.id, fields=("email",)))
         found = uow.users.get_with_account(user.id)
         uow.commit()
     assert found is not None

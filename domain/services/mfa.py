@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from domain import alerts, devices, limits, mails, totp
 from domain import codes as mailed_codes
-from domain import devices, limits, mails, totp
+from domain.audit import FailedSignIn, sign_in_event
 from domain.deps import Deps
-from domain.entities import Actor, AuditEvent, Authenticator, AuthenticatorKind, MfaChallenge, MfaSecret, User
+from domain.entities import Actor, Authenticator, AuthenticatorKind, MfaChallenge, MfaSecret, User
 from domain.errors import (
     CodeExpired,
     Collector,
@@ -33,7 +34,7 @@ from domain.ports import UnitOfWork
 from domain.services import authenticators
 from domain.services.common import load_user, locked_account
 from domain.services.sessions import SignedIn, open_session
-from domain.services.signin import MFA_CHALLENGE_PURPOSE, check_password
+from domain.services.signin import MFA_CHALLENGE_PURPOSE, check_password, record_failure
 
 ENROLLMENT_TTL = timedelta(minutes=10)
 # Like mailed codes, a pending set-up and a sign-in challenge take 5 tries.
@@ -151,6 +152,24 @@ def complete_login(
     digest = deps.keyring.digest(MFA_CHALLENGE_PURPOSE, challenge)
     now = deps.clock()
     user, found, _ = spend_login_attempt(deps, digest, now)
+    try:
+        return _finish_login(deps, user, found, parsed, digest, now, ip, user_agent, device_token)
+    except InvalidCode:
+        record_failure(deps, user, ip, user_agent, FailedSignIn.MFA_FAILED)
+        raise
+
+
+def _finish_login(  # noqa: PLR0913 (the second step's whole state)
+    deps: Deps,
+    user: User,
+    found: list[Authenticator],
+    parsed: totp.Code,
+    digest: str,
+    now: datetime,
+    ip: str | None,
+    user_agent: str | None,
+    device_token: str | None,
+) -> SignedIn:
     keys = [(CODE_LIMIT, str(user.id))]
     with deps.uow() as uow:
         if not uow.mfa.use_challenge(digest, now):
@@ -158,13 +177,13 @@ def complete_login(
         _claim_code(deps, uow, user, found, parsed, now)
         limits.refund(uow, now, keys)
         device = devices.read(deps.keyring, device_token, now)
-        known = device is not None and device.user_id == user.id
+        known = device if device is not None and device.user_id == user.id else None
         signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known, mfa=True)
         if not parsed.is_totp:
             remaining = uow.mfa.recovery_codes_remaining([user.id])[user.id]
             uow.outbox.add(mails.render("recovery_code_used", user.email, remaining=_remaining_text(remaining)))
         fields = () if parsed.is_totp else ("recovery_code",)
-        uow.audit.add(AuditEvent("mfa.login", "User", str(user.id), user.id, fields, ip))
+        uow.audit.add(sign_in_event("mfa.login", user, ip, user_agent, fields=fields))
         uow.commit()
     return signed_in
 
@@ -189,7 +208,7 @@ def disable(deps: Deps, actor: Actor, *, password: str, code: str, ip: str | Non
             raise MfaNotEnabled("Two-step sign-in is off already.")
         uow.authenticators.remove_all(user.id)
         limits.refund(uow, now, keys)
-        uow.outbox.add(mails.render("mfa_disabled", user.email))
+        uow.outbox.add(mails.render("mfa_disabled", user.email, report_link=alerts.report_link(deps, uow, user.id)))
         uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("mfa.disable", "User", user.id, ("mfa", "recovery_codes")))
         uow.commit()
@@ -208,7 +227,8 @@ def regenerate_recovery_codes(deps: Deps, actor: Actor, code: str) -> list[str]:
         _claim_code(deps, uow, user, found, totp.Code("totp", value), now)
         uow.mfa.replace_recovery_codes(user.id, [_recovery_digest(deps, user.id, c) for c in codes], now)
         limits.refund(uow, now, keys)
-        uow.outbox.add(mails.render("recovery_codes_regenerated", user.email))
+        link = alerts.report_link(deps, uow, user.id)
+        uow.outbox.add(mails.render("recovery_codes_regenerated", user.email, report_link=link))
         uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("mfa.recovery_codes.regenerate", "User", user.id, ("recovery_codes",)))
         uow.commit()

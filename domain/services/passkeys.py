@@ -13,9 +13,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import devices, limits, mails, passkeys
+from domain import alerts, devices, limits, mails, passkeys
+from domain.audit import sign_in_event
 from domain.deps import Deps
-from domain.entities import Actor, AuditEvent, Authenticator, AuthenticatorKind, PasskeyCeremony, User
+from domain.entities import Actor, AuditEvent, Authenticator, AuthenticatorKind, PasskeyCeremony, User, Via
 from domain.errors import CodeExpired, Required, WebauthnFailed
 from domain.limits import Limit
 from domain.ports import UnitOfWork
@@ -147,9 +148,9 @@ def complete_mfa_login(
         _claim(uow, key, answer, now)
         limits.refund(uow, now, keys)
         device = devices.read(deps.keyring, device_token, now)
-        known = device is not None and device.user_id == user.id
+        known = device if device is not None and device.user_id == user.id else None
         signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known, mfa=True)
-        uow.audit.add(AuditEvent("mfa.login", "User", str(user.id), user.id, ("passkey",), ip))
+        uow.audit.add(sign_in_event("mfa.login", user, ip, user_agent, fields=("passkey",)))
         uow.commit()
     return signed_in
 
@@ -210,10 +211,8 @@ def complete_login(
     with deps.uow() as uow:
         _claim(uow, key, answer, now)
         limits.refund(uow, now, keys)
-        signed_in = open_session(
-            deps, uow, user, ip=ip, user_agent=user_agent, known_device=known is not None, mfa=True
-        )
-        uow.audit.add(AuditEvent("passkey.login", "User", str(user.id), user.id, ("passkey",), ip))
+        signed_in = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known, mfa=True)
+        uow.audit.add(sign_in_event("passkey.login", user, ip, user_agent, fields=("passkey",)))
         uow.commit()
     return signed_in
 
@@ -242,8 +241,21 @@ def _check_counter(deps: Deps, user: User, key: Authenticator, answer: passkeys.
     if passkeys.counter_went_up(key.sign_count, answer.sign_count):
         return
     with deps.uow() as uow:
-        uow.outbox.add(mails.render("passkey_cloned", user.email, label=key.name))
-        event = AuditEvent("mfa.passkey.clone_detected", "Authenticator", str(key.id), user.id, ("sign_count",))
+        uow.outbox.add(
+            mails.render(
+                "passkey_cloned", user.email, label=key.name, report_link=alerts.report_link(deps, uow, user.id)
+            )
+        )
+        event = AuditEvent(
+            "mfa.passkey.clone_detected",
+            "Authenticator",
+            str(key.id),
+            None,
+            ("sign_count",),
+            account_id=user.account_id,
+            user_id=user.id,
+            via=Via.SYSTEM,
+        )
         uow.audit.add(event)
         uow.commit()
     raise WebauthnFailed(passkeys.FAILED, ("credential",))

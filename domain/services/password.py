@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain import mails
+from domain import alerts, mails
 from domain.deps import Deps
 from domain.entities import Actor, Mail, User
 from domain.errors import Collector, InvalidCredentials, Required
@@ -37,9 +37,9 @@ def change_password(deps: Deps, actor: Actor, *, current_password: str, new_pass
             # Another request changed the password since it was checked: the one given is no longer current.
             raise InvalidCredentials("The password is wrong.", _CURRENT)
         revoked = uow.sessions.delete_others(user.id, actor.session_id)
-        uow.outbox.add(_notice(user, revoked))
+        uow.outbox.add(_notice(user, revoked, alerts.report_link(deps, uow, user.id)))
         uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
-        uow.audit.add(actor.audit("user.password_change", "User", user.id, fields=("password",)))
+        uow.audit.add(actor.audit("password.change", "User", user.id, fields=("password",)))
         uow.commit()
     return revoked
 
@@ -64,10 +64,16 @@ def _check_policy(user: User, new_password: str, *, current_matches: bool) -> No
     )
 
 
-def _notice(user: User, revoked: int) -> Mail:
+def _notice(user: User, revoked: int, report_link: str) -> Mail:
     signed_out = (
         f"{revoked} other {'session was' if revoked == 1 else 'sessions were'} signed out."
         if revoked
         else "No other sessions were signed in."
     )
-    return mails.render("password_changed", user.email, first_name=user.profile.first_name, signed_out=signed_out)
+    return mails.render(
+        "password_changed",
+        user.email,
+        first_name=user.profile.first_name,
+        signed_out=signed_out,
+        report_link=report_link,
+    )

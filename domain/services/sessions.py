@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain import devices
+from domain import alerts, devices
+from domain.audit import sign_in_event
 from domain.deps import Deps
-from domain.entities import Account, Actor, AuditEvent, Session, User
+from domain.entities import Account, Actor, Session, User
 from domain.errors import NotFound
 from domain.ports import UnitOfWork
 from domain.security import new_token
@@ -29,7 +30,8 @@ class Authenticated:
     user: User
     account: Account
 
-    def actor(self, ip_address: str | None) -> Actor:
+    def actor(self, ip_address: str | None, user_agent: str | None = None) -> Actor:
+        agent = (user_agent or "")[:300] or None
         return Actor(
             self.user.id,
             self.user.account_id,
@@ -37,6 +39,7 @@ class Authenticated:
             self.session.id,
             ip_address,
             mfa_verified=self.session.mfa_at is not None,
+            user_agent=agent,
         )
 
 
@@ -47,7 +50,7 @@ def open_session(
     *,
     ip: str | None,
     user_agent: str | None,
-    known_device: bool = False,
+    known_device: devices.Device | None = None,
     mfa: bool = False,
 ) -> SignedIn:
     """Create a session inside the caller's transaction; the token is returned once, stored hashed.
@@ -67,12 +70,14 @@ def open_session(
         mfa_at=now if mfa else None,
     )
     uow.sessions.add(session)
-    uow.audit.add(AuditEvent("session.create", "Session", str(session.id), user.id, (), ip))
+    uow.audit.add(sign_in_event("session.create", user, ip, user_agent, target=("Session", session.id)))
     # Read back in the same transaction: the caller answers with both, with no second trip.
     found = uow.users.get_with_account(user.id)
     if found is None:
         raise NotFound("No such user.")
-    device_token = None if known_device else devices.issue(deps.keyring, user.id, now)
+    device_token = None if known_device is not None else devices.issue(deps.keyring, user.id, now)
+    issued = devices.read(deps.keyring, device_token, now) if device_token is not None else None
+    alerts.note_sign_in(deps, uow, user, known_device, issued, ip, user_agent)
     return SignedIn(token, session, *found, device_token=device_token)
 
 

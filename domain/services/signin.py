@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from domain import devices, limits, passkeys
+from domain.audit import FailedSignIn, sign_in_event
 from domain.deps import Deps
 from domain.devices import Device
-from domain.entities import AuditEvent, AuthenticatorKind, MfaChallenge, User
-from domain.errors import InvalidCredentials, Required
+from domain.entities import AuthenticatorKind, MfaChallenge, User
+from domain.errors import InvalidCredentials, PasswordResetRequired, Required, TooManyAttempts
 from domain.ports import UnitOfWork
 from domain.security import new_token, normalize_password
 from domain.services.sessions import SignedIn, open_session
@@ -64,25 +65,54 @@ def login(
     device = devices.read(deps.keyring, device_token, now)
     known = device if device is not None and user is not None and device.user_id == user.id else None
     keys = signin_keys(deps, email, ip, known)
-    limits.spend(deps.uow, now, keys)
+    try:
+        limits.spend(deps.uow, now, keys)
+    except TooManyAttempts:
+        if user is not None:
+            record_failure(deps, user, ip, user_agent, FailedSignIn.LOCKED)
+        raise
     with deps.hasher.slot(limits.client_key(ip), known=known is not None):
         if user is None:
             deps.hasher.verify_dummy(password)
             raise InvalidCredentials("The email or password is wrong.")
-        if not deps.hasher.verify(password, user.password_hash):
-            raise InvalidCredentials("The email or password is wrong.")
+        right = deps.hasher.verify(password, user.password_hash)
         # A raised BCRYPT_ROUNDS reaches stored hashes at their owners' next sign-in.
-        rehashed = deps.hasher.hash(password) if deps.hasher.needs_rehash(user.password_hash) else None
+        rehashed = deps.hasher.hash(password) if right and deps.hasher.needs_rehash(user.password_hash) else None
+    if not right:
+        record_failure(deps, user, ip, user_agent, FailedSignIn.WRONG_PASSWORD)
+        raise InvalidCredentials("The email or password is wrong.")
+    if user.password_reset_required:
+        _refuse_until_reset(deps, user, keys, ip, user_agent)
     with deps.uow() as uow:
         limits.refund(uow, deps.clock(), keys)
         if rehashed is not None:
             uow.profiles.set_password(user.id, user.password_hash, rehashed)
         if user.mfa_enabled:
-            result: SignedIn | MfaRequired = mfa_required(deps, uow, user)
+            result: SignedIn | MfaRequired = mfa_required(deps, uow, user, ip, user_agent)
         else:
-            result = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known is not None)
+            result = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known)
         uow.commit()
     return result
+
+
+def record_failure(deps: Deps, user: User, ip: str | None, user_agent: str | None, reason: FailedSignIn) -> None:
+    """Note a refused sign-in of a known user in their security log (unknown emails leave no trace)."""
+    with deps.uow() as uow:
+        uow.audit.add(sign_in_event("session.create_failed", user, ip, user_agent, reason=reason))
+        uow.commit()
+
+
+def _refuse_until_reset(deps: Deps, user: User, keys: limits.Keys, ip: str | None, user_agent: str | None) -> None:
+    """The right password of a user whose activity was reported: not a failure, but no session either."""
+    reason = FailedSignIn.PASSWORD_RESET_REQUIRED
+    with deps.uow() as uow:
+        limits.refund(uow, deps.clock(), keys)
+        uow.audit.add(sign_in_event("session.create_failed", user, ip, user_agent, reason=reason))
+        uow.commit()
+    raise PasswordResetRequired(
+        "Unrecognized activity was reported for this account: reset the password with the code "
+        "requestPasswordReset mails you, then sign in."
+    )
 
 
 def _check_login_input(email: str, password: str) -> None:
@@ -114,21 +144,30 @@ def check_password(
         uow.commit()
 
 
-def mfa_required(deps: Deps, uow: UnitOfWork, user: User) -> MfaRequired:
+def mfa_required(
+    deps: Deps, uow: UnitOfWork, user: User, ip: str | None = None, user_agent: str | None = None
+) -> MfaRequired:
     """The second sign-in step inside the caller's transaction, with the kinds of factor the user has
     and, when one is a passkey, WebAuthn request options for the user's passkeys."""
     found = uow.authenticators.for_users([user.id])[user.id]
     methods = tuple(k for k in AuthenticatorKind if any(a.kind is k for a in found))
     allow = [a.credential_id for a in found if a.kind is AuthenticatorKind.PASSKEY and a.credential_id]
     if not allow:
-        return MfaRequired(start_mfa_challenge(deps, uow, user), methods)
+        return MfaRequired(start_mfa_challenge(deps, uow, user, ip, user_agent), methods)
     challenge = passkeys.new_challenge()
-    token = start_mfa_challenge(deps, uow, user, passkey_challenge=challenge)
+    token = start_mfa_challenge(deps, uow, user, ip, user_agent, passkey_challenge=challenge)
     options = passkeys.authentication_options(deps.relying_party, challenge=challenge, allow=allow, verify_user=False)
     return MfaRequired(token, methods, options)
 
 
-def start_mfa_challenge(deps: Deps, uow: UnitOfWork, user: User, passkey_challenge: str | None = None) -> str:
+def start_mfa_challenge(
+    deps: Deps,
+    uow: UnitOfWork,
+    user: User,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    passkey_challenge: str | None = None,
+) -> str:
     """The second sign-in step inside the caller's transaction: an opaque token bound to the user,
     single use and valid for 5 minutes. Returned once; stored only as its digest."""
     now = deps.clock()
@@ -136,5 +175,5 @@ def start_mfa_challenge(deps: Deps, uow: UnitOfWork, user: User, passkey_challen
     digest = deps.keyring.digest(MFA_CHALLENGE_PURPOSE, token)
     expires_at = now + MFA_CHALLENGE_TTL
     uow.mfa.add_challenge(MfaChallenge(digest, user.id, now, expires_at, passkey_challenge=passkey_challenge))
-    uow.audit.add(AuditEvent("mfa.challenge", "User", str(user.id), user.id))
+    uow.audit.add(sign_in_event("mfa.challenge", user, ip, user_agent))
     return token

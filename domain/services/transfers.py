@@ -91,7 +91,9 @@ def resolve_transfer(
         for admin in uow.accounts.admin_emails(account.id):
             uow.outbox.add(_resolution_mail(admin, account, closed))
         fields = ("status", "resolution_note", *(("number",) if approve else ()))
-        uow.audit.add(actor.audit(f"transfer.{status.value.lower()}", "TransferRequest", request.id, fields))
+        event = actor.audit(f"transfer.{status.value.lower()}", "TransferRequest", request.id, fields)
+        # The resolution changes the customer's account: it belongs in that account's log.
+        uow.audit.add(replace(event, account_id=account.id))
         uow.commit()
     return closed
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from alembic import command
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import create_engine, select, text
 
 import server.app
-from persistence.database import WRITE, make_engine
-from persistence.migrate import alembic_config, upgrade
+from persistence.database import make_engine
+from persistence.migrate import downgrade, upgrade
 from persistence.tables import authenticators_t
 from support import Api, SmtpSink
 
@@ -24,14 +23,6 @@ CONFIRM = """mutation C($input: ConfirmMfaEnrollmentInput!) { confirmMfaEnrollme
 LOGIN = """mutation L($input: LoginInput!) { login(input: $input) { mfaChallenge mfaMethods errors { code } } }"""
 COMPLETE = """mutation M($input: CompleteMfaLoginInput!) { completeMfaLogin(input: $input) {
   token errors { code } } }"""
-
-
-def downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config(engine)
-    with engine.connect().execution_options(**{WRITE: True}) as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-        connection.commit()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -17,12 +17,14 @@ promises the SQL repositories keep, so services behave as they do on a real data
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
+from domain.audit import AuditQuery, action_matches
 from domain.entities import (
     Account,
     AccountKind,
@@ -38,6 +40,7 @@ from domain.entities import (
     MfaChallenge,
     MfaSecret,
     PasskeyCeremony,
+    PasswordResetCode,
     Profile,
     Session,
     TransferRequest,
@@ -53,9 +56,11 @@ from domain.ports import (
     AuthenticatorRepository,
     BillingProfileRepository,
     ContactRepository,
+    KnownDeviceRepository,
     MfaRepository,
     Outbox,
     ProfileRepository,
+    RecoveryRepository,
     SessionRepository,
     TransferRequestRepository,
     UnitOfWork,
@@ -96,6 +101,9 @@ class Tables:
     passkey_ceremonies: dict[str, PasskeyCeremony] = field(default_factory=dict)  # by digest
     billing: BillingProfile | None = None
     billing_history: dict[int, tuple[BillingProfile, datetime, UUID]] = field(default_factory=dict)
+    known_devices: dict[tuple[UUID, str], datetime] = field(default_factory=dict)  # (user, digest): last seen
+    report_tokens: dict[str, tuple[UUID, datetime, datetime | None]] = field(default_factory=dict)  # user, expiry, used
+    reset_codes: dict[UUID, PasswordResetCode] = field(default_factory=dict)  # by user id
 
 
 class FakeAccounts:
@@ -159,6 +167,9 @@ class FakeUsers:
         user = self.t.users.get(user_id)
         account = self.t.accounts.get(user.account_id) if user is not None else None
         return (_copy(user), _copy(account)) if user is not None and account is not None else None
+
+    def with_accounts(self, user_ids: list[UUID]) -> dict[UUID, tuple[User, Account]]:
+        return {u: pair for u in set(user_ids) if (pair := self.get_with_account(u)) is not None}
 
     def _by_key(self, email: str) -> User | None:
         return next((u for u in self.t.users.values() if email_key(u.email) == email_key(email)), None)
@@ -385,11 +396,34 @@ class FakeAttempts:
 
 
 class FakeAudit:
-    def __init__(self, t: Tables) -> None:
+    def __init__(self, t: Tables, clock: Callable[[], datetime]) -> None:
         self.t = t
+        self.clock = clock
 
     def add(self, event: AuditEvent) -> None:
-        self.t.audit.append(event)
+        actor = self.t.users.get(event.actor_user_id) if event.actor_user_id else None
+        email = event.actor_email or (actor.email if actor else None)
+        self.t.audit.append(replace(event, id=uuid.uuid4(), occurred_at=self.clock(), actor_email=email))
+
+    def page(self, query: AuditQuery) -> list[AuditEvent]:
+        def wanted(e: AuditEvent) -> bool:
+            assert e.occurred_at is not None and e.id is not None
+            after = query.after
+            return (
+                (query.account_id is None or e.account_id == query.account_id)
+                and (query.user_id is None or e.user_id == query.user_id)
+                and action_matches(e.action, query.actions)
+                and (query.actor_id is None or e.actor_user_id == query.actor_id)
+                and (query.since is None or e.occurred_at >= query.since)
+                and (query.until is None or e.occurred_at < query.until)
+                and (after is None or (e.occurred_at, e.id.hex) < (after.occurred_at, after.id.hex))
+            )
+
+        def key(e: AuditEvent) -> tuple[datetime, str]:
+            assert e.occurred_at is not None and e.id is not None
+            return e.occurred_at, e.id.hex
+
+        return sorted(filter(wanted, self.t.audit), key=key, reverse=True)[: query.limit]
 
 
 class FakeMfa:
@@ -575,8 +609,65 @@ class FakeBilling:
             return self.t.billing
         return self.t.billing_history[version][0] if version in self.t.billing_history else None
 
+    def at_versions(self, versions: list[int]) -> dict[int, BillingProfile]:
+        return {v: p for v in versions if (p := self.at_version(v)) is not None}
+
     def cloud_admin_emails(self) -> list[str]:
         return sorted(u.email for u in self.t.users.values() if u.role is UserRole.CLOUD_ADMIN)
+
+
+class FakeKnownDevices:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def last_seen(self, user_id: UUID) -> dict[str, datetime]:
+        return {digest: at for (user, digest), at in self.t.known_devices.items() if user == user_id}
+
+    def see(self, user_id: UUID, digests: list[str], at: datetime) -> None:
+        for digest in digests:
+            self.t.known_devices[(user_id, digest)] = at
+
+
+class FakeRecovery:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add_report_token(self, digest: str, user_id: UUID, now: datetime, expires_at: datetime) -> None:
+        if digest in self.t.report_tokens:
+            raise ConstraintViolated("report_tokens.digest")
+        self.t.report_tokens[digest] = (user_id, expires_at, None)
+
+    def use_report_token(self, digest: str, now: datetime) -> UUID | None:
+        found = self.t.report_tokens.get(digest)
+        if found is None or found[2] is not None or found[1] <= now:
+            return None
+        self.t.report_tokens[digest] = (found[0], found[1], now)
+        return found[0]
+
+    def require_reset(self, user_id: UUID) -> None:
+        if user_id in self.t.users:
+            self.t.users[user_id].password_reset_required = True
+
+    def save_code(self, user_id: UUID, code: PasswordResetCode) -> None:
+        self.t.reset_codes[user_id] = code
+
+    def code(self, user_id: UUID) -> PasswordResetCode | None:
+        return self.t.reset_codes.get(user_id)
+
+    def count_code_attempt(self, user_id: UUID, now: datetime, max_attempts: int) -> bool:
+        code = self.t.reset_codes.get(user_id)
+        if code is None or code.expires_at <= now or code.attempts >= max_attempts:
+            return False
+        self.t.reset_codes[user_id] = replace(code, attempts=code.attempts + 1)
+        return True
+
+    def finish_reset(self, user_id: UUID, code_digest: str, old_hash: str, new_hash: str) -> bool:
+        code, user = self.t.reset_codes.get(user_id), self.t.users.get(user_id)
+        if code is None or code.digest != code_digest or user is None or user.password_hash != old_hash:
+            return False
+        del self.t.reset_codes[user_id]
+        user.password_hash, user.password_reset_required = new_hash, False
+        return True
 
 
 class FakeUnitOfWork:
@@ -595,6 +686,8 @@ class FakeUnitOfWork:
     mfa: MfaRepository
     authenticators: AuthenticatorRepository
     billing: BillingProfileRepository
+    devices: KnownDeviceRepository
+    recovery: RecoveryRepository
 
     def __init__(self, db: FakeDatabase, *, write: bool) -> None:
         self.db = db
@@ -610,8 +703,9 @@ class FakeUnitOfWork:
         self.tables = t = _copy(self._snapshot)
         self.accounts, self.users, self.profiles = FakeAccounts(t), FakeUsers(t), FakeProfiles(t)
         self.sessions, self.contacts, self.transfers = FakeSessions(t), FakeContacts(t), FakeTransfers(t)
-        self.outbox, self.attempts, self.audit = FakeOutbox(t), FakeAttempts(t), FakeAudit(t)
+        self.outbox, self.attempts, self.audit = FakeOutbox(t), FakeAttempts(t), FakeAudit(t, self.db.clock)
         self.mfa, self.billing, self.authenticators = FakeMfa(t), FakeBilling(t), FakeAuthenticators(t)
+        self.devices, self.recovery = FakeKnownDevices(t), FakeRecovery(t)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -639,7 +733,8 @@ class FakeDatabase:
     "someone else changed it meanwhile".
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.tables = Tables()
         self.commits = 0
         self.before_next_write: Callable[[], None] | None = None

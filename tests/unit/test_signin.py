@@ -100,7 +100,16 @@ def test_wrong_password_and_unknown_email_fail_alike_and_each_spends_an_attempt(
     unknown_email = wrong_login(world, email="nobody@example.com")
     assert (wrong_password.message, wrong_password.field) == (unknown_email.message, unknown_email.field)
     assert world.attempts(ACCOUNT) == 2 and world.attempts(BY_IP) == 2
-    assert world.tables.sessions == {} and world.tables.audit == []
+    assert world.tables.sessions == {}
+    # Only the known user's failure is logged, in their own security log; the unknown email leaves nothing.
+    [event] = world.tables.audit
+    assert (event.action, event.reason, event.user_id, event.account_id) == (
+        "session.create_failed",
+        "WRONG_PASSWORD",
+        alva.id,
+        alva.account_id,
+    )
+    assert event.actor_user_id is None and event.via is None
 
 
 @pytest.mark.parametrize(

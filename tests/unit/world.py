@@ -59,7 +59,8 @@ class World:
 
     @classmethod
     def make(cls, hasher: BcryptHasher, start: datetime = START) -> World:
-        db, clock = FakeDatabase(), FakeClock(start)
+        clock = FakeClock(start)
+        db = FakeDatabase(clock)
         return cls(db, clock, Deps(uow=db, hasher=hasher, keyring=Keyring(SECRET_KEY), clock=clock))
 
     @property

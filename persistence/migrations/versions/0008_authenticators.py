@@ -5,7 +5,7 @@ Each user's confirmed TOTP secret moves from mfa_secrets into mfa_authenticators
 sealed under the same per-user key and keeps its last accepted step, so enrolled apps keep working
 and no code used before the upgrade works again. mfa_secrets keeps only pending secrets.
 
-Revision ID: 0008_authenticators
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-26
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 import persistence.tables
 
-revision: str = "0008_authenticators"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
