@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from domain.limits import Limit
+from domain.limits import Limit, PendingCounts
 from domain.passkeys import RelyingParty
 from domain.ports import Clock, Keyring, PasswordHasher, UnitOfWorkFactory
 
@@ -34,3 +34,5 @@ class Deps:
     relying_party: RelyingParty = field(default_factory=RelyingParty)
     # Where the panel is: links in mails point here (server setting TENANTRY_PUBLIC_URL).
     public_url: str = "http://127.0.0.1:8000"
+    # Attempts counted in memory first; the server writes them to the database several times a second.
+    pending_counts: PendingCounts = field(default_factory=PendingCounts)

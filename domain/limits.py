@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,6 +63,40 @@ def spend(uow_factory: UnitOfWorkFactory, now: datetime, keys: Keys) -> None:
     over = [limit.retry_after(now) for limit, count in counts if count > limit.count]
     if over:
         raise too_many(max(over))
+
+
+class PendingCounts:
+    """Attempts counted in memory and written to the database in batches (`flush`, which the
+    server runs several times a second): for refusals that must cost next to nothing, such as a
+    sign-in turned away while the password hasher is saturated. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str, datetime]] = Counter()
+
+    def add(self, limit: Limit, key: str, now: datetime) -> None:
+        with self._lock:
+            self._counts[(limit.scope, key, limit.window_start(now))] += 1
+
+    def __bool__(self) -> bool:
+        return bool(self._counts)  # a hint; take() decides
+
+    def take(self) -> Counter[tuple[str, str, datetime]]:
+        with self._lock:
+            taken, self._counts = self._counts, Counter()
+        return taken
+
+
+def flush(uow_factory: UnitOfWorkFactory, pending: PendingCounts) -> int:
+    """Write the counts gathered since the last flush in one transaction; how many keys were written."""
+    counts = pending.take()
+    if not counts:
+        return 0
+    with uow_factory() as uow:
+        for (scope, key, window_start), by in counts.items():
+            uow.attempts.hit(scope, key, window_start, by)
+        uow.commit()
+    return len(counts)
 
 
 def refund(uow: UnitOfWork, now: datetime, keys: Keys) -> None:

@@ -163,8 +163,8 @@ class Outbox(Protocol):
 
 
 class AttemptCounters(Protocol):
-    def hit(self, scope: str, key: str, window_start: datetime) -> int:
-        """Count one attempt atomically and return the count in this window, this one included."""
+    def hit(self, scope: str, key: str, window_start: datetime, by: int = 1) -> int:
+        """Count `by` attempts atomically and return the count in this window, these included."""
         ...
 
     def refund(self, scope: str, key: str, window_start: datetime) -> None: ...
@@ -355,6 +355,10 @@ class PasswordHasher(Protocol):
     def slot(self, client: str | None = None, *, known: bool = False) -> AbstractContextManager[None]:
         """Hold a hashing slot for this thread's next hashes: at most one per `client` at a time, the
         reserved lane open to `known` devices; waits briefly, then raises TooManyAttempts."""
+        ...
+
+    def saturated(self) -> bool:
+        """Every slot anyone may take is busy and the queue for them is full (a hint, for a cheap refusal)."""
         ...
 
     def hash(self, password: str) -> str: ...

@@ -63,7 +63,8 @@ class BcryptHasher:
       from parking dozens of threads, each woken at every freed slot.
     Hashing runs on small dedicated pools, so the event loop stays free: everyone's on threads of
     the lowest priority (they take only CPU that request handling leaves), the reserved lane's at
-    normal priority, so the owner of a known device is not starved by a busy host either.
+    nice 10: ahead of those, so the owner of a known device is not starved by a busy host, yet
+    behind request handling.
     """
 
     def __init__(self, rounds: int = 12, concurrency: int = 1, *, reserved: int = 1, wait: float = 0.25) -> None:
@@ -76,7 +77,7 @@ class BcryptHasher:
         self._held = threading.local()
         self._pools = {
             "general": ThreadPoolExecutor(concurrency, "bcrypt", initializer=_lower_priority),
-            "reserved": ThreadPoolExecutor(max(reserved, 1), "bcrypt-reserved"),
+            "reserved": ThreadPoolExecutor(max(reserved, 1), "bcrypt-reserved", initializer=_nice),
         }
         self._dummy = self._hash_now("dummy password that never matches")
 
@@ -99,6 +100,11 @@ class BcryptHasher:
                     self._free[self._held.lane] += 1
                     self._clients.discard(client or "")
                     self._cond.notify_all()
+
+    def saturated(self) -> bool:
+        """Every general slot busy and the queue full: a request from an unknown device would be
+        refused. Read without the lock: a hint for refusing on the event loop, `slot()` decides."""
+        return self._free["general"] <= 0 and self._waiting >= self._max_waiting
 
     def _admit(self, client: str | None, known: bool) -> str:
         deadline = time.monotonic() + self.wait
@@ -154,6 +160,11 @@ def _check(password: str, encoded: str) -> bool:
         return bcrypt.checkpw(_prehash(password), encoded[len(_PREFIX) :].encode("ascii"))
     except (ValueError, Invalid):
         return False
+
+
+def _nice() -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def _lower_priority() -> None:

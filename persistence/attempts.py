@@ -13,10 +13,10 @@ from persistence.tables import attempts_t
 
 
 class SqlAttemptCounters(Repository):
-    def hit(self, scope: str, key: str, window_start: datetime) -> int:
-        stmt = dialect_insert(self.conn, attempts_t).values(scope=scope, key=key, window_start=window_start, count=1)
+    def hit(self, scope: str, key: str, window_start: datetime, by: int = 1) -> int:
+        stmt = dialect_insert(self.conn, attempts_t).values(scope=scope, key=key, window_start=window_start, count=by)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + 1}
+            index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + by}
         ).returning(attempts_t.c.count)
         return int(self.conn.execute(stmt).scalar_one())
 

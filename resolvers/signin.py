@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
+from domain.errors import TooManyAttempts
 from domain.services import signin
 from domain.services.sessions import Authenticated, SignedIn
 from resolvers.context import Context
-from resolvers.errors import attempt
+from resolvers.errors import attempt, user_errors
 from schema.signin import LoginInput, LoginPayload
 from schema.users import UserType
 
@@ -35,6 +36,10 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
             )
         return signed_in_payload(ctx, result)
 
+    try:
+        signin.refuse_if_saturated(ctx.deps, ctx.client_ip, ctx.device_token)
+    except TooManyAttempts as error:
+        return LoginPayload(errors=user_errors(error, ctx))
     return await attempt(info.context, LoginPayload, work, done)
 
 

@@ -28,6 +28,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from domain import limits
 from domain.deps import AuthPolicy, Deps
 from domain.passkeys import RelyingParty
 from domain.security import BcryptHasher, Keyring
@@ -216,7 +217,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         gc.collect()
         gc.freeze()
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(runtime.worker.run(stop)), asyncio.create_task(_housekeeping(runtime, stop))]
+        tasks = [
+            asyncio.create_task(runtime.worker.run(stop)),
+            asyncio.create_task(_housekeeping(runtime, stop)),
+            asyncio.create_task(_flush_counts(runtime, stop)),
+        ]
         try:
             yield {"runtime": runtime}
         finally:
@@ -287,6 +292,23 @@ def _json_problem(value: object) -> str | None:
 def _ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+async def _flush_counts(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Write attempts counted in memory (cheap refusals) to the database several times a second,
+    so other processes see them at once; a last time on the way out."""
+    deps = runtime.deps
+    while True:
+        stopping = stop.is_set()
+        if deps.pending_counts:
+            try:
+                await run_in_threadpool(limits.flush, deps.uow, deps.pending_counts)
+            except Exception:
+                log.exception("writing counted attempts failed; they are dropped")
+        if stopping:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.2)
 
 
 async def _housekeeping(runtime: Runtime, stop: asyncio.Event) -> None:

@@ -12,7 +12,7 @@ from domain.devices import Device
 from domain.entities import AuthenticatorKind, MfaChallenge, User
 from domain.errors import InvalidCredentials, PasswordResetRequired, Required, TooManyAttempts
 from domain.ports import UnitOfWork
-from domain.security import new_token, normalize_password
+from domain.security import BUSY_MESSAGE, new_token, normalize_password
 from domain.services.sessions import SignedIn, open_session
 
 MAX_EMAIL_INPUT = 320
@@ -40,6 +40,20 @@ def signin_keys(deps: Deps, email: str, ip: str | None, device: Device | None = 
     if client:
         keys.append((deps.policy.ip_limit, client))
     return keys
+
+
+def refuse_if_saturated(deps: Deps, ip: str | None, device_token: str | None) -> None:
+    """Turn a sign-in away at once, where it costs next to nothing (the event loop, no database
+    round trip), while the hasher could not take it anyway: every slot for unknown devices busy and
+    the queue full. The refusal still counts against the client, in the next batch of counts. A
+    request with a valid device token goes on to `login`, which decides whether it is known."""
+    now = deps.clock()
+    if devices.read(deps.keyring, device_token, now) is not None or not deps.hasher.saturated():
+        return
+    client = limits.client_key(ip)
+    if client:
+        deps.pending_counts.add(deps.policy.ip_limit, client, now)
+    raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
 
 
 def login(

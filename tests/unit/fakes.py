@@ -384,9 +384,9 @@ class FakeAttempts:
     def __init__(self, t: Tables) -> None:
         self.t = t
 
-    def hit(self, scope: str, key: str, window_start: datetime) -> int:
+    def hit(self, scope: str, key: str, window_start: datetime, by: int = 1) -> int:
         k = (scope, key, window_start)
-        self.t.attempts[k] = self.t.attempts.get(k, 0) + 1
+        self.t.attempts[k] = self.t.attempts.get(k, 0) + by
         return self.t.attempts[k]
 
     def refund(self, scope: str, key: str, window_start: datetime) -> None:

@@ -144,3 +144,17 @@ def test_the_queue_for_a_slot_is_short_and_extra_requests_are_refused_at_once() 
     release.set()
     holder.join()
     queued.join()
+
+
+def test_a_saturated_hasher_says_so_before_anyone_queues() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=0, wait=5)
+    assert not hasher.saturated()
+    release, holder = _holding(hasher, "10.0.0.1")
+    assert not hasher.saturated()  # the queue has room
+    queued = threading.Thread(target=lambda: hasher.slot("10.0.0.2").__enter__())
+    queued.start()
+    time.sleep(0.1)
+    assert hasher.saturated()
+    release.set()
+    holder.join()
+    queued.join()

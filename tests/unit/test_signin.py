@@ -13,7 +13,7 @@ import pytest
 from domain.deps import AuthPolicy, Deps
 from domain.entities import User
 from domain.errors import Invalid, InvalidCredentials, Required, TooManyAttempts
-from domain.limits import Limit, client_key
+from domain.limits import Limit, client_key, flush
 from domain.security import BcryptHasher
 from domain.services import signin
 from domain.services.sessions import SignedIn
@@ -231,6 +231,28 @@ def test_a_known_device_has_a_lane_of_its_own_while_the_hasher_is_busy(world: Wo
     finally:
         done.set()
         holder.join()
+
+
+def test_a_saturated_hasher_turns_sign_ins_away_cheaply_and_counts_them_in_the_next_batch(
+    world: World, alva: User, busy: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(type(busy.hasher), "saturated", lambda self: True)
+    for _ in range(3):
+        with pytest.raises(TooManyAttempts) as refused:
+            signin.refuse_if_saturated(busy, IP, None)
+        assert refused.value.retry_after == 1
+    assert world.attempts(BY_IP) == 0  # nothing written yet: the refusal cost no database trip
+    assert flush(busy.uow, busy.pending_counts) == 1
+    assert world.attempts(BY_IP) == 3 and not busy.pending_counts
+
+
+def test_a_request_with_a_device_token_goes_on_to_login_even_when_saturated(world: World, alva: User) -> None:
+    device = login(world).device_token
+    world.deps.hasher.saturated = lambda: True  # type: ignore[method-assign]  # this test's hasher only
+    try:
+        signin.refuse_if_saturated(world.deps, IP, device)  # no refusal: login decides whose device it is
+    finally:
+        del world.deps.hasher.saturated  # type: ignore[attr-defined]  # back to the class's method
 
 
 # ---------------------------------------------------------------- known devices
