@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench import worst_document
+from bench import audit_page, worst_document
 from bench.load import latency_summary
 from bench.phases import GRAPHQL, RAW, FloodResult, Pooled, paired, ratios
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
@@ -30,6 +31,7 @@ class Results:
     flood: FloodResult
     rss_bytes: int
     documents: list[worst_document.Row] = field(default_factory=list)
+    audit_pages: list[audit_page.Row] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def targets(r: Results) -> list[Target]:
         *cache_targets(r),
         *flood_targets(r),
         *document_targets(r),
+        *audit_targets(r),
     ] + [
         Target(
             "Server RSS after the run",
@@ -200,6 +203,27 @@ def document_targets(r: Results) -> list[Target]:
     ]
 
 
+def audit_targets(r: Results) -> list[Target]:
+    if not r.audit_pages:
+        return []
+    small, large = r.audit_pages[0][0], r.audit_pages[-1][0]
+    by_size: dict[str, list[audit_page.Row]] = {}
+    for row in r.audit_pages:
+        by_size.setdefault(row[0], []).append(row)
+    statements = {size: max(row[2] for row in rows) for size, rows in by_size.items()}
+    times = {size: statistics.median(row[3] for row in rows) for size, rows in by_size.items()}
+    grows = times[large] / times[small] - 1
+    return [
+        Target(
+            f"A 100-event security log page, {small} vs {large} events in the table",
+            "statements equal, time moves < 50%",
+            f"{statements[small]} vs {statements[large]} statement(s); "
+            f"median {times[small]:.2f} -> {times[large]:.2f} ms",
+            statements[small] == statements[large] and grows < 0.5,
+        )
+    ]
+
+
 def render(r: Results) -> str:
     found = targets(r)
     verdict = "all targets PASS" if all(t.passed for t in found) else "some targets FAIL"
@@ -217,6 +241,10 @@ def render(r: Results) -> str:
         *runs_table(r),
         "",
         *flood_table(r.flood),
+        "",
+        "## Security log pages (bench/audit_page.py)",
+        "",
+        *audit_page.table(r.audit_pages),
         "",
         "## The worst documents within the limits (bench/worst_document.py)",
         "",

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench import phases, report, worst_document
+from bench import audit_page, phases, report, worst_document
 from bench.harness import BENCH, BenchError, BenchServer, log
 from bench.seed import Seeded, add_filler, seed_runtime, seed_user
 from server.settings import load_settings
@@ -133,6 +133,8 @@ def measure(args: argparse.Namespace, tmp: Path, urls: dict[str, str]) -> report
     documents = worst_document.run(5 if args.quick else 20)
     results = report.Results(meta(args, plan, settings.hash_concurrency), sizes, cost, scaling, caches, flood, rss)
     results.documents = documents
+    log("security log pages on 1k and 1M events")
+    results.audit_pages = audit_page.run(100_000 if args.quick else 1_000_000)
     return results
 
 
