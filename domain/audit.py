@@ -76,12 +76,13 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
             at, _, event_id = raw.partition("|")
-            found = Cursor(datetime.fromisoformat(at), UUID(event_id))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+            at_time = datetime.fromisoformat(at)
+            if at_time.tzinfo is None:
+                raise ValueError("no time zone")
+            # In UTC, as stored: a far-off offset at the edge of the calendar fails here, not in the database.
+            return Cursor(at_time.astimezone(UTC), UUID(event_id))
+        except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
             raise Invalid("The cursor is not one this API handed out.", field) from None
-        if found.occurred_at.tzinfo is None:
-            raise Invalid("The cursor is not one this API handed out.", field)
-        return found
 
     @staticmethod
     def of(event: AuditEvent) -> Cursor:
@@ -127,9 +128,17 @@ def check_filter(f: AuditFilter) -> AuditFilter:
         raise Invalid(f"Give at most {MAX_ACTIONS} actions.", ("filter", "actions"))
     if any(not a or len(a) > MAX_ACTION_LENGTH for a in f.actions):
         raise Invalid(f"Each action is 1 to {MAX_ACTION_LENGTH} characters.", ("filter", "actions"))
-    if f.since and f.until and f.since > f.until:
+    since, until = _in_utc(f.since, "since"), _in_utc(f.until, "until")
+    if since and until and since > until:
         raise Invalid("`since` must not be after `until`.", ("filter", "since"))
-    return f
+    return AuditFilter(f.actions, f.actor_id, since, until)
+
+
+def _in_utc(value: datetime | None, name: str) -> datetime | None:
+    try:
+        return value.astimezone(UTC) if value is not None else None
+    except (OverflowError, ValueError):
+        raise Invalid("This time is out of range.", ("filter", name)) from None
 
 
 def action_matches(action: str, wanted: tuple[str, ...]) -> bool:

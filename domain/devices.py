@@ -6,7 +6,8 @@ is exempt from the per-account failure lock, so an attacker who floods sign-ins 
 owner's email cannot keep the owner out. A known device has its own limit instead: 10 failures
 per device per 15 minutes. The token is opaque: the user's ID, a random nonce and the issue time,
 encrypted and authenticated with a key derived from the server secret (AES-GCM), so checking it
-costs no database read and any process can check it.
+costs no database read and any process can check it. It also carries a digest of the sign-in email,
+so that a token can be matched to the email a sign-in names before the user is looked up.
 """
 
 from __future__ import annotations
@@ -33,11 +34,20 @@ class Device:
     user_id: UUID
     nonce: str
     issued_at: datetime
+    email: str  # a short keyed digest of the sign-in email it was issued for (see `email_digest`)
+
+    def names(self, keyring: Keyring, email: str) -> bool:
+        """Whether the token was issued for this sign-in email (a new email makes devices unknown)."""
+        return self.email == email_digest(keyring, email)
 
 
-def issue(keyring: Keyring, user_id: UUID, now: datetime) -> str:
-    """A new device token for `user_id`."""
-    plain = f"{user_id}:{secrets.token_urlsafe(16)}:{int(now.timestamp())}"
+def email_digest(keyring: Keyring, email: str) -> str:
+    return keyring.digest(PURPOSE, email.strip().casefold())[:22]
+
+
+def issue(keyring: Keyring, user_id: UUID, email: str, now: datetime) -> str:
+    """A new device token for the user `user_id` who signs in with `email`."""
+    plain = f"{user_id}:{secrets.token_urlsafe(16)}:{int(now.timestamp())}:{email_digest(keyring, email)}"
     return keyring.encrypt(PURPOSE, plain.encode("ascii"))
 
 
@@ -46,8 +56,8 @@ def read(keyring: Keyring, token: str | None, now: datetime) -> Device | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     try:
-        user_id, nonce, issued = keyring.decrypt(PURPOSE, token).decode("ascii").split(":")
-        device = Device(uuid.UUID(user_id), nonce, datetime.fromtimestamp(int(issued), UTC))
+        user_id, nonce, issued, email = keyring.decrypt(PURPOSE, token).decode("ascii").split(":")
+        device = Device(uuid.UUID(user_id), nonce, datetime.fromtimestamp(int(issued), UTC), email)
     except Exception:  # noqa: BLE001 (anything a forged token can raise means: not a known device)
         return None
     return device if now - device.issued_at < TTL else None

@@ -93,7 +93,8 @@ def flush(uow_factory: UnitOfWorkFactory, pending: PendingCounts) -> int:
     if not counts:
         return 0
     with uow_factory() as uow:
-        for (scope, key, window_start), by in counts.items():
+        # In one order everywhere, so two processes flushing at once cannot deadlock on PostgreSQL.
+        for (scope, key, window_start), by in sorted(counts.items()):
             uow.attempts.hit(scope, key, window_start, by)
         uow.commit()
     return len(counts)

@@ -116,6 +116,8 @@ def remove(deps: Deps, actor: Actor, authenticator_id: UUID | None, password: st
         raise Required("Enter your password.", ("current_password",))
     with deps.uow(write=False) as uow:
         user = load_user(uow, actor.user_id)
+    if user.mfa_enabled and not actor.mfa_verified:  # as for adding one: a password alone is not enough
+        raise ReauthRequired("Sign in again with your second factor before removing one.")
     check_password(deps, user, password, actor.ip_address)
     with deps.uow() as uow:
         locked_account(uow, user.account_id)

@@ -25,7 +25,7 @@ from domain.services import authenticators
 from domain.services.common import load_user
 from domain.services.mfa import CODE_LIMIT, SIGN_IN_EXPIRED, MfaState, spend_login_attempt
 from domain.services.sessions import SignedIn, open_session
-from domain.services.signin import MFA_CHALLENGE_PURPOSE, signin_keys
+from domain.services.signin import MFA_CHALLENGE_PURPOSE, refuse_until_reset, signin_keys
 
 PURPOSE = "passkey-ceremony"
 REGISTER = "register"
@@ -208,6 +208,8 @@ def complete_login(
         deps.relying_party, credential, challenge=ceremony.challenge, public_key=key.public_key, verify_user=True
     )
     _check_counter(deps, user, key, answer)
+    if user.password_reset_required:  # reported activity: no way in but a password reset
+        refuse_until_reset(deps, user, keys, ip, user_agent)
     with deps.uow() as uow:
         _claim(uow, key, answer, now)
         limits.refund(uow, now, keys)

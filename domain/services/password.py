@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain import alerts, mails
+from domain import alerts, limits, mails
 from domain.deps import Deps
 from domain.entities import Actor, Mail, User
 from domain.errors import Collector, InvalidCredentials, Required
@@ -31,7 +31,8 @@ def change_password(deps: Deps, actor: Actor, *, current_password: str, new_pass
     check_password(deps, user, current_password, actor.ip_address, field=_CURRENT)
     same = normalize_password(new_password, _NEW) == normalize_password(current_password, _CURRENT)
     _check_policy(user, new_password, current_matches=same)
-    new_hash = deps.hasher.hash(new_password)
+    with deps.hasher.slot(limits.client_key(actor.ip_address), known=True):  # the checked owner's lane
+        new_hash = deps.hasher.hash(new_password)
     with deps.uow() as uow:
         if not uow.profiles.set_password(user.id, user.password_hash, new_hash):
             # Another request changed the password since it was checked: the one given is no longer current.

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from domain import alerts, codes, limits, mails
 from domain.deps import Deps
-from domain.entities import AuditEvent, Mail, PasswordResetCode, User, UserRole
+from domain.entities import AuditEvent, AuthenticatorKind, Mail, PasswordResetCode, User, UserRole
 from domain.errors import Collector, DomainError, InvalidCode, PasswordReused, Required
 from domain.limits import Limit
 from domain.ports import UnitOfWork
@@ -64,13 +64,18 @@ def reset_password(
     (one message for a wrong, spent, expired or missing code and an unknown email alike).
     """
     typed = _checked_input(email, code, new_password)
+    # Only what depends on the input alone comes before the code is checked: an answer that
+    # depended on the user (their names in the password) would tell who has an account.
+    check_new_password(
+        new_password, email=email.strip(), first_name="", last_name="", current_matches=False, field=_NEW
+    )
     with deps.uow(write=False) as uow:
         user = uow.users.by_email(email.strip()) if len(email) <= MAX_EMAIL_INPUT else None
     if user is None:
         raise InvalidCode(_WRONG, ("code",))
-    _policy(user, new_password, same=False)
     digest = _spend_and_check(deps, user, typed)
-    with deps.hasher.slot(limits.client_key(ip)):
+    # The right code proves the owner: the known-device lane is theirs, as for a signed-in user.
+    with deps.hasher.slot(limits.client_key(ip), known=True):
         _policy(user, new_password, same=deps.hasher.verify(new_password, user.password_hash))
         new_hash = deps.hasher.hash(new_password)
     with deps.uow() as uow:
@@ -102,9 +107,21 @@ def report_unrecognized_activity(deps: Deps, *, token: str, ip: str | None, user
         ended = uow.sessions.delete_others(user.id, None)
         uow.recovery.require_reset(user.id)
         uow.mfa.void_challenges(user.id)
+        _remove_passkeys(uow, user)
         _tell_of_report(deps, uow, user, ended)
         uow.audit.add(_event("security.activity_reported", user, ip, user_agent, ("password_reset_required",)))
         uow.commit()
+
+
+def _remove_passkeys(uow: UnitOfWork, user: User) -> None:
+    """A passkey signs in without the password, so one an intruder added would outlast the reset:
+    every passkey goes (the owner adds theirs again). With no factor left, MFA is off."""
+    factors = uow.authenticators.for_users([user.id])[user.id]
+    keys = [a for a in factors if a.kind is AuthenticatorKind.PASSKEY]
+    for key in keys:
+        uow.authenticators.remove(user.id, key.id)
+    if keys and len(keys) == len(factors):
+        uow.mfa.disable(user.id)
 
 
 def _tell_of_report(deps: Deps, uow: UnitOfWork, user: User, ended: int) -> None:

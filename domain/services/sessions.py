@@ -75,7 +75,7 @@ def open_session(
     found = uow.users.get_with_account(user.id)
     if found is None:
         raise NotFound("No such user.")
-    device_token = None if known_device is not None else devices.issue(deps.keyring, user.id, now)
+    device_token = None if known_device is not None else devices.issue(deps.keyring, user.id, user.email, now)
     issued = devices.read(deps.keyring, device_token, now) if device_token is not None else None
     alerts.note_sign_in(deps, uow, user, known_device, issued, ip, user_agent)
     return SignedIn(token, session, *found, device_token=device_token)

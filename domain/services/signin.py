@@ -42,13 +42,17 @@ def signin_keys(deps: Deps, email: str, ip: str | None, device: Device | None = 
     return keys
 
 
-def refuse_if_saturated(deps: Deps, ip: str | None, device_token: str | None) -> None:
+def refuse_if_saturated(deps: Deps, ip: str | None, device_token: str | None, email: str) -> None:
     """Turn a sign-in away at once, where it costs next to nothing (the event loop, no database
     round trip), while the hasher could not take it anyway: every slot for unknown devices busy and
     the queue full. The refusal still counts against the client, in the next batch of counts. A
-    request with a valid device token goes on to `login`, which decides whether it is known."""
+    request with a device token issued for this email goes on to `login`, which decides whether the
+    device is known (someone's token for their own account buys nothing for another email)."""
     now = deps.clock()
-    if devices.read(deps.keyring, device_token, now) is not None or not deps.hasher.saturated():
+    if not deps.hasher.saturated():
+        return
+    device = devices.read(deps.keyring, device_token, now)
+    if device is not None and device.names(deps.keyring, email):
         return
     client = limits.client_key(ip)
     if client:
@@ -96,7 +100,7 @@ def login(
         record_failure(deps, user, ip, user_agent, FailedSignIn.WRONG_PASSWORD)
         raise InvalidCredentials("The email or password is wrong.")
     if user.password_reset_required:
-        _refuse_until_reset(deps, user, keys, ip, user_agent)
+        refuse_until_reset(deps, user, keys, ip, user_agent)
     with deps.uow() as uow:
         limits.refund(uow, deps.clock(), keys)
         if rehashed is not None:
@@ -116,7 +120,7 @@ def record_failure(deps: Deps, user: User, ip: str | None, user_agent: str | Non
         uow.commit()
 
 
-def _refuse_until_reset(deps: Deps, user: User, keys: limits.Keys, ip: str | None, user_agent: str | None) -> None:
+def refuse_until_reset(deps: Deps, user: User, keys: limits.Keys, ip: str | None, user_agent: str | None) -> None:
     """The right password of a user whose activity was reported: not a failure, but no session either."""
     reason = FailedSignIn.PASSWORD_RESET_REQUIRED
     with deps.uow() as uow:

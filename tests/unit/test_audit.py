@@ -72,3 +72,19 @@ def test_a_cursor_round_trips(world: World) -> None:
 
     cursor = Cursor(world.now, uuid.uuid4())
     assert Cursor.decode(cursor.encode()) == cursor
+
+
+def test_a_cursor_or_time_at_the_edge_of_the_calendar_is_invalid_not_a_crash() -> None:
+    import base64
+    from datetime import datetime
+
+    from domain.audit import AuditFilter, Cursor, check_filter
+    from domain.errors import Invalid
+
+    edge = "0001-01-01T00:00:00+05:00"
+    forged = base64.urlsafe_b64encode(f"{edge}|12345678-1234-5678-1234-567812345678".encode()).decode()
+    with pytest.raises(Invalid):
+        Cursor.decode(forged.rstrip("="))
+    with pytest.raises(Invalid) as raised:
+        check_filter(AuditFilter(since=datetime.fromisoformat(edge)))
+    assert raised.value.field == ("filter", "since")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -17,11 +18,12 @@ from domain.errors import (
     Invalid,
     InvalidCredentials,
     NotFound,
+    PasswordResetRequired,
     ReauthRequired,
     TooManyAttempts,
     WebauthnFailed,
 )
-from domain.services import authenticators, mfa, passkeys, signin
+from domain.services import authenticators, mfa, passkeys, recovery, signin
 from domain.services.sessions import SignedIn
 
 from .world import IP, PASSWORD, World
@@ -317,3 +319,27 @@ def test_an_expired_login_challenge_is_refused(world: World) -> None:
     world.clock.advance(timedelta(minutes=5))
     with pytest.raises(CodeExpired):
         passkeys.complete_login(world.deps, challenge_id=started.ceremony_id, credential=answer, ip=IP, user_agent=None)
+
+
+def test_removing_a_factor_needs_a_session_that_passed_mfa(world: World) -> None:
+    actor = replace(world.signed_in(), mfa_verified=True)
+    enroll_app(world, actor)
+    [app] = world.tables.authenticators.values()
+    with pytest.raises(ReauthRequired):  # a session from before MFA, even with the password
+        authenticators.remove(world.deps, replace(actor, mfa_verified=False), app.id, PASSWORD)
+    assert list(world.tables.authenticators) == [app.id]
+
+
+def test_after_reported_activity_no_passkey_signs_in_and_every_passkey_is_gone(world: World) -> None:
+    actor, key = world.signed_in(), SoftPasskey()
+    register(world, actor, key)
+    world.tables.users[actor.user_id].password_reset_required = True
+    with pytest.raises(PasswordResetRequired):  # verified, yet refused until the reset
+        passwordless(world, key)
+    world.tables.users[actor.user_id].password_reset_required = False
+    link = re.search(r"#token=([\w-]+)", world.tables.outbox[-1].text)  # the "This wasn't me" link
+    assert link is not None
+    recovery.report_unrecognized_activity(world.deps, token=link.group(1), ip=None, user_agent=None)
+    assert world.tables.authenticators == {} and not world.tables.users[actor.user_id].mfa_enabled
+    with pytest.raises(WebauthnFailed):  # an intruder's passkey would not outlast the reset
+        passwordless(world, key)

@@ -171,3 +171,31 @@ def test_a_new_code_voids_the_old_one(world: World) -> None:
     with pytest.raises(InvalidCode):
         recovery.reset_password(world.deps, email=alva.email, code=old, new_password=NEW, ip=None, user_agent=None)
     assert devices.TTL  # the known-device module is what alerts build on
+
+
+def test_a_reset_answers_alike_for_a_known_and_an_unknown_email_until_the_code_is_right(world: World) -> None:
+    alva = world.user()  # Alva Ekström
+    for email in (alva.email, "nobody@example.com"):
+        with pytest.raises(WeakPassword):  # depends on the input only
+            recovery.reset_password(
+                world.deps, email=email, code="ABCDE-FGHJK", new_password="short", ip=None, user_agent=None
+            )
+        with pytest.raises(InvalidCode):  # the name in the password is not checked before the code
+            recovery.reset_password(
+                world.deps,
+                email=email,
+                code="ABCDE-FGHJK",
+                new_password="sea-by-ekström-harbour",
+                ip=None,
+                user_agent=None,
+            )
+    recovery.request_password_reset(world.deps, email=alva.email, ip=None, user_agent=None)
+    with pytest.raises(WeakPassword):  # with the right code the personal rule applies
+        recovery.reset_password(
+            world.deps,
+            email=alva.email,
+            code=reset_code(world),
+            new_password="sea-by-ekström-harbour",
+            ip=None,
+            user_agent=None,
+        )

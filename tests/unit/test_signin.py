@@ -239,18 +239,22 @@ def test_a_saturated_hasher_turns_sign_ins_away_cheaply_and_counts_them_in_the_n
     monkeypatch.setattr(type(busy.hasher), "saturated", lambda self: True)
     for _ in range(3):
         with pytest.raises(TooManyAttempts) as refused:
-            signin.refuse_if_saturated(busy, IP, None)
+            signin.refuse_if_saturated(busy, IP, None, alva.email)
         assert refused.value.retry_after == 1
     assert world.attempts(BY_IP) == 0  # nothing written yet: the refusal cost no database trip
     assert flush(busy.uow, busy.pending_counts) == 1
     assert world.attempts(BY_IP) == 3 and not busy.pending_counts
 
 
-def test_a_request_with_a_device_token_goes_on_to_login_even_when_saturated(world: World, alva: User) -> None:
+def test_a_request_with_a_device_token_for_its_email_goes_on_to_login_even_when_saturated(
+    world: World, alva: User
+) -> None:
     device = login(world).device_token
     world.deps.hasher.saturated = lambda: True  # type: ignore[method-assign]  # this test's hasher only
     try:
-        signin.refuse_if_saturated(world.deps, IP, device)  # no refusal: login decides whose device it is
+        signin.refuse_if_saturated(world.deps, IP, device, alva.email)  # no refusal: login decides whose it is
+        with pytest.raises(TooManyAttempts):  # the token of one account buys nothing for another email
+            signin.refuse_if_saturated(world.deps, IP, device, "someone.else@example.com")
     finally:
         del world.deps.hasher.saturated  # type: ignore[attr-defined]  # back to the class's method
 
