@@ -57,7 +57,7 @@ class AccountType(NodeType):
         return [TransferRequestType.from_entity(t) for t in requests]
 
     @strawberry.field(  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
-        description="ACCOUNT_ADMIN only: every change made in the account, newest first. Scope: AUDIT_READ. "
+        description="ACCOUNT_ADMIN only: every change made in the account, newest first. "
         "Who: ACCOUNT_ADMIN of this account, or CLOUD_ADMIN (else FORBIDDEN)."
     )
     async def audit_log(

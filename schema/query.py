@@ -41,5 +41,5 @@ class Query:
     audit_log: AuditEventConnection = query(
         audit.audit_log,
         access=CLOUD_ADMIN,
-        description="CLOUD_ADMIN only: events of every account and of the provider, newest first. Scope: AUDIT_READ.",
+        description="Events of every account and of the provider, newest first.",
     )

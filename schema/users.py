@@ -55,7 +55,7 @@ class UserType(NodeType):
 
     @strawberry.field(  # type: ignore[untyped-decorator]  # Strawberry types this decorator form as Any
         description="The user's own security events (sign-ins and failed sign-ins, password, email, MFA, token and "
-        "session changes), newest first. Scope: PROFILE_READ. Who: the user themself (else FORBIDDEN)."
+        "session changes), newest first. Who: the user themself (else FORBIDDEN)."
     )
     async def security_events(
         self, info: Info[Context, None], first: int | None = 20, after: str | None = None
