@@ -25,6 +25,10 @@ export interface PanelRoute {
 }
 
 export const SIGN_IN_PATH = '/sign-in';
+/** Public pages: no sign-in needed (a security mail's "This wasn't me" link, password recovery). */
+export const REPORT_ACTIVITY_PATH = '/report-activity';
+export const RESET_PASSWORD_PATH = '/reset-password';
+export const PUBLIC_PATHS: readonly string[] = [REPORT_ACTIVITY_PATH, RESET_PASSWORD_PATH];
 export const HOME_PATH = '/profile';
 
 export const ROUTES: readonly PanelRoute[] = [
@@ -47,7 +51,7 @@ export const GROUP_TITLES: Record<PanelRoute['group'], string> = {
 };
 
 /** Every path the server answers with index.html. */
-export const CLIENT_PATHS: readonly string[] = ['/', SIGN_IN_PATH, ...ROUTES.map((r) => r.path)];
+export const CLIENT_PATHS: readonly string[] = ['/', SIGN_IN_PATH, ...PUBLIC_PATHS, ...ROUTES.map((r) => r.path)];
 
 export function routeFor(path: string): PanelRoute | undefined {
   return ROUTES.find((r) => r.path === path);

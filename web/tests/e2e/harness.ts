@@ -199,6 +199,24 @@ export async function mailedCode(server: Server, to: string, after = 0): Promise
   throw new Error(`no code mailed to ${to}`);
 }
 
+/** The newest "This wasn't me" link mailed to `to` (its path and fragment), from the dev mail folder. */
+export async function mailedReportLink(server: Server, to: string, after = 0): Promise<string> {
+  const dir = join(server.varDir, 'mail');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort() : [];
+    for (const name of names.slice(after).reverse()) {
+      const text = await readFile(join(dir, name), 'utf8');
+      const headers = text.split(/\r?\n\r?\n/, 1)[0] ?? '';
+      if (!new RegExp(`^To:.*${to.replace(/[.+]/g, '\\$&')}`, 'mi').test(headers)) continue;
+      const link = decodeBody(text).replace(/=3D/g, '=').match(/\/report-activity#token=([A-Za-z0-9_-]+)/);
+      if (link?.[1]) return `/report-activity#token=${link[1]}`;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no report link mailed to ${to}`);
+}
+
 /** How many mails the dev mail folder holds: pass to mailedCode to look only at newer ones. */
 export async function mailCount(server: Server): Promise<number> {
   const dir = join(server.varDir, 'mail');
