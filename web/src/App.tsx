@@ -14,6 +14,7 @@ import { NumberScreen } from './screens/Number';
 import { ProfileScreen } from './screens/Profile';
 import { ReportActivityScreen } from './screens/ReportActivity';
 import { ResetPasswordScreen } from './screens/ResetPassword';
+import { SecurityLogScreen } from './screens/SecurityLog';
 import { SessionsScreen } from './screens/Sessions';
 import { SignInScreen } from './screens/SignIn';
 import { TransferQueueScreen } from './screens/TransferQueue';
@@ -42,6 +43,7 @@ const SCREENS: Record<RouteId, () => React.JSX.Element> = {
   contacts: ContactsScreen,
   number: NumberScreen,
   sessions: SessionsScreen,
+  security: SecurityLogScreen,
   transfers: TransferQueueScreen,
 };
 

@@ -12,6 +12,7 @@ export type RouteId =
   | 'contacts'
   | 'number'
   | 'sessions'
+  | 'security'
   | 'transfers';
 
 export interface PanelRoute {
@@ -37,7 +38,8 @@ export const ROUTES: readonly PanelRoute[] = [
   { id: 'mfa', path: '/mfa', title: 'Multi-Factor Authentication', group: 'user' },
   { id: 'password', path: '/password', title: 'Change Password', group: 'user' },
   { id: 'sessions', path: '/sessions', title: 'Sessions', group: 'user' },
-  // API tokens and the security log go here once the API has them.
+  { id: 'security', path: '/security-log', title: 'Security log', group: 'user' },
+  // API tokens go here once the panel has them.
   { id: 'customer', path: '/customer-info', title: 'Customer Info', group: 'account' },
   { id: 'contacts', path: '/contacts', title: 'Contact', group: 'account' },
   { id: 'number', path: '/number', title: 'Organization Number', group: 'account' },
