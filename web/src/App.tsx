@@ -4,7 +4,7 @@ import { makeClient } from './client';
 import { Layout } from './components/Layout';
 import { graphql } from './gql';
 import { navigate, safeNext, useLocation } from './router';
-import { HOME_PATH, routeFor, SIGN_IN_PATH, visibleRoutes, type RouteId } from './routes';
+import { HOME_PATH, REPORT_ACTIVITY_PATH, RESET_PASSWORD_PATH, routeFor, SIGN_IN_PATH, visibleRoutes, type RouteId } from './routes';
 import { BillingProfileScreen } from './screens/BillingProfile';
 import { ChangePasswordScreen } from './screens/ChangePassword';
 import { ContactsScreen } from './screens/Contacts';
@@ -12,6 +12,9 @@ import { CustomerInfoScreen } from './screens/CustomerInfo';
 import { MfaScreen } from './screens/Mfa';
 import { NumberScreen } from './screens/Number';
 import { ProfileScreen } from './screens/Profile';
+import { ReportActivityScreen } from './screens/ReportActivity';
+import { ResetPasswordScreen } from './screens/ResetPassword';
+import { SecurityLogScreen } from './screens/SecurityLog';
 import { SessionsScreen } from './screens/Sessions';
 import { SignInScreen } from './screens/SignIn';
 import { TransferQueueScreen } from './screens/TransferQueue';
@@ -40,6 +43,7 @@ const SCREENS: Record<RouteId, () => React.JSX.Element> = {
   contacts: ContactsScreen,
   number: NumberScreen,
   sessions: SessionsScreen,
+  security: SecurityLogScreen,
   transfers: TransferQueueScreen,
 };
 
@@ -68,8 +72,20 @@ export function App() {
   );
 }
 
+/** Pages anyone may open, signed in or not: they never ask who is signed in. */
+const PUBLIC_SCREENS: Record<string, () => React.JSX.Element> = {
+  [REPORT_ACTIVITY_PATH]: ReportActivityScreen,
+  [RESET_PASSWORD_PATH]: ResetPasswordScreen,
+};
+
 function Shell({ restart }: { restart: () => void }) {
   const location = useLocation();
+  const Public = PUBLIC_SCREENS[location.pathname];
+  if (Public) return <Public />;
+  return <SignedInShell restart={restart} location={location} />;
+}
+
+function SignedInShell({ restart, location }: { restart: () => void; location: URL }) {
   const [{ data, fetching, error }] = useQuery({ query: ViewerQuery });
   const me = data?.me;
   const path = location.pathname;

@@ -12,6 +12,7 @@ export type RouteId =
   | 'contacts'
   | 'number'
   | 'sessions'
+  | 'security'
   | 'transfers';
 
 export interface PanelRoute {
@@ -25,6 +26,10 @@ export interface PanelRoute {
 }
 
 export const SIGN_IN_PATH = '/sign-in';
+/** Public pages: no sign-in needed (a security mail's "This wasn't me" link, password recovery). */
+export const REPORT_ACTIVITY_PATH = '/report-activity';
+export const RESET_PASSWORD_PATH = '/reset-password';
+export const PUBLIC_PATHS: readonly string[] = [REPORT_ACTIVITY_PATH, RESET_PASSWORD_PATH];
 export const HOME_PATH = '/profile';
 
 export const ROUTES: readonly PanelRoute[] = [
@@ -33,7 +38,8 @@ export const ROUTES: readonly PanelRoute[] = [
   { id: 'mfa', path: '/mfa', title: 'Multi-Factor Authentication', group: 'user' },
   { id: 'password', path: '/password', title: 'Change Password', group: 'user' },
   { id: 'sessions', path: '/sessions', title: 'Sessions', group: 'user' },
-  // API tokens and the security log go here once the API has them.
+  { id: 'security', path: '/security-log', title: 'Security log', group: 'user' },
+  // API tokens go here once the panel has them.
   { id: 'customer', path: '/customer-info', title: 'Customer Info', group: 'account' },
   { id: 'contacts', path: '/contacts', title: 'Contact', group: 'account' },
   { id: 'number', path: '/number', title: 'Organization Number', group: 'account' },
@@ -47,7 +53,7 @@ export const GROUP_TITLES: Record<PanelRoute['group'], string> = {
 };
 
 /** Every path the server answers with index.html. */
-export const CLIENT_PATHS: readonly string[] = ['/', SIGN_IN_PATH, ...ROUTES.map((r) => r.path)];
+export const CLIENT_PATHS: readonly string[] = ['/', SIGN_IN_PATH, ...PUBLIC_PATHS, ...ROUTES.map((r) => r.path)];
 
 export function routeFor(path: string): PanelRoute | undefined {
   return ROUTES.find((r) => r.path === path);

@@ -2,7 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { Field } from '../components/Field';
 import { FormStatus, Submit } from '../components/FormStatus';
+import { Link } from '../components/Layout';
 import { graphql } from '../gql';
+import { useLocation } from '../router';
+import { RESET_PASSWORD_PATH } from '../routes';
 import { useForm } from '../useForm';
 
 const LoginMutation = graphql(`
@@ -44,9 +47,15 @@ const CompleteMfaLoginMutation = graphql(`
  */
 export function SignInScreen({ onSignedIn }: { onSignedIn: () => void }) {
   const [challenge, setChallenge] = useState<string | null>(null);
+  const justReset = useLocation().searchParams.get('reset') === '1';
   return (
     <main className="signin" id="main">
       <h1>Sign in</h1>
+      {justReset && !challenge ? (
+        <p className="callout" role="status">
+          Your password was reset and every session was signed out. Sign in with the new password.
+        </p>
+      ) : null}
       {challenge ? (
         <SecondStep challenge={challenge} onSignedIn={onSignedIn} onRestart={() => setChallenge(null)} />
       ) : (
@@ -56,14 +65,22 @@ export function SignInScreen({ onSignedIn }: { onSignedIn: () => void }) {
   );
 }
 
+const RESET_REQUIRED = 'Unrecognized activity was reported for this account, so its password must be reset before it signs in again.';
+
 function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (challenge: string) => void }) {
   const form = useForm({ email: '', password: '' });
   const [, login] = useMutation(LoginMutation);
+  const [resetRequired, setResetRequired] = useState(false);
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const data = await form.submit(
       () => login({ input: { email: form.values['email']!.trim(), password: form.values['password']! } }),
-      (d) => d.login,
+      (d) => {
+        const required = d.login.errors.some((error) => error.code === 'PASSWORD_RESET_REQUIRED');
+        setResetRequired(required);
+        // The API's sentence names its mutation; say it in the panel's words, with the link below.
+        return required ? { errors: [{ field: [], code: 'PASSWORD_RESET_REQUIRED', message: RESET_REQUIRED }] } : d.login;
+      },
     );
     if (!data) return;
     if (data.login.mfaRequired && data.login.mfaChallenge) onMfa(data.login.mfaChallenge);
@@ -74,7 +91,15 @@ function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (chal
       <FormStatus form={form} />
       <Field form={form} name="email" label="Email" type="email" autoComplete="username" required autoFocus />
       <Field form={form} name="password" label="Password" type="password" autoComplete="current-password" required />
+      {resetRequired && !form.submitting ? (
+        <p className="callout">
+          <Link to={RESET_PASSWORD_PATH}>Reset your password</Link> with a code we mail you, then sign in with the new one.
+        </p>
+      ) : null}
       <Submit form={form} label="Sign in" busyLabel="Signing in…" />
+      <p>
+        <Link to={RESET_PASSWORD_PATH}>Forgot password?</Link>
+      </p>
     </form>
   );
 }

@@ -1,7 +1,7 @@
 // A real `tenantry serve` on a temporary SQLite file, and Chromium that may talk to it alone.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -181,12 +181,20 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** The .eml files in order of writing: their names order them only to the second. */
+async function mailNames(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.eml'));
+  const written = new Map(await Promise.all(names.map(async (n) => [n, (await stat(join(dir, n))).mtimeMs] as const)));
+  return names.sort((a, b) => written.get(a)! - written.get(b)! || a.localeCompare(b));
+}
+
 /** The newest 6-digit code mailed to `to`, from the dev mail folder (var/mail/*.eml). */
 export async function mailedCode(server: Server, to: string, after = 0): Promise<string> {
   const dir = join(server.varDir, 'mail');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort() : [];
+    const names = await mailNames(dir);
     for (const name of names.slice(after).reverse()) {
       const text = await readFile(join(dir, name), 'utf8');
       const headers = text.split(/\r?\n\r?\n/, 1)[0] ?? '';
@@ -197,6 +205,34 @@ export async function mailedCode(server: Server, to: string, after = 0): Promise
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no code mailed to ${to}`);
+}
+
+/** The first group of `pattern` in the newest mail to `to` that matches it, from the dev mail folder. */
+export async function mailedMatch(server: Server, to: string, pattern: RegExp, after = 0): Promise<string> {
+  const dir = join(server.varDir, 'mail');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const names = await mailNames(dir);
+    for (const name of names.slice(after).reverse()) {
+      const text = await readFile(join(dir, name), 'utf8');
+      const headers = text.split(/\r?\n\r?\n/, 1)[0] ?? '';
+      if (!new RegExp(`^To:.*${to.replace(/[.+]/g, '\\$&')}`, 'mi').test(headers)) continue;
+      const found = decodeBody(text).replace(/=3D/g, '=').match(pattern);
+      if (found?.[1]) return found[1];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${to} matches ${String(pattern)}`);
+}
+
+/** The newest "This wasn't me" link mailed to `to`, as a path with its #token= fragment. */
+export async function mailedReportLink(server: Server, to: string, after = 0): Promise<string> {
+  return `/report-activity#token=${await mailedMatch(server, to, /\/report-activity#token=([A-Za-z0-9_-]+)/, after)}`;
+}
+
+/** The newest password-reset code mailed to `to` (XXXXX-XXXXX). */
+export async function mailedResetCode(server: Server, to: string, after = 0): Promise<string> {
+  return mailedMatch(server, to, /\b([A-Z0-9]{5}-[A-Z0-9]{5})\b/, after);
 }
 
 /** How many mails the dev mail folder holds: pass to mailedCode to look only at newer ones. */
