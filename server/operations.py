@@ -57,14 +57,12 @@ def note_response(response: Any) -> None:
     facts.add_codes(codes + list(_user_error_codes(response.get("data"))))
 
 
-def _user_error_codes(value: Any) -> Iterator[str]:
-    """The `code` of every UserError the client selected, wherever in the data it sits."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, list) and key == "errors":
-                yield from (str(e["code"]) for e in item if isinstance(e, dict) and e.get("code"))
-            else:
-                yield from _user_error_codes(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _user_error_codes(item)
+def _user_error_codes(data: Any) -> Iterator[str]:
+    """The `code` of every UserError the client selected: payloads (and so their `errors`) sit right
+    under the root fields, so the rest of the answer (a user's 100 contacts) need not be walked."""
+    if not isinstance(data, dict):
+        return
+    for payload in data.values():
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        if isinstance(errors, list):
+            yield from (str(e["code"]) for e in errors if isinstance(e, dict) and e.get("code"))
