@@ -29,7 +29,17 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 MAX_SELECTIONS = 500  # GraphiQL's introspection query has 230, the README's `me` 43
-SIGN_IN_FIELDS = frozenset({"login", "completeMfaLogin"})
+# Mutations that check a secret someone may be guessing (or mail one): one of them per request.
+SIGN_IN_FIELDS = frozenset(
+    {
+        "login",
+        "completeMfaLogin",
+        "completeMfaLoginWithPasskey",
+        "completePasskeyLogin",
+        "requestPasswordReset",
+        "resetPassword",
+    }
+)
 # Units of graphql-core's own complexity budget for the overlapping-fields rule (about 1-3 µs
 # each here). Its default, 500,000, lets a 5 KB document of repeated fields cost 1.5 s; the
 # README's documents and GraphiQL's introspection query spend none of it.

@@ -150,6 +150,19 @@ def test_a_request_may_carry_only_one_sign_in(api: Api) -> None:
         'b: login(input: {email: "y@example.com", password: "p"}) { token } }'
     )
     assert two["errors"][0]["message"] == "A request may carry at most one sign-in mutation."
+    mixed = api.gql(
+        'mutation { a: login(input: {email: "x@example.com", password: "p"}) { token } '
+        'b: resetPassword(input: {email: "x@example.com", code: "ABCDE-FGHJK", newPassword: "p"}) { errors { code } } }'
+    )
+    assert mixed["errors"][0]["message"] == "A request may carry at most one sign-in mutation."
+    resets = " ".join(
+        f'r{i}: resetPassword(input: {{email: "{user.email}", code: "ABCDE-FGHJ{i}", newPassword: "p"}}) '
+        "{ errors { code } }"
+        for i in range(2)
+    )
+    assert api.gql(f"mutation {{ {resets} }}")["errors"][0]["message"] == (
+        "A request may carry at most one sign-in mutation."
+    )
 
 
 def test_logout_ends_the_session_and_clears_the_cookie(api: Api) -> None:
