@@ -86,17 +86,26 @@ class PendingCounts:
             taken, self._counts = self._counts, Counter()
         return taken
 
+    def give_back(self, counts: Counter[tuple[str, str, datetime]]) -> None:
+        """Counts a flush could not write, kept for the next one."""
+        with self._lock:
+            self._counts.update(counts)
+
 
 def flush(uow_factory: UnitOfWorkFactory, pending: PendingCounts) -> int:
     """Write the counts gathered since the last flush in one transaction; how many keys were written."""
     counts = pending.take()
     if not counts:
         return 0
-    with uow_factory() as uow:
-        # In one order everywhere, so two processes flushing at once cannot deadlock on PostgreSQL.
-        for (scope, key, window_start), by in sorted(counts.items()):
-            uow.attempts.hit(scope, key, window_start, by)
-        uow.commit()
+    try:
+        with uow_factory() as uow:
+            # In one order everywhere, so two processes flushing at once cannot deadlock on PostgreSQL.
+            for (scope, key, window_start), by in sorted(counts.items()):
+                uow.attempts.hit(scope, key, window_start, by)
+            uow.commit()
+    except Exception:
+        pending.give_back(counts)  # a database that is down for a moment loses no count
+        raise
     return len(counts)
 
 

@@ -304,7 +304,7 @@ async def _flush_counts(runtime: Runtime, stop: asyncio.Event) -> None:
             try:
                 await run_in_threadpool(limits.flush, deps.uow, deps.pending_counts)
             except Exception:
-                log.exception("writing counted attempts failed; they are dropped")
+                log.exception("writing counted attempts failed; they are kept for the next round")
         if stopping:
             return
         with contextlib.suppress(TimeoutError):

@@ -242,6 +242,13 @@ def test_a_saturated_hasher_turns_sign_ins_away_cheaply_and_counts_them_in_the_n
             signin.refuse_if_saturated(busy, IP, None, alva.email)
         assert refused.value.retry_after == 1
     assert world.attempts(BY_IP) == 0  # nothing written yet: the refusal cost no database trip
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        flush(broken, busy.pending_counts)  # type: ignore[arg-type]  # a factory that fails, as a dead database would
+    assert busy.pending_counts  # kept for the next round
     assert flush(busy.uow, busy.pending_counts) == 1
     assert world.attempts(BY_IP) == 3 and not busy.pending_counts
 
