@@ -61,10 +61,11 @@ class BcryptHasher:
       there are slots; known devices may always wait), then is refused with TooManyAttempts; the
       caller has counted the attempt already, so refusals count too. A bounded queue keeps a flood
       from parking dozens of threads, each woken at every freed slot.
-    Hashing runs on small dedicated pools, so the event loop stays free: everyone's on threads of
-    the lowest priority (they take only CPU that request handling leaves), the reserved lane's at
-    nice 10: ahead of those, so the owner of a known device is not starved by a busy host, yet
-    behind request handling.
+    Hashing runs on small dedicated pools, so the event loop stays free. One general hash at a
+    time, and the reserved lane's, run at normal priority: a sign-in is never starved by a host
+    busy with other work (at the lowest priority one took 4x as long with two busy cores). Every
+    further concurrent general hash runs at the lowest priority (SCHED_IDLE: only CPU nothing else
+    wants), so a flood of wrong passwords can take at most one core from request handling.
     """
 
     def __init__(self, rounds: int = 12, concurrency: int = 1, *, reserved: int = 1, wait: float = 0.25) -> None:
@@ -72,12 +73,14 @@ class BcryptHasher:
         self.wait = wait
         self._cond = threading.Condition()
         self._free = {"general": concurrency, "reserved": reserved}
+        self._lead_free = True  # the general lane's one normal-priority thread
         self._clients: set[str] = set()
         self._waiting, self._max_waiting = 0, concurrency + reserved
         self._held = threading.local()
         self._pools = {
-            "general": ThreadPoolExecutor(concurrency, "bcrypt", initializer=_lower_priority),
-            "reserved": ThreadPoolExecutor(max(reserved, 1), "bcrypt-reserved", initializer=_nice),
+            "lead": ThreadPoolExecutor(1, "bcrypt-lead"),
+            "general": ThreadPoolExecutor(max(concurrency - 1, 1), "bcrypt", initializer=_lower_priority),
+            "reserved": ThreadPoolExecutor(max(reserved, 1), "bcrypt-reserved"),
         }
         self._dummy = self._hash_now("dummy password that never matches")
 
@@ -97,7 +100,9 @@ class BcryptHasher:
             self._held.depth -= 1
             if self._held.depth == 0:
                 with self._cond:
-                    self._free[self._held.lane] += 1
+                    if self._held.lane == "lead":
+                        self._lead_free = True
+                    self._free["general" if self._held.lane == "lead" else self._held.lane] += 1
                     self._clients.discard(client or "")
                     self._cond.notify_all()
 
@@ -117,6 +122,8 @@ class BcryptHasher:
                         self._free[lane] -= 1
                         if client:
                             self._clients.add(client)
+                        if lane == "general" and self._lead_free:
+                            self._lead_free, lane = False, "lead"
                         return lane
                 left = deadline - time.monotonic()
                 if left <= 0 or (not known and self._waiting >= self._max_waiting):
@@ -160,11 +167,6 @@ def _check(password: str, encoded: str) -> bool:
         return bcrypt.checkpw(_prehash(password), encoded[len(_PREFIX) :].encode("ascii"))
     except (ValueError, Invalid):
         return False
-
-
-def _nice() -> None:
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def _lower_priority() -> None:

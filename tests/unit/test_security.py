@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -158,3 +159,24 @@ def test_a_saturated_hasher_says_so_before_anyone_queues() -> None:
     release.set()
     holder.join()
     queued.join()
+
+
+def _policy_of_the_thread_that_hashes(hasher: BcryptHasher, client: str, *, known: bool = False) -> int:
+    with hasher.slot(client, known=known):
+        return hasher._pools[hasher._held.lane].submit(os.sched_getscheduler, 0).result()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policies")
+def test_a_lone_sign_in_hashes_at_normal_priority_and_only_a_concurrent_flood_at_the_lowest() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=2, reserved=1, wait=0.05)
+    # Alone, a sign-in is not starved by other work on the host.
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.1") == os.SCHED_OTHER
+    release, holder = _holding(hasher, "10.0.0.2")  # one general hash in flight
+    # Every further concurrent general hash takes only CPU nothing else wants...
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.3") == os.SCHED_IDLE
+    # ...but a known device's is at normal priority, flood or not.
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.4", known=True) == os.SCHED_OTHER
+    release.set()
+    holder.join()
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5") == os.SCHED_OTHER
+    hasher.close()
