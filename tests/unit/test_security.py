@@ -167,16 +167,19 @@ def _policy_of_the_thread_that_hashes(hasher: BcryptHasher, client: str, *, know
 
 
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policies")
-def test_a_lone_sign_in_hashes_at_normal_priority_and_only_a_concurrent_flood_at_the_lowest() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=2, reserved=1, wait=0.05)
+def test_sign_ins_hash_at_normal_priority_until_a_flood_queues_then_at_the_lowest() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=1, wait=0.05)
     # Alone, a sign-in is not starved by other work on the host.
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.1") == os.SCHED_OTHER
-    release, holder = _holding(hasher, "10.0.0.2")  # one general hash in flight
-    # Every further concurrent general hash takes only CPU nothing else wants...
-    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.3") == os.SCHED_IDLE
-    # ...but a known device's is at normal priority, flood or not.
+    release, holder = _holding(hasher, "10.0.0.2")  # the one general slot is busy...
+    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.3"):  # ...so the next is refused
+        pass
+    # A known device's hash stays at normal priority, flood or not.
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.4", known=True) == os.SCHED_OTHER
     release.set()
     holder.join()
-    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5") == os.SCHED_OTHER
+    # Under pressure every general hash takes only CPU nothing else wants...
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5") == os.SCHED_IDLE
+    hasher._pressed_at -= hasher.PRESSURE_SECONDS  # ...until the pressure has been gone a while
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.6") == os.SCHED_OTHER
     hasher.close()
