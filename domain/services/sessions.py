@@ -30,6 +30,11 @@ class Authenticated:
     user: User
     account: Account
 
+    @property
+    def credential_key(self) -> str:
+        """The credential this request came with, for state kept per credential (idempotency keys)."""
+        return f"session:{self.session.id}"
+
     def actor(self, ip_address: str | None, user_agent: str | None = None) -> Actor:
         agent = (user_agent or "")[:300] or None
         return Actor(

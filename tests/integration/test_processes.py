@@ -24,9 +24,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[list[str]]:
-    """Two independent `tenantry serve` processes (each with two workers) on one database."""
+@pytest.fixture(scope="module")
+def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Two independent `tenantry serve` processes (each with two workers) on one database, shared by
+    this module's tests (starting them takes a while)."""
+    tmp_path = tmp_path_factory.mktemp("servers")
     env = {
         **os.environ,
         "TENANTRY_DATABASE_URL": postgres_url,
@@ -103,3 +105,62 @@ def test_sessions_and_sign_in_limits_are_shared_across_processes(
     codes = [login(two_servers[i % 2], "wrong-password-x")["errors"][0]["code"] for i in range(12)]
     assert codes == ["INVALID_CREDENTIALS"] * 10 + ["TOO_MANY_ATTEMPTS"] * 2
     assert login(two_servers[1], "harbor-violet-spoon-12")["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+
+
+@pytest.mark.timeout(SERVER_START_TIMEOUT + 60)
+def test_one_idempotency_key_runs_its_change_once_across_processes(
+    two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    import concurrent.futures
+    import threading
+
+    from sqlalchemy import func, select
+
+    from domain.entities import AccountKind, UserRole
+    from domain.services import accounts
+    from persistence.tables import contacts_t
+    from support import unique_orgnr
+
+    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
+    account = accounts.create_account(
+        runtime.deps,
+        kind=AccountKind.BUSINESS,
+        number=unique_orgnr(),
+        company_name="Retry AB",
+        contact_person="Ann Berg",
+        contact_email="retry-contact@example.com",
+    )
+    user = accounts.create_user(
+        runtime.deps,
+        account_id=account.id,
+        email=f"retry-{account.id.hex[:8]}@example.com",
+        role=UserRole.ACCOUNT_ADMIN,
+        password="harbor-violet-spoon-12",
+        first_name="Ann",
+        last_name="Berg",
+    )
+    body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": "harbor-violet-spoon-12"}}}
+    token = httpx.post(f"{two_servers[0]}/graphql", json=body, timeout=10).json()["data"]["login"]["token"]
+    email = f"once-{account.id.hex[:8]}@example.com"
+    add = {
+        "query": "mutation A($input: AddContactEmailInput!) { addContactEmail(input: $input) { contact { id } } }",
+        "variables": {"input": {"email": email}},
+    }
+    headers = {"authorization": f"Bearer {token}", "idempotency-key": "order-42"}
+    ready = threading.Barrier(8)
+
+    def send(i: int) -> httpx.Response:
+        ready.wait()
+        return httpx.post(f"{two_servers[i % 2]}/graphql", json=add, headers=headers, timeout=30)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+
+    ran = [a for a in answers if a.status_code == 200 and "idempotent-replayed" not in a.headers]
+    replayed = [a for a in answers if a.status_code == 200 and a.headers.get("idempotent-replayed") == "true"]
+    busy = [a for a in answers if a.status_code == 409]
+    assert len(ran) == 1 and len(ran) + len(replayed) + len(busy) == 8, [a.status_code for a in answers]
+    assert all(a.content == ran[0].content for a in replayed)
+    with runtime.engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(contacts_t.c.email == email)).scalar_one() == 1
+    runtime.close()
