@@ -118,6 +118,15 @@ class Context:
         return await asyncio.shield(self._auth)
 
     @property
+    def auth_settled(self) -> bool:
+        """Whether the caller's look-up has finished (the server starts it early for API tokens)."""
+        return self._auth is not None and self._auth.done() and not self._auth.cancelled()
+
+    def settled_auth(self) -> Caller | None:
+        """The caller, once the look-up has finished; None before."""
+        return self._auth.result() if self._auth is not None and self.auth_settled else None
+
+    @property
     def bears_api_token(self) -> bool:
         """Whether the request's credential is meant as an API token (decided without a look-up)."""
         token = self.credentials.token

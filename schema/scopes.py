@@ -5,13 +5,14 @@ once per document text and operation name, with the token rule each declares (sc
 and remembered like the parse and validation results. A request with an API token then compares
 that short list with the token's scopes; a session or an anonymous caller skips the check.
 Any field the token may not use refuses the whole operation before anything runs, so no change
-is ever half made: one FORBIDDEN error per such field, with extensions.requiredScopes.
+is ever half made: one FORBIDDEN error per such field, with extensions.requiredScopes. A secret
+that finds no live token meets the fields' own UNAUTHENTICATED checks.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
@@ -113,14 +114,19 @@ def refusals(needs: tuple[Requirement, ...], scopes: frozenset[ApiScope]) -> lis
 
 
 class ScopeCheck(SchemaExtension):
-    """Refuses an operation that selects a field the request's API token may not use."""
+    """Refuses an operation that selects a field the request's API token may not use. The server
+    looks an API token up before the operation starts (server.app), so this hook stays synchronous;
+    a token not looked up by then is refused as a whole (never run unchecked)."""
 
-    async def on_execute(self) -> AsyncIterator[None]:
+    def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
         document = self.execution_context.graphql_document
         if isinstance(context, Context) and context.bears_api_token and document is not None:
-            caller = await context.auth()
-            if isinstance(caller, TokenAuthenticated):
+            caller = context.settled_auth()
+            if not context.auth_settled:  # never run a token's operation unchecked
+                error = out_of_scope("The API token was not checked before the operation; try again.", ())
+                self.execution_context.result = ExecutionResult(data=None, errors=[error])
+            elif isinstance(caller, TokenAuthenticated):
                 schema = self.execution_context.schema._schema
                 query = self.execution_context.query or ""
                 needs = cached_requirements(schema, query, document, self.execution_context.operation_name)

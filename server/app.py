@@ -131,7 +131,7 @@ class GraphQLView(GraphQL[Context, None]):
         # Only HTTP comes here: /graphql is an HTTP Route (the schema has no subscriptions).
         assert isinstance(request, Request) and isinstance(response, Response)
         client = request.client.host if request.client else None
-        return LoggedContext(
+        context = LoggedContext(
             request=request,
             response=response,
             deps=self.deps,
@@ -140,6 +140,9 @@ class GraphQLView(GraphQL[Context, None]):
             user_agent=request.headers.get("user-agent"),
             loaders=Loaders(self.deps),
         )
+        if context.bears_api_token:  # looked up now, so the scope check before execution has it
+            await context.auth()
+        return context
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page(request)

@@ -66,6 +66,8 @@ def test_a_created_token_is_shown_once_and_signs_in_as_its_owner(api: Api) -> No
     assert token["prefix"] in mail.get_body(("plain",)).get_content()
     listed = api.data("query { me { apiTokens { name prefix } } }", token=user.token)["me"]["apiTokens"]
     assert listed == [{"name": "CI", "prefix": token["prefix"]}]
+    node = "query N($id: ID!) { node(id: $id) { ... on ApiToken { name } } }"
+    assert api.data(node, {"id": token["id"]}, token=user.token) == {"node": {"name": "CI"}}
 
 
 def test_create_reports_each_error_code(api: Api) -> None:
