@@ -23,7 +23,7 @@ from domain.entities import (
     TransferRequest,
     User,
 )
-from domain.rules.api_tokens import looks_like_token
+from domain.rules.api_tokens import is_well_formed, looks_like_token
 from domain.services import accounts, api_tokens, audit, authenticators, contacts, mfa, sessions, transfers
 from domain.services.api_tokens import TokenAuthenticated
 from domain.services.sessions import Authenticated
@@ -137,7 +137,8 @@ class Context:
         if not token:
             return None
         if looks_like_token(token):
-            if self.credentials.via_cookie:  # API tokens are bearer-only: never a browser's ambient credential
+            # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
+            if self.credentials.via_cookie or not is_well_formed(token):
                 return None
             return await run_in_threadpool(api_tokens.authenticate, self.deps, token, self.client_ip)
         return await run_in_threadpool(sessions.authenticate, self.deps, token)

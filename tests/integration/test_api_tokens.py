@@ -237,6 +237,9 @@ def test_tokens_are_bearer_only_never_sessions(api: Api) -> None:
         assert api.post({"query": ME}, headers=origin).json() == {"data": {"me": None}}
     finally:
         api.client.cookies.clear()
+    assert api.data(ME, token=secret[:-1] + ("x" if secret[-1] != "x" else "y")) == {"me": None}  # checksum
+    unchecked = api.gql("{ billingProfile { legalName } }", token="tnt_pat_not-a-token")
+    assert unchecked["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     sessions = api.data("{ me { sessions { current } } }", token=secret)["me"]["sessions"]
     assert sessions == [{"current": False}]  # the user's one session, and no entry for the token
 
