@@ -33,6 +33,19 @@ class AuthenticatorKind(enum.StrEnum):
     PASSKEY = "PASSKEY"
 
 
+class ApiScope(enum.StrEnum):
+    """What an API token may do; each field names the scopes that allow it."""
+
+    PROFILE_READ = "PROFILE_READ"
+    PROFILE_WRITE = "PROFILE_WRITE"
+    ACCOUNT_READ = "ACCOUNT_READ"
+    ACCOUNT_WRITE = "ACCOUNT_WRITE"
+    TRANSFERS_WRITE = "TRANSFERS_WRITE"
+    TRANSFERS_RESOLVE = "TRANSFERS_RESOLVE"
+    BILLING_READ = "BILLING_READ"
+    AUDIT_READ = "AUDIT_READ"
+
+
 class TransferRequestStatus(enum.StrEnum):
     SUBMITTED = "SUBMITTED"
     APPROVED = "APPROVED"
@@ -160,6 +173,29 @@ class Session:
     def expires_at(self, idle_ttl_seconds: int) -> datetime:
         """When the session ends if it is not used again: the earlier of idle and absolute expiry."""
         return min(self.absolute_expires_at, self.last_seen_at + timedelta(seconds=idle_ttl_seconds))
+
+
+@dataclass
+class ApiToken:
+    """A user's API token: only the keyed digest of its secret is kept, with the secret's start (`prefix`)."""
+
+    id: UUID
+    user_id: UUID
+    name: str
+    prefix: str
+    token_hash: str
+    scopes: tuple[ApiScope, ...]
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = None
+    last_used_ip: str | None = None
+    revoked_at: datetime | None = None
+    # When the owner was told it expires soon (one reminder per token).
+    reminded_at: datetime | None = None
+
+    def live(self, now: datetime) -> bool:
+        """Neither revoked nor expired."""
+        return self.revoked_at is None and now < self.expires_at
 
 
 @dataclass
@@ -331,6 +367,8 @@ class AuditEvent:
     reason: str | None = None
     id: UUID | None = None
     occurred_at: datetime | None = None
+    # The API token the actor used, when they acted with one.
+    api_token_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -346,6 +384,8 @@ class Actor:
     mfa_verified: bool = False
     via: Via = Via.SESSION
     user_agent: str | None = None
+    # The API token the caller acts with (via API_TOKEN); audit events record it.
+    token_id: UUID | None = None
 
     def may_see_account(self, account_id: UUID) -> bool:
         """Whether the caller may read the account's data: their own account, or any for a CLOUD_ADMIN."""
@@ -365,4 +405,5 @@ class Actor:
             user_id=self.user_id if is_security_action(action) else None,
             via=self.via,
             user_agent=self.user_agent,
+            api_token_id=self.token_id,
         )

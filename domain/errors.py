@@ -161,6 +161,12 @@ class PasswordResetRequired(DomainError):
     code = "PASSWORD_RESET_REQUIRED"
 
 
+class ScopeNotAllowed(DomainError):
+    """An API token asked for a scope that its owner's role does not allow."""
+
+    code = "SCOPE_NOT_ALLOWED"
+
+
 class ValidationFailed(DomainError):
     """Several inputs are wrong at once; every one is reported and nothing is saved."""
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.audit import AuditQuery
 from domain.entities import (
     Account,
+    ApiToken,
     AuditEvent,
     Authenticator,
     BillingProfile,
@@ -322,6 +323,46 @@ class RecoveryRepository(Protocol):
         ...
 
 
+class ApiTokenRepository(Protocol):
+    """Users' API tokens, found by the keyed digest of their secret. Revoking is conditional, so a
+    token is revoked (and its owner told) once."""
+
+    def add(self, token: ApiToken) -> None: ...
+    def authenticate(self, token_hash: str) -> tuple[ApiToken, User, Account] | None:
+        """The token with this digest, its owner and the owner's account, in one statement."""
+        ...
+
+    def touch(self, token_id: UUID, at: datetime, ip: str | None) -> None: ...
+    def by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None: ...
+    def get(self, token_id: UUID) -> tuple[ApiToken, User] | None:
+        """The token and its owner."""
+        ...
+
+    def for_users(self, user_ids: list[UUID]) -> dict[UUID, list[ApiToken]]:
+        """Every token of each user, newest first, in one statement."""
+        ...
+
+    def for_account(self, account_id: UUID) -> list[ApiToken]:
+        """Every token of the account's users, newest first."""
+        ...
+
+    def revoke(self, token_id: UUID, at: datetime) -> bool:
+        """Revoke the token unless it is revoked already; False then."""
+        ...
+
+    def revoke_all(self, user_id: UUID, at: datetime) -> list[ApiToken]:
+        """Revoke every live token of the user; those it revoked."""
+        ...
+
+    def expiring(self, now: datetime, until: datetime) -> list[tuple[ApiToken, User]]:
+        """Live tokens expiring before `until` whose owner was not reminded yet, with their owners."""
+        ...
+
+    def mark_reminded(self, token_id: UUID, at: datetime) -> bool:
+        """Note the reminder, once: False when another process noted it first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. `with uow:` begins it; leaving without `commit()` rolls back."""
 
@@ -339,6 +380,7 @@ class UnitOfWork(Protocol):
     billing: BillingProfileRepository
     devices: KnownDeviceRepository
     recovery: RecoveryRepository
+    api_tokens: ApiTokenRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

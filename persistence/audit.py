@@ -31,6 +31,7 @@ def event_from_row(r: Row) -> AuditEvent:
         reason=r["reason"],
         id=r["id"],
         occurred_at=r["at"],
+        api_token_id=r["api_token_id"],
     )
 
 
@@ -60,6 +61,7 @@ class SqlAuditLog(Repository):
                 via=event.via.value if event.via else None,
                 user_agent=event.user_agent,
                 reason=event.reason,
+                api_token_id=event.api_token_id,
             )
         )
 

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, or_
 
 from domain.audit import DEFAULT_RETENTION
+from domain.services.api_tokens import KEEP_ENDED
 from persistence import audit, idempotency
 from persistence.database import WRITE
 from persistence.tables import (
+    api_tokens_t,
     attempts_t,
     mfa_challenges_t,
     outbox_t,
@@ -21,8 +23,8 @@ from persistence.tables import (
 
 def sweep(engine: Engine, now: datetime, idle_ttl: timedelta, audit_retention: timedelta = DEFAULT_RETENTION) -> None:
     """Drop expired sessions, MFA challenges, reset codes and report links, attempt windows and
-    idempotency keys older than a day, delivered mail after a week, and audit events past their
-    retention."""
+    idempotency keys older than a day, delivered mail after a week, API tokens 30 days after they
+    were revoked or expired, and audit events past their retention."""
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         conn.execute(
             delete(sessions_t).where(
@@ -35,4 +37,8 @@ def sweep(engine: Engine, now: datetime, idle_ttl: timedelta, audit_retention: t
         conn.execute(delete(password_resets_t).where(password_resets_t.c.expires_at <= now))
         conn.execute(delete(report_tokens_t).where(report_tokens_t.c.expires_at <= now))
         idempotency.delete_expired(conn, now)
+        ended = now - KEEP_ENDED
+        conn.execute(
+            delete(api_tokens_t).where(or_(api_tokens_t.c.expires_at <= ended, api_tokens_t.c.revoked_at <= ended))
+        )
         audit.delete_older_than(conn, now - audit_retention)

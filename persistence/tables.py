@@ -231,6 +231,28 @@ class AuditEventRow(Base):
     via: Mapped[str | None] = mapped_column(String(16))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     reason: Mapped[str | None] = mapped_column(String(40))
+    # The API token the actor used (via API_TOKEN); no foreign key, tokens are deleted in time.
+    api_token_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class ApiTokenRow(Base):
+    """A user's API token: the keyed digest of its secret, never the secret."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Space-separated ApiScope names.
+    scopes: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_ip: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class KnownDeviceRow(Base):
@@ -424,3 +446,4 @@ mfa_challenges_t = MfaChallengeRow.__table__
 authenticators_t = AuthenticatorRow.__table__
 passkey_ceremonies_t = PasskeyCeremonyRow.__table__
 idempotency_keys_t = IdempotencyKeyRow.__table__
+api_tokens_t = ApiTokenRow.__table__

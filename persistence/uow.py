@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from domain.ports import (
     AccountRepository,
+    ApiTokenRepository,
     AttemptCounters,
     AuditLog,
     AuthenticatorRepository,
@@ -25,6 +26,7 @@ from domain.ports import (
     UserRepository,
 )
 from persistence.accounts import SqlAccounts
+from persistence.api_tokens import SqlApiTokens
 from persistence.attempts import SqlAttemptCounters
 from persistence.audit import SqlAuditLog
 from persistence.authenticators import SqlAuthenticators
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
     billing: BillingProfileRepository
     devices: KnownDeviceRepository
     recovery: RecoveryRepository
+    api_tokens: ApiTokenRepository
     _outbox: SqlOutbox  # the same outbox, typed for what only commit() reads (queued)
 
     def __init__(
@@ -104,6 +107,7 @@ class SqlUnitOfWork:
         self.billing = SqlBillingProfiles(conn)
         self.devices = SqlKnownDevices(conn)
         self.recovery = SqlRecovery(conn)
+        self.api_tokens = SqlApiTokens(conn)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,9 +8,8 @@ from strawberry.types import Info
 
 from domain.services import authenticators
 from domain.services.mfa import MfaState
-from domain.services.sessions import Authenticated
 from resolvers.access import caller
-from resolvers.context import Context
+from resolvers.context import Caller, Context
 from resolvers.errors import attempt
 from schema.authenticators import (
     AUTHENTICATOR,
@@ -52,7 +51,7 @@ async def remove_authenticator(
     )
 
 
-async def node(info: Info[Context, None], found: Authenticated, raw_id: UUID) -> AuthenticatorType | None:
+async def node(info: Info[Context, None], found: Caller, raw_id: UUID) -> AuthenticatorType | None:
     """Only the caller's own authenticators; anyone else's is null, like a made-up ID."""
     own = await info.context.loaders.authenticators.load(found.user.id)
     return next((AuthenticatorType.from_entity(a) for a in own if a.id == raw_id), None)

@@ -8,9 +8,8 @@ from strawberry.types import Info
 
 from domain.entities import ContactEmail
 from domain.services import contacts
-from domain.services.sessions import Authenticated
 from resolvers.access import caller
-from resolvers.context import Context
+from resolvers.context import Caller, Context
 from resolvers.errors import attempt
 from schema.contacts import (
     AddContactEmailInput,
@@ -86,7 +85,7 @@ async def remove_contact_email(info: Info[Context, None], input: RemoveContactEm
     )
 
 
-async def node(info: Info[Context, None], found: Authenticated, raw_id: UUID) -> ContactEmailType | None:
+async def node(info: Info[Context, None], found: Caller, raw_id: UUID) -> ContactEmailType | None:
     """A contact of the caller's own account."""
     found_contacts: list[ContactEmail] = await info.context.loaders.contacts.load(found.account.id)
     return next((ContactEmailType.from_entity(c) for c in found_contacts if c.id == raw_id), None)

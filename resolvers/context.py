@@ -13,9 +13,23 @@ from strawberry.dataloader import DataLoader
 
 from domain import devices
 from domain.deps import Deps
-from domain.entities import Account, Authenticator, BillingProfile, ContactEmail, Session, TransferRequest, User
-from domain.services import accounts, audit, authenticators, contacts, mfa, sessions, transfers
+from domain.entities import (
+    Account,
+    ApiToken,
+    Authenticator,
+    BillingProfile,
+    ContactEmail,
+    Session,
+    TransferRequest,
+    User,
+)
+from domain.rules.api_tokens import is_well_formed, looks_like_token
+from domain.services import accounts, api_tokens, audit, authenticators, contacts, mfa, sessions, transfers
+from domain.services.api_tokens import TokenAuthenticated
 from domain.services.sessions import Authenticated
+
+# The caller behind a request: a session (cookie or bearer) or an API token (bearer only).
+Caller = Authenticated | TokenAuthenticated
 
 # __Host- makes browsers insist on Secure, Path=/ and no Domain: the cookie stays on this host.
 COOKIE_NAME = "__Host-tenantry_session"
@@ -47,6 +61,7 @@ class Loaders:
         self.authenticators: DataLoader[UUID, list[Authenticator]] = DataLoader(self._authenticators)
         self.audit_actors: DataLoader[UUID, tuple[User, Account] | None] = DataLoader(self._audit_actors)
         self.billing_versions: DataLoader[int, BillingProfile | None] = DataLoader(self._billing_versions)
+        self.api_tokens: DataLoader[UUID, list[ApiToken]] = DataLoader(self._api_tokens)
         self.deps = deps
 
     async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
@@ -76,6 +91,10 @@ class Loaders:
         found = await run_in_threadpool(audit.billing_versions, self.deps, list(versions))
         return [found.get(v) for v in versions]
 
+    async def _api_tokens(self, user_ids: list[UUID]) -> list[list[ApiToken]]:
+        found = await run_in_threadpool(api_tokens.tokens_for_users, self.deps, list(user_ids))
+        return [found[u] for u in user_ids]
+
     async def _accounts(self, account_ids: list[UUID]) -> list[Account]:
         found = await run_in_threadpool(accounts.accounts_by_id, self.deps, list(account_ids))
         return [found[a] for a in account_ids]
@@ -90,21 +109,41 @@ class Context:
     client_ip: str | None
     user_agent: str | None
     loaders: Loaders
-    _auth: asyncio.Future[Authenticated | None] | None = None
+    _auth: asyncio.Future[Caller | None] | None = None
 
-    async def auth(self) -> Authenticated | None:
-        """The caller's live session, looked up once per request however many fields ask."""
+    async def auth(self) -> Caller | None:
+        """The caller's live session or API token, looked up once per request however many fields ask."""
         if self._auth is None:
             self._auth = asyncio.ensure_future(self._authenticate())
         return await asyncio.shield(self._auth)
 
-    async def _authenticate(self) -> Authenticated | None:
+    @property
+    def auth_settled(self) -> bool:
+        """Whether the caller's look-up has finished (the server starts it early for API tokens)."""
+        return self._auth is not None and self._auth.done() and not self._auth.cancelled()
+
+    def settled_auth(self) -> Caller | None:
+        """The caller, once the look-up has finished; None before."""
+        return self._auth.result() if self._auth is not None and self.auth_settled else None
+
+    @property
+    def bears_api_token(self) -> bool:
+        """Whether the request's credential is meant as an API token (decided without a look-up)."""
+        token = self.credentials.token
+        return bool(token) and looks_like_token(token or "")
+
+    async def _authenticate(self) -> Caller | None:
         token = self.credentials.token
         if not token:
             return None
+        if looks_like_token(token):
+            # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
+            if self.credentials.via_cookie or not is_well_formed(token):
+                return None
+            return await run_in_threadpool(api_tokens.authenticate, self.deps, token, self.client_ip)
         return await run_in_threadpool(sessions.authenticate, self.deps, token)
 
-    def forget_auth(self, value: Authenticated | None = None) -> None:
+    def forget_auth(self, value: Caller | None = None) -> None:
         loop = asyncio.get_running_loop()
         self._auth = loop.create_future()
         self._auth.set_result(value)

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers import accounts, authenticators, contacts, sessions, transfers, users
+from resolvers import accounts, api_tokens, authenticators, contacts, sessions, transfers, users
 from resolvers.access import signed_in
 from resolvers.context import Context
 from schema.common import NodeType
@@ -36,4 +36,6 @@ async def node(
         return await authenticators.node(info, found, raw_id)
     if type_name == "TransferRequest":
         return await transfers.node(info, found, raw_id)
+    if type_name == "ApiToken":
+        return await api_tokens.node(info, found, raw_id)
     return None

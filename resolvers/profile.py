@@ -6,11 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from domain.changes import KEEP, Keep
-from domain.entities import Profile
+from domain.entities import Profile, Via
 from domain.services import profile
 from domain.services.profile import LocationChange, ProfileChanges
 from resolvers import changes
-from resolvers.access import caller
+from resolvers.access import caller, out_of_scope
 from resolvers.context import Context
 from resolvers.errors import attempt
 from schema.profile import LocationInput, ProfileType, UpdateProfileInput, UpdateProfilePayload
@@ -18,6 +18,8 @@ from schema.profile import LocationInput, ProfileType, UpdateProfileInput, Updat
 
 async def update_profile(info: Info[Context, None], input: UpdateProfileInput) -> UpdateProfilePayload:
     actor = await caller(info)
+    if actor.via is Via.API_TOKEN and input.email:  # PROFILE_WRITE stops short of the sign-in email
+        raise out_of_scope("Changing the sign-in email is for sessions only: API tokens may not.", ())
     password = input.current_password or None
 
     def work() -> Profile:

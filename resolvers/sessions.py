@@ -6,9 +6,8 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from domain.services import sessions
-from domain.services.sessions import Authenticated
 from resolvers.access import caller, signed_in
-from resolvers.context import Context
+from resolvers.context import Caller, Context
 from resolvers.errors import attempt
 from schema.ids import uuid_of
 from schema.sessions import LogoutPayload, RevokeSessionInput, RevokeSessionPayload, SessionType
@@ -31,7 +30,7 @@ async def revoke_session(info: Info[Context, None], input: RevokeSessionInput) -
     actor = found.actor(info.context.client_ip)
 
     def done(_: None) -> RevokeSessionPayload:
-        if session_id == found.session.id:
+        if session_id == found.session_id:
             info.context.clear_session_cookie()
             info.context.forget_auth(None)
         return RevokeSessionPayload()
@@ -41,9 +40,9 @@ async def revoke_session(info: Info[Context, None], input: RevokeSessionInput) -
     )
 
 
-async def node(info: Info[Context, None], found: Authenticated, global_id: str) -> SessionType | None:
+async def node(info: Info[Context, None], found: Caller, global_id: str) -> SessionType | None:
     """One of the caller's own live sessions."""
     live = await info.context.loaders.sessions.load(found.user.id)
     idle = int(info.context.deps.policy.idle_ttl.total_seconds())
-    items = (SessionType.from_entity(s, found.session.id, idle) for s in live)
+    items = (SessionType.from_entity(s, found.session_id, idle) for s in live)
     return next((s for s in items if s.id == global_id), None)

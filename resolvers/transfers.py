@@ -11,9 +11,8 @@ from strawberry.types import Info
 
 from domain.entities import TransferRequest, TransferRequestStatus
 from domain.services import transfers
-from domain.services.sessions import Authenticated
 from resolvers.access import caller
-from resolvers.context import Context
+from resolvers.context import Caller, Context
 from resolvers.errors import attempt
 from schema.ids import uuid_of
 from schema.transfers import (
@@ -41,7 +40,7 @@ async def transfer_requests(
     return [TransferRequestType.from_entity(t) for t in found]
 
 
-async def node(info: Info[Context, None], found: Authenticated, request_id: UUID) -> TransferRequestType | None:
+async def node(info: Info[Context, None], found: Caller, request_id: UUID) -> TransferRequestType | None:
     """A request of the caller's own account (any account's for a CLOUD_ADMIN), else None."""
     actor = found.actor(info.context.client_ip)
     request = await run_in_threadpool(transfers.visible_transfer, info.context.deps, actor, request_id)

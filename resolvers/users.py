@@ -6,8 +6,7 @@ from uuid import UUID
 
 from strawberry.types import Info
 
-from domain.services.sessions import Authenticated
-from resolvers.context import Context
+from resolvers.context import Caller, Context
 from schema.users import UserType
 
 
@@ -16,6 +15,6 @@ async def me(info: Info[Context, None]) -> UserType | None:
     return UserType.from_entity(found.user, found.account) if found else None
 
 
-async def node(info: Info[Context, None], found: Authenticated, raw_id: UUID) -> UserType | None:
+async def node(info: Info[Context, None], found: Caller, raw_id: UUID) -> UserType | None:
     """Only the caller themself."""
     return UserType.from_entity(found.user, found.account) if raw_id == found.user.id else None

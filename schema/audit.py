@@ -11,14 +11,16 @@ import strawberry
 from strawberry.types import Info
 
 from domain.audit import Cursor
+from domain.entities import ApiScope as S
 from domain.entities import AuditEvent, UserRole, Via
 from domain.services.audit import AuditPage
-from resolvers.access import signed_in
+from resolvers.access import scope, signed_in
 from resolvers.context import Context
 from schema.billing import BillingProfileType
 from schema.common import NodeType
 from schema.enums import described_enum
 from schema.ids import to_global_id
+from schema.permissions import type_rule
 
 if TYPE_CHECKING:  # schema.users reaches this module through schema.accounts
     from schema.users import UserType
@@ -48,7 +50,12 @@ class PageInfoType:
     end_cursor: str | None = strawberry.field(description="The cursor of the page's last item; null for an empty page.")
 
 
-@strawberry.type(name="AuditEvent", description="One change or security event, as the audit log keeps it.")
+@strawberry.type(
+    name="AuditEvent",
+    description=type_rule(
+        "AuditEvent", "One change or security event, as the audit log keeps it.", scope(S.PROFILE_READ, S.AUDIT_READ)
+    ),
+)
 class AuditEventType(NodeType):
     id: strawberry.ID = strawberry.field(description="The event's global ID.")
     occurred_at: datetime = strawberry.field(description="When it happened (UTC).")

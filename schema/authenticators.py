@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from domain.entities import ApiScope as S
 from domain.entities import Authenticator, AuthenticatorKind
+from resolvers.access import scope
 from schema.common import NodeType
 from schema.enums import AuthenticatorKindEnum  # noqa: F401  (registers the enum)
 from schema.errors import UserErrorType, user_errors_field
 from schema.ids import to_global_id
+from schema.permissions import type_rule
 
 if TYPE_CHECKING:
     from schema.mfa import MfaStatusType
@@ -19,7 +22,9 @@ if TYPE_CHECKING:
 AUTHENTICATOR = "Authenticator"
 
 
-@strawberry.type(name="Authenticator", description="One second factor of a user.")
+@strawberry.type(
+    name="Authenticator", description=type_rule("Authenticator", "One second factor of a user.", scope(S.PROFILE_READ))
+)
 class AuthenticatorType(NodeType):
     id: strawberry.ID = strawberry.field(description="The authenticator's global ID.")
     kind: AuthenticatorKind = strawberry.field(description="An authenticator app (TOTP) or a passkey.")

@@ -6,14 +6,21 @@ from datetime import datetime
 
 import strawberry
 
+from domain.entities import ApiScope as S
 from domain.entities import BillingProfile
+from resolvers.access import scope
 from schema.common import AddressInput, AddressType
 from schema.errors import UserErrorType, user_errors_field
+from schema.permissions import type_rule
 
 
 @strawberry.type(
     name="BillingProfile",
-    description="The provider's own details, printed on customers' invoices for offline payment by bank transfer.",
+    description=type_rule(
+        "BillingProfile",
+        "The provider's own details, printed on customers' invoices for offline payment by bank transfer.",
+        scope(S.BILLING_READ),
+    ),
 )
 class BillingProfileType:
     legal_name: str = strawberry.field(description="The provider's registered company name.")

@@ -6,16 +6,26 @@ from datetime import datetime
 
 import strawberry
 
+from domain.entities import ApiScope as S
 from domain.entities import ContactEmail, ContactRole
+from resolvers.access import scope
 from schema.common import NodeType
 from schema.enums import ContactRoleEnum  # noqa: F401  (registers the enum)
 from schema.errors import UserErrorType, user_errors_field
 from schema.ids import to_global_id
+from schema.permissions import type_rule
 
 _ROLE_ORDER = {ContactRole.BILLING: 0, ContactRole.TECH: 1, ContactRole.DPO: 2}
 
 
-@strawberry.type(name="ContactEmail", description="An address the provider writes to, with the roles it holds.")
+@strawberry.type(
+    name="ContactEmail",
+    description=type_rule(
+        "ContactEmail",
+        "An address the provider writes to, with the roles it holds.",
+        scope(S.ACCOUNT_READ, S.ACCOUNT_WRITE),
+    ),
+)
 class ContactEmailType(NodeType):
     id: strawberry.ID = strawberry.field(description="The contact's global ID; the contact mutations take it.")
     email: str = strawberry.field(description="The address, with its domain lower-cased.")

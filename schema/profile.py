@@ -72,7 +72,7 @@ class UpdateProfileInput:
     email: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="Starts an email change: the code goes to the new address, "
-        "and `email` changes only on confirmEmailChange.",
+        "and `email` changes only on confirmEmailChange. Sessions only: an API token may not set it.",
     )
     phone: str | None = strawberry.field(
         default=strawberry.UNSET,

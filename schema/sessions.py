@@ -7,13 +7,18 @@ from uuid import UUID
 
 import strawberry
 
+from domain.entities import ApiScope as S
 from domain.entities import Session
+from resolvers.access import scope
 from schema.common import NodeType
 from schema.errors import UserErrorType, user_errors_field
 from schema.ids import to_global_id
+from schema.permissions import type_rule
 
 
-@strawberry.type(name="Session", description="A signed-in browser or client.")
+@strawberry.type(
+    name="Session", description=type_rule("Session", "A signed-in browser or client.", scope(S.PROFILE_READ))
+)
 class SessionType(NodeType):
     id: strawberry.ID = strawberry.field(description="The session's global ID; pass it to revokeSession.")
     current: bool = strawberry.field(description="True for the session that made this request.")

@@ -8,19 +8,25 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from domain.entities import ApiScope as S
 from domain.entities import TransferRequest, TransferRequestStatus
-from resolvers.access import signed_in
+from resolvers.access import scope, signed_in
 from resolvers.context import Context
 from schema.accounts import AccountType
 from schema.common import NodeType
 from schema.enums import TransferRequestStatusEnum  # noqa: F401  (registers the enum)
 from schema.errors import UserErrorType, user_errors_field
 from schema.ids import to_global_id
+from schema.permissions import type_rule
 
 
 @strawberry.type(
     name="TransferRequest",
-    description="A request to the provider to change an account's organization or personal number.",
+    description=type_rule(
+        "TransferRequest",
+        "A request to the provider to change an account's organization or personal number.",
+        scope(S.ACCOUNT_READ, S.TRANSFERS_WRITE, S.TRANSFERS_RESOLVE),
+    ),
 )
 class TransferRequestType(NodeType):
     id: strawberry.ID = strawberry.field(description="The request's global ID.")

@@ -32,6 +32,7 @@ from domain import limits
 from domain.deps import AuthPolicy, Deps
 from domain.passkeys import RelyingParty
 from domain.security import BcryptHasher, Keyring
+from domain.services import api_tokens
 from persistence import maintenance
 from persistence.database import make_engine
 from persistence.migrate import upgrade
@@ -136,7 +137,7 @@ class GraphQLView(GraphQL[Context, None]):
         # Only HTTP comes here: /graphql is an HTTP Route (the schema has no subscriptions).
         assert isinstance(request, Request) and isinstance(response, Response)
         client = request.client.host if request.client else None
-        return LoggedContext(
+        context = LoggedContext(
             request=request,
             response=response,
             deps=self.deps,
@@ -145,6 +146,9 @@ class GraphQLView(GraphQL[Context, None]):
             user_agent=request.headers.get("user-agent"),
             loaders=Loaders(self.deps),
         )
+        if context.bears_api_token:  # looked up now, so the scope check before execution has it
+            await context.auth()
+        return context
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page(request)
@@ -322,12 +326,14 @@ async def _flush_counts(runtime: Runtime, stop: asyncio.Event) -> None:
 
 
 async def _housekeeping(runtime: Runtime, stop: asyncio.Event) -> None:
-    """Delete expired sessions and spent attempt counters every few minutes (any process may)."""
+    """Delete expired sessions, spent attempt counters and long-ended API tokens, and remind owners of
+    tokens about to expire, every few minutes (any process may)."""
     idle_ttl = timedelta(seconds=runtime.settings.session_idle_ttl)
     retention = timedelta(days=runtime.settings.audit_retention_days)
     while not stop.is_set():
         try:
             await run_in_threadpool(maintenance.sweep, runtime.engine, utc_now(), idle_ttl, retention)
+            await run_in_threadpool(api_tokens.send_expiry_reminders, runtime.deps)
         except Exception:
             log.exception("housekeeping round failed; will retry")
         with contextlib.suppress(TimeoutError):

@@ -8,8 +8,7 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from domain.services.sessions import Authenticated
-from resolvers.context import Context
+from resolvers.context import Caller, Context
 from schema.ids import to_global_id
 from server.logs import request_facts
 
@@ -28,17 +27,17 @@ class RecordOperation(SchemaExtension):
 class LoggedContext(Context):
     """The resolvers' context, noting who the caller turned out to be (by global ID, opaque)."""
 
-    async def auth(self) -> Authenticated | None:
+    async def auth(self) -> Caller | None:
         found = await super().auth()
         _note_user(found)
         return found
 
-    def forget_auth(self, value: Authenticated | None = None) -> None:
+    def forget_auth(self, value: Caller | None = None) -> None:
         super().forget_auth(value)
         _note_user(value)  # a sign-in: the new session's user; a sign-out keeps who it was
 
 
-def _note_user(found: Authenticated | None) -> None:
+def _note_user(found: Caller | None) -> None:
     facts = request_facts.get()
     if facts is not None and found is not None:
         facts.user = to_global_id("User", found.user.id)

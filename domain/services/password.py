@@ -8,6 +8,7 @@ from domain.entities import Actor, Mail, User
 from domain.errors import Collector, InvalidCredentials, Required
 from domain.rules.passwords import check_new_password
 from domain.security import normalize_password
+from domain.services import api_tokens
 from domain.services.common import load_user
 from domain.services.signin import check_password
 
@@ -16,7 +17,8 @@ _CURRENT = ("current_password",)
 
 
 def change_password(deps: Deps, actor: Actor, *, current_password: str, new_password: str) -> int:
-    """Replace the caller's password and sign out their other sessions; return how many ended.
+    """Replace the caller's password, sign out their other sessions and revoke their API tokens;
+    return how many sessions ended.
 
     The new password must pass the NIST SP 800-63B policy (WEAK_PASSWORD, INVALID past 256
     characters) before the current one is checked, so a weak choice costs no sign-in attempt; a
@@ -38,7 +40,8 @@ def change_password(deps: Deps, actor: Actor, *, current_password: str, new_pass
             # Another request changed the password since it was checked: the one given is no longer current.
             raise InvalidCredentials("The password is wrong.", _CURRENT)
         revoked = uow.sessions.delete_others(user.id, actor.session_id)
-        uow.outbox.add(_notice(user, revoked, alerts.report_link(deps, uow, user.id)))
+        tokens = api_tokens.revoke_all(deps, uow, user)
+        uow.outbox.add(_notice(user, revoked, tokens, alerts.report_link(deps, uow, user.id)))
         uow.mfa.void_challenges(user.id)  # a second step started before the change must not finish
         uow.audit.add(actor.audit("password.change", "User", user.id, fields=("password",)))
         uow.commit()
@@ -65,7 +68,7 @@ def _check_policy(user: User, new_password: str, *, current_matches: bool) -> No
     )
 
 
-def _notice(user: User, revoked: int, report_link: str) -> Mail:
+def _notice(user: User, revoked: int, tokens: int, report_link: str) -> Mail:
     signed_out = (
         f"{revoked} other {'session was' if revoked == 1 else 'sessions were'} signed out."
         if revoked
@@ -76,5 +79,6 @@ def _notice(user: User, revoked: int, report_link: str) -> Mail:
         user.email,
         first_name=user.profile.first_name,
         signed_out=signed_out,
+        tokens_revoked=api_tokens.revoked_sentence(tokens),
         report_link=report_link,
     )

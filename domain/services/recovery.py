@@ -18,6 +18,7 @@ from domain.errors import Collector, DomainError, InvalidCode, PasswordReused, R
 from domain.limits import Limit
 from domain.ports import UnitOfWork
 from domain.rules.passwords import check_new_password
+from domain.services import api_tokens
 from domain.services.signin import MAX_EMAIL_INPUT
 
 RESET_CODE = codes.CodeKind("password-reset", "ask for a new code", digits=10, alphabet=codes.UNAMBIGUOUS)
@@ -57,7 +58,7 @@ def request_password_reset(deps: Deps, *, email: str, ip: str | None, user_agent
 def reset_password(
     deps: Deps, *, email: str, code: str, new_password: str, ip: str | None, user_agent: str | None
 ) -> None:
-    """Set a new password with the mailed code: every session ends, a required reset is cleared,
+    """Set a new password with the mailed code: every session and API token ends, a required reset is cleared,
     pending MFA sign-in steps die, and the user is mailed a notice. MFA stays on.
 
     Raises Required, WeakPassword / Invalid (the changePassword policy), PasswordReused, InvalidCode
@@ -82,15 +83,16 @@ def reset_password(
         if not uow.recovery.finish_reset(user.id, digest, user.password_hash, new_hash):
             raise InvalidCode(_WRONG, ("code",))  # a concurrent reset won
         ended = uow.sessions.delete_others(user.id, None)
+        tokens = api_tokens.revoke_all(deps, uow, user)
         uow.mfa.void_challenges(user.id)  # a second step started before the reset must not finish
         link = alerts.report_link(deps, uow, user.id)
-        uow.outbox.add(_reset_notice(user, ended, link))
+        uow.outbox.add(_reset_notice(user, ended, tokens, link))
         uow.audit.add(_event("password.reset", user, ip, user_agent, ("password",), actor=True))
         uow.commit()
 
 
 def report_unrecognized_activity(deps: Deps, *, token: str, ip: str | None, user_agent: str | None) -> None:
-    """The "This wasn't me" link: end every session of its user and require a password reset; tell
+    """The "This wasn't me" link: end every session and API token of its user and require a password reset; tell
     the user how to reset, and the account's admins (every cloud admin, for a cloud admin).
 
     Raises Required, or InvalidCode for a link that is unknown, used already or older than 7 days.
@@ -105,6 +107,7 @@ def report_unrecognized_activity(deps: Deps, *, token: str, ip: str | None, user
         if user is None:
             raise InvalidCode("This link is not valid: it was used already or is older than 7 days.", ("token",))
         ended = uow.sessions.delete_others(user.id, None)
+        api_tokens.revoke_all(deps, uow, user)
         uow.recovery.require_reset(user.id)
         uow.mfa.void_challenges(user.id)
         _remove_passkeys(uow, user)
@@ -181,10 +184,15 @@ def _code_mail(to: str, user: User | None, code: str) -> Mail:
     return mails.render("password_reset_code", to, first_name=name, code=shown, minutes=RESET_CODE.minutes)
 
 
-def _reset_notice(user: User, ended: int, link: str) -> Mail:
+def _reset_notice(user: User, ended: int, tokens: int, link: str) -> Mail:
     signed_out = f"{ended} {'session was' if ended == 1 else 'sessions were'} signed out." if ended else ""
     return mails.render(
-        "password_reset_done", user.email, first_name=user.profile.first_name, signed_out=signed_out, report_link=link
+        "password_reset_done",
+        user.email,
+        first_name=user.profile.first_name,
+        signed_out=signed_out,
+        tokens_revoked=api_tokens.revoked_sentence(tokens),
+        report_link=link,
     )
 
 

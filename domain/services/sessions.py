@@ -9,9 +9,10 @@ from uuid import UUID
 from domain import alerts, devices
 from domain.audit import sign_in_event
 from domain.deps import Deps
-from domain.entities import Account, Actor, Session, User
+from domain.entities import Account, Actor, ApiScope, Session, User
 from domain.errors import NotFound
 from domain.ports import UnitOfWork
+from domain.rules.api_tokens import allowed_scopes
 from domain.security import new_token
 
 
@@ -32,8 +33,17 @@ class Authenticated:
 
     @property
     def credential_key(self) -> str:
-        """The credential this request came with, for state kept per credential (idempotency keys)."""
+        """What per-credential budgets are keyed on."""
         return f"session:{self.session.id}"
+
+    @property
+    def session_id(self) -> UUID | None:
+        return self.session.id
+
+    @property
+    def scopes(self) -> frozenset[ApiScope]:
+        """A session may use every scope its user's role allows."""
+        return allowed_scopes(self.user.role)
 
     def actor(self, ip_address: str | None, user_agent: str | None = None) -> Actor:
         agent = (user_agent or "")[:300] or None

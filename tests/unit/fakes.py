@@ -28,6 +28,7 @@ from domain.audit import AuditQuery, action_matches
 from domain.entities import (
     Account,
     AccountKind,
+    ApiToken,
     AuditEvent,
     Authenticator,
     BillingProfile,
@@ -51,6 +52,7 @@ from domain.entities import (
 from domain.errors import AlreadyExists, Invalid
 from domain.ports import (
     AccountRepository,
+    ApiTokenRepository,
     AttemptCounters,
     AuditLog,
     AuthenticatorRepository,
@@ -104,6 +106,7 @@ class Tables:
     known_devices: dict[tuple[UUID, str], datetime] = field(default_factory=dict)  # (user, digest): last seen
     report_tokens: dict[str, tuple[UUID, datetime, datetime | None]] = field(default_factory=dict)  # user, expiry, used
     reset_codes: dict[UUID, PasswordResetCode] = field(default_factory=dict)  # by user id
+    api_tokens: dict[UUID, ApiToken] = field(default_factory=dict)
 
 
 class FakeAccounts:
@@ -670,6 +673,70 @@ class FakeRecovery:
         return True
 
 
+class FakeApiTokens:
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def add(self, token: ApiToken) -> None:
+        if any(x.token_hash == token.token_hash for x in self.t.api_tokens.values()):
+            raise ConstraintViolated("api_tokens.token_hash")
+        self.t.api_tokens[token.id] = _copy(token)
+
+    def _owned(self, token: ApiToken | None) -> tuple[ApiToken, User] | None:
+        user = self.t.users.get(token.user_id) if token is not None else None
+        return (_copy(token), _copy(user)) if token is not None and user is not None else None
+
+    def authenticate(self, token_hash: str) -> tuple[ApiToken, User, Account] | None:
+        found = self.by_hash(token_hash)
+        account = self.t.accounts.get(found[1].account_id) if found else None
+        return (*found, _copy(account)) if found and account else None
+
+    def touch(self, token_id: UUID, at: datetime, ip: str | None) -> None:
+        if token_id in self.t.api_tokens:
+            self.t.api_tokens[token_id] = replace(self.t.api_tokens[token_id], last_used_at=at, last_used_ip=ip)
+
+    def by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        return self._owned(next((x for x in self.t.api_tokens.values() if x.token_hash == token_hash), None))
+
+    def get(self, token_id: UUID) -> tuple[ApiToken, User] | None:
+        return self._owned(self.t.api_tokens.get(token_id))
+
+    def _newest_first(self, tokens: list[ApiToken]) -> list[ApiToken]:
+        tokens = sorted(tokens, key=lambda x: x.id)
+        return _copy(sorted(tokens, key=lambda x: x.created_at, reverse=True))
+
+    def for_users(self, user_ids: list[UUID]) -> dict[UUID, list[ApiToken]]:
+        return {u: self._newest_first([x for x in self.t.api_tokens.values() if x.user_id == u]) for u in user_ids}
+
+    def for_account(self, account_id: UUID) -> list[ApiToken]:
+        users = {u.id for u in self.t.users.values() if u.account_id == account_id}
+        return self._newest_first([x for x in self.t.api_tokens.values() if x.user_id in users])
+
+    def revoke(self, token_id: UUID, at: datetime) -> bool:
+        token = self.t.api_tokens.get(token_id)
+        if token is None or token.revoked_at is not None:
+            return False
+        self.t.api_tokens[token_id] = replace(token, revoked_at=at)
+        return True
+
+    def revoke_all(self, user_id: UUID, at: datetime) -> list[ApiToken]:
+        live = [x for x in self.t.api_tokens.values() if x.user_id == user_id and x.live(at)]
+        for token in live:
+            self.t.api_tokens[token.id] = replace(token, revoked_at=at)
+        return [replace(x, revoked_at=at) for x in live]
+
+    def expiring(self, now: datetime, until: datetime) -> list[tuple[ApiToken, User]]:
+        due = [x for x in self.t.api_tokens.values() if x.live(now) and x.reminded_at is None and x.expires_at <= until]
+        return [found for x in due if (found := self._owned(x)) is not None]
+
+    def mark_reminded(self, token_id: UUID, at: datetime) -> bool:
+        token = self.t.api_tokens.get(token_id)
+        if token is None or token.reminded_at is not None:
+            return False
+        self.t.api_tokens[token_id] = replace(token, reminded_at=at)
+        return True
+
+
 class FakeUnitOfWork:
     """One transaction over a private copy of the database's tables."""
 
@@ -688,6 +755,7 @@ class FakeUnitOfWork:
     billing: BillingProfileRepository
     devices: KnownDeviceRepository
     recovery: RecoveryRepository
+    api_tokens: ApiTokenRepository
 
     def __init__(self, db: FakeDatabase, *, write: bool) -> None:
         self.db = db
@@ -705,7 +773,7 @@ class FakeUnitOfWork:
         self.sessions, self.contacts, self.transfers = FakeSessions(t), FakeContacts(t), FakeTransfers(t)
         self.outbox, self.attempts, self.audit = FakeOutbox(t), FakeAttempts(t), FakeAudit(t, self.db.clock)
         self.mfa, self.billing, self.authenticators = FakeMfa(t), FakeBilling(t), FakeAuthenticators(t)
-        self.devices, self.recovery = FakeKnownDevices(t), FakeRecovery(t)
+        self.devices, self.recovery, self.api_tokens = FakeKnownDevices(t), FakeRecovery(t), FakeApiTokens(t)
         return self
 
     def __exit__(self, *exc: object) -> None:
