@@ -5,6 +5,7 @@ import { Layout } from './components/Layout';
 import { graphql } from './gql';
 import { navigate, safeNext, useLocation } from './router';
 import { HOME_PATH, REPORT_ACTIVITY_PATH, RESET_PASSWORD_PATH, routeFor, SIGN_IN_PATH, visibleRoutes, type RouteId } from './routes';
+import { ApiTokensScreen } from './screens/ApiTokens';
 import { BillingProfileScreen } from './screens/BillingProfile';
 import { ChangePasswordScreen } from './screens/ChangePassword';
 import { ContactsScreen } from './screens/Contacts';
@@ -44,6 +45,7 @@ const SCREENS: Record<RouteId, () => React.JSX.Element> = {
   number: NumberScreen,
   sessions: SessionsScreen,
   security: SecurityLogScreen,
+  tokens: ApiTokensScreen,
   transfers: TransferQueueScreen,
 };
 

@@ -13,6 +13,7 @@ export type RouteId =
   | 'number'
   | 'sessions'
   | 'security'
+  | 'tokens'
   | 'transfers';
 
 export interface PanelRoute {
@@ -39,7 +40,7 @@ export const ROUTES: readonly PanelRoute[] = [
   { id: 'password', path: '/password', title: 'Change Password', group: 'user' },
   { id: 'sessions', path: '/sessions', title: 'Sessions', group: 'user' },
   { id: 'security', path: '/security-log', title: 'Security log', group: 'user' },
-  // API tokens go here once the panel has them.
+  { id: 'tokens', path: '/api-tokens', title: 'API Tokens', group: 'user' },
   { id: 'customer', path: '/customer-info', title: 'Customer Info', group: 'account' },
   { id: 'contacts', path: '/contacts', title: 'Contact', group: 'account' },
   { id: 'number', path: '/number', title: 'Organization Number', group: 'account' },
