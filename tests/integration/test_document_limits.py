@@ -13,8 +13,11 @@ from graphql import get_introspection_query
 
 from support import Api
 
-# Generous against a loaded test machine: unbounded, these cost 0.1-2 s each (bench/worst_document.py).
+# Unbounded, these cost 0.1-2 s each (bench/worst_document.py). A timed test is not a benchmark:
+# the bound is 200 ms or 20 plain requests timed alongside, whichever is more, so a loaded machine
+# (which slows both alike) does not fail it while a quadratic document still would.
 BOUND_MS = 200
+PLAIN_FACTOR = 20
 
 README_ME = """{ me { email role profile { firstName lastName version } account { kind organizationNumber
   contacts { email roles verified } } sessions { id current lastSeenAt } } }"""
@@ -79,8 +82,9 @@ def timed(api: Api, document: str, token: str | None) -> tuple[float, dict[str, 
 @pytest.mark.parametrize("name", WORST)
 def test_worst_documents_are_refused_with_one_coded_error_or_are_cheap(api: Api, name: str) -> None:
     user = api.new_account()
+    plain, _ = timed(api, README_ME, user.token)
     elapsed, body = timed(api, WORST[name], user.token)
-    assert elapsed < BOUND_MS, (name, elapsed)
+    assert elapsed < max(BOUND_MS, PLAIN_FACTOR * plain), (name, elapsed, plain)
     if "errors" in body:
         assert body.get("data") is None and len(body["errors"]) == 1, body["errors"]
         assert body["errors"][0]["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED")
@@ -107,10 +111,11 @@ def test_fragments_expanding_past_the_selection_limit_are_refused(api: Api) -> N
 
 def test_graphiql_introspection_and_the_readme_documents_pass_and_are_fast(api: Api) -> None:
     user = api.new_account()
+    plain, _ = timed(api, "{ me { id } }", user.token)
     for document in (GRAPHIQL, README_ME):
         elapsed, body = timed(api, document, user.token)
         assert "errors" not in body, body["errors"]
-        assert elapsed < BOUND_MS, elapsed
+        assert elapsed < max(BOUND_MS, PLAIN_FACTOR * plain), (elapsed, plain)
     assert body["data"]["me"]["email"] == user.email
 
 
