@@ -30,6 +30,11 @@ class Authenticated:
     user: User
     account: Account
 
+    @property
+    def credential_key(self) -> str:
+        """What per-credential budgets (rate limits) count under: this session."""
+        return f"session:{self.session.id}"
+
     def actor(self, ip_address: str | None, user_agent: str | None = None) -> Actor:
         agent = (user_agent or "")[:300] or None
         return Actor(

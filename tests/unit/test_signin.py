@@ -249,7 +249,9 @@ def test_a_saturated_hasher_turns_sign_ins_away_cheaply_and_counts_them_in_the_n
     with pytest.raises(RuntimeError):
         flush(broken, busy.pending_counts)  # type: ignore[arg-type]  # a factory that fails, as a dead database would
     assert busy.pending_counts  # kept for the next round
-    assert flush(busy.uow, busy.pending_counts) == 1
+    assert [(scope, written) for (scope, _, _), written in flush(busy.uow, busy.pending_counts).items()] == [
+        (BY_IP, (3, 3))
+    ]
     assert world.attempts(BY_IP) == 3 and not busy.pending_counts
 
 
