@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.limits import Limit, PendingCounts, flush
 from domain.rate import Budgets, RatePolicy, Verdict
+
 from .world import World
 
 LIMIT = Limit("rate:credential", 100, timedelta(hours=1))
