@@ -53,17 +53,22 @@ def client_key(ip: str | None) -> str | None:
     return str(address.ipv4_mapped or address) if address.version == 6 else str(address)
 
 
-def spend(uow_factory: UnitOfWorkFactory, now: datetime, keys: Keys) -> None:
+def spend(uow_factory: UnitOfWorkFactory, now: datetime, keys: Keys, pending: PendingCounts | None = None) -> None:
     """Count one attempt against every (limit, key) in its own committed transaction.
 
-    Raises TooManyAttempts, with the wait, when any of them is over its limit.
+    Raises TooManyAttempts, with the wait, when any of them is over its limit; with `pending`, notes
+    the spent keys there too, so the next attempts can be turned away without a database trip.
     """
     with uow_factory() as uow:
-        counts = [(limit, uow.attempts.hit(limit.scope, key, limit.window_start(now))) for limit, key in keys]
+        counts = [(limit, key, uow.attempts.hit(limit.scope, key, limit.window_start(now))) for limit, key in keys]
         uow.commit()
-    over = [limit.retry_after(now) for limit, count in counts if count > limit.count]
-    if over:
-        raise too_many(max(over))
+    over = [(limit, key) for limit, key, count in counts if count > limit.count]
+    if not over:
+        return
+    if pending is not None:
+        for limit, key in over:
+            pending.spent(limit, key, limit.window_start(now) + limit.window)
+    raise too_many(max(limit.retry_after(now) for limit, _ in over))
 
 
 class PendingCounts:
@@ -71,9 +76,29 @@ class PendingCounts:
     server runs several times a second): for refusals that must cost next to nothing, such as a
     sign-in turned away while the password hasher is saturated. Thread-safe."""
 
+    # How many spent keys are remembered at most (a flood from many addresses cannot grow it without bound).
+    MAX_SPENT = 20_000
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[CountKey] = Counter()
+        # (scope, key) -> end of the window in which the database said the key is over its limit: a
+        # cache of a shared fact (each process learns it from the database), never the fact itself.
+        self._spent: dict[tuple[str, str], datetime] = {}
+
+    def spent(self, limit: Limit, key: str, until: datetime) -> None:
+        """Remember that `key` is over `limit` until `until`."""
+        with self._lock:
+            if len(self._spent) >= self.MAX_SPENT:
+                self._spent.clear()
+            self._spent[(limit.scope, key)] = until
+
+    def spent_until(self, limit: Limit, key: str, now: datetime) -> datetime | None:
+        """When `key`'s known-spent window for `limit` ends, or None when it is not known to be spent."""
+        until = self._spent.get((limit.scope, key))
+        if until is None or until <= now:
+            return None
+        return until
 
     def add(self, limit: Limit, key: str, now: datetime, by: int = 1) -> None:
         with self._lock:

@@ -61,23 +61,30 @@ class BcryptHasher:
       there are slots; known devices may always wait), then is refused with TooManyAttempts; the
       caller has counted the attempt already, so refusals count too. A bounded queue keeps a flood
       from parking dozens of threads, each woken at every freed slot.
-    Hashing runs on small dedicated pools, so the event loop stays free: everyone's on threads of
-    the lowest priority (they take only CPU that request handling leaves), the reserved lane's at
-    nice 10: ahead of those, so the owner of a known device is not starved by a busy host, yet
-    behind request handling.
+    Hashing runs on small dedicated pools, so the event loop stays free. Known devices' hashes run
+    at normal priority. General hashes run at normal priority one at a time while no request has
+    had to queue or been refused for `PRESSURE_SECONDS`: a sign-in is then never starved by a host
+    busy with other work (at the lowest priority one took 4x as long with two busy cores). Under
+    pressure (a flood) every general hash runs at the lowest priority (SCHED_IDLE: only CPU that
+    nothing else wants), so a flood of wrong passwords takes no CPU from request handling.
     """
+
+    PRESSURE_SECONDS = 10.0
 
     def __init__(self, rounds: int = 12, concurrency: int = 1, *, reserved: int = 1, wait: float = 0.25) -> None:
         self.rounds = rounds
         self.wait = wait
         self._cond = threading.Condition()
         self._free = {"general": concurrency, "reserved": reserved}
+        self._lead_free = True  # the general lane's one normal-priority thread
+        self._pressed_at = -self.PRESSURE_SECONDS  # when a request last had to queue or was refused
         self._clients: set[str] = set()
         self._waiting, self._max_waiting = 0, concurrency + reserved
         self._held = threading.local()
         self._pools = {
+            "lead": ThreadPoolExecutor(1, "bcrypt-lead"),
             "general": ThreadPoolExecutor(concurrency, "bcrypt", initializer=_lower_priority),
-            "reserved": ThreadPoolExecutor(max(reserved, 1), "bcrypt-reserved", initializer=_nice),
+            "reserved": ThreadPoolExecutor(max(reserved, 1), "bcrypt-reserved"),
         }
         self._dummy = self._hash_now("dummy password that never matches")
 
@@ -97,14 +104,19 @@ class BcryptHasher:
             self._held.depth -= 1
             if self._held.depth == 0:
                 with self._cond:
-                    self._free[self._held.lane] += 1
+                    if self._held.lane == "lead":
+                        self._lead_free = True
+                    self._free["general" if self._held.lane == "lead" else self._held.lane] += 1
                     self._clients.discard(client or "")
                     self._cond.notify_all()
 
     def saturated(self) -> bool:
         """Every general slot busy and the queue full: a request from an unknown device would be
         refused. Read without the lock: a hint for refusing on the event loop, `slot()` decides."""
-        return self._free["general"] <= 0 and self._waiting >= self._max_waiting
+        if self._free["general"] <= 0 and self._waiting >= self._max_waiting:
+            self._pressed_at = time.monotonic()
+            return True
+        return False
 
     def _admit(self, client: str | None, known: bool) -> str:
         deadline = time.monotonic() + self.wait
@@ -117,7 +129,10 @@ class BcryptHasher:
                         self._free[lane] -= 1
                         if client:
                             self._clients.add(client)
+                        if lane == "general" and self._lead_free and not self._pressed():
+                            self._lead_free, lane = False, "lead"
                         return lane
+                self._pressed_at = time.monotonic()
                 left = deadline - time.monotonic()
                 if left <= 0 or (not known and self._waiting >= self._max_waiting):
                     raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
@@ -126,6 +141,9 @@ class BcryptHasher:
                     self._cond.wait(left)
                 finally:
                     self._waiting -= 1
+
+    def _pressed(self) -> bool:
+        return time.monotonic() - self._pressed_at < self.PRESSURE_SECONDS
 
     def hash(self, password: str) -> str:
         with self.slot():
@@ -160,11 +178,6 @@ def _check(password: str, encoded: str) -> bool:
         return bcrypt.checkpw(_prehash(password), encoded[len(_PREFIX) :].encode("ascii"))
     except (ValueError, Invalid):
         return False
-
-
-def _nice() -> None:
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def _lower_priority() -> None:

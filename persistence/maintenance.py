@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, or_
 
 from domain.audit import DEFAULT_RETENTION
-from persistence import audit
+from persistence import audit, idempotency
 from persistence.database import WRITE
 from persistence.tables import (
     attempts_t,
@@ -20,8 +20,9 @@ from persistence.tables import (
 
 
 def sweep(engine: Engine, now: datetime, idle_ttl: timedelta, audit_retention: timedelta = DEFAULT_RETENTION) -> None:
-    """Drop expired sessions, MFA challenges, reset codes and report links, attempt windows older than
-    a day, delivered mail after a week, and audit events past their retention."""
+    """Drop expired sessions, MFA challenges, reset codes and report links, attempt windows and
+    idempotency keys older than a day, delivered mail after a week, and audit events past their
+    retention."""
     with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         conn.execute(
             delete(sessions_t).where(
@@ -33,4 +34,5 @@ def sweep(engine: Engine, now: datetime, idle_ttl: timedelta, audit_retention: t
         conn.execute(delete(mfa_challenges_t).where(mfa_challenges_t.c.expires_at <= now))
         conn.execute(delete(password_resets_t).where(password_resets_t.c.expires_at <= now))
         conn.execute(delete(report_tokens_t).where(report_tokens_t.c.expires_at <= now))
+        idempotency.delete_expired(conn, now)
         audit.delete_older_than(conn, now - audit_retention)

@@ -266,6 +266,24 @@ class PasswordResetRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class IdempotencyKeyRow(Base):
+    """An Idempotency-Key a credential used (domain.idempotency): claimed while its request runs,
+    then holding the response, encrypted, until it expires."""
+
+    __tablename__ = "idempotency_keys"
+
+    # "session:<id>", later "token:<id>", or "client:<address>" for anonymous callers.
+    credential: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # Keyed digests: of the key, and of the request it was first used for.
+    key_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The claim of the request running now (a lease; also what tells its holder apart), else None.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sealed: Mapped[str | None] = mapped_column(Text)
+
+
 class _BillingProfileColumns:
     """One version of the provider's billing profile: shared by the current row and the history."""
 
@@ -405,3 +423,4 @@ mfa_recovery_codes_t = MfaRecoveryCodeRow.__table__
 mfa_challenges_t = MfaChallengeRow.__table__
 authenticators_t = AuthenticatorRow.__table__
 passkey_ceremonies_t = PasskeyCeremonyRow.__table__
+idempotency_keys_t = IdempotencyKeyRow.__table__

@@ -37,7 +37,7 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
         return signed_in_payload(ctx, result)
 
     try:
-        signin.refuse_if_saturated(ctx.deps, ctx.client_ip, ctx.device_token, input.email)
+        signin.refuse_early(ctx.deps, ctx.client_ip, ctx.device_token, input.email)
     except TooManyAttempts as error:
         return LoginPayload(errors=user_errors(error, ctx))
     return await attempt(info.context, LoginPayload, work, done)

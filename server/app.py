@@ -39,7 +39,7 @@ from persistence.uow import SqlUnitOfWorkFactory
 from resolvers.context import Context, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
-from server import graphiql
+from server import graphiql, idempotency
 from server.logs import current_request_id, request_facts
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware, SecurityHeadersMiddleware
@@ -127,6 +127,12 @@ class GraphQLView(GraphQL[Context, None]):
         # In development a refused cookie-borne change says which Origin came and what to set.
         self.explain_refusals = settings.env == "development"
         self.deps = runtime.deps
+        self.idempotency = idempotency.Idempotency(runtime.engine, runtime.deps)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        # A mutation with an Idempotency-Key has its context, and so this response, made before it runs.
+        early = idempotency.early_context(request)
+        return early.response if early is not None else await super().get_sub_response(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         # Only HTTP comes here: /graphql is an HTTP Route (the schema has no subscriptions).
@@ -169,8 +175,12 @@ class GraphQLView(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            if idempotency.KEY_HEADER in request.headers:
+                response = await self.idempotency.serve(self, request)
+            else:
+                response = await self.run(request)
         except HTTPException as error:
             # Strawberry answers malformed requests in plain text; clients expect GraphQL's shape.
             if facts := request_facts.get():
@@ -261,8 +271,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 allow_origins=list(settings.allowed_origins),
                 allow_credentials=True,
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-request-id", "x-device-token"],
-                expose_headers=["x-request-id", *RateLimiter.HEADERS],
+                allow_headers=["authorization", "content-type", "x-request-id", "x-device-token", "idempotency-key"],
+                expose_headers=["x-request-id", "idempotent-replayed", *RateLimiter.HEADERS],
                 max_age=600,
             ),
         ],

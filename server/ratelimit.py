@@ -219,7 +219,7 @@ def _with_cost(body: bytes, verdict: Verdict) -> bytes:
         decoded = json.loads(body)
     except ValueError:
         return body
-    if not isinstance(decoded, dict):
-        return body
+    if not isinstance(decoded, dict) or "cost" in (decoded.get("extensions") or {}):
+        return body  # a stored answer replayed as it was first sent (Idempotency-Key)
     decoded.setdefault("extensions", {})["cost"] = cost_of(verdict)
     return json.dumps(decoded, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -32,7 +32,8 @@ class Authenticated:
 
     @property
     def credential_key(self) -> str:
-        """What per-credential budgets (rate limits) count under: this session."""
+        """The credential this request came with, for state kept per credential (idempotency keys,
+        rate-limit budgets)."""
         return f"session:{self.session.id}"
 
     def actor(self, ip_address: str | None, user_agent: str | None = None) -> Actor:

@@ -42,21 +42,26 @@ def signin_keys(deps: Deps, email: str, ip: str | None, device: Device | None = 
     return keys
 
 
-def refuse_if_saturated(deps: Deps, ip: str | None, device_token: str | None, email: str) -> None:
+def refuse_early(deps: Deps, ip: str | None, device_token: str | None, email: str) -> None:
     """Turn a sign-in away at once, where it costs next to nothing (the event loop, no database
-    round trip), while the hasher could not take it anyway: every slot for unknown devices busy and
-    the queue full. The refusal still counts against the client, in the next batch of counts. A
-    request with a device token issued for this email goes on to `login`, which decides whether the
-    device is known (someone's token for their own account buys nothing for another email)."""
+    round trip), when it could not succeed anyway: its client address already spent its limit for
+    this window (as the database said at an earlier attempt), or the hasher is saturated (every slot
+    for unknown devices busy and the queue full). The refusal still counts against the client, in
+    the next batch of counts. A request with a device token issued for this email goes on to
+    `login`, which decides whether the device is known (someone's token for their own account buys
+    nothing for another email)."""
     now = deps.clock()
-    if not deps.hasher.saturated():
+    client = limits.client_key(ip)
+    spent_until = deps.pending_counts.spent_until(deps.policy.ip_limit, client, now) if client else None
+    if spent_until is None and not deps.hasher.saturated():
         return
     device = devices.read(deps.keyring, device_token, now)
     if device is not None and device.names(deps.keyring, email):
         return
-    client = limits.client_key(ip)
     if client:
         deps.pending_counts.add(deps.policy.ip_limit, client, now)
+    if spent_until is not None:
+        raise limits.too_many(spent_until - now)
     raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
 
 
@@ -84,7 +89,7 @@ def login(
     known = device if device is not None and user is not None and device.user_id == user.id else None
     keys = signin_keys(deps, email, ip, known)
     try:
-        limits.spend(deps.uow, now, keys)
+        limits.spend(deps.uow, now, keys, deps.pending_counts)
     except TooManyAttempts:
         if user is not None:
             record_failure(deps, user, ip, user_agent, FailedSignIn.LOCKED)

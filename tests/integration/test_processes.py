@@ -13,18 +13,8 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from domain.entities import AccountKind, User, UserRole
-from domain.services import accounts
 from server.app import Runtime
-from support import (
-    LOGIN,
-    SERVER_START_TIMEOUT,
-    SmtpSink,
-    settings_for_tests,
-    unique_orgnr,
-    wait_until_ready,
-    without_cost,
-)
+from support import LOGIN, SERVER_START_TIMEOUT, SmtpSink, settings_for_tests, wait_until_ready, without_cost
 
 TENANTRY = str(Path(sys.executable).parent / "tenantry")
 
@@ -35,19 +25,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[list[str]]:
-    """Two independent `tenantry serve` processes (each with two workers) on one database."""
-    yield from _serve_two(postgres_url, smtp, tmp_path, {})
-
-
-@pytest.fixture
-def two_limited_servers(postgres_url: str, smtp: SmtpSink, tmp_path: Path) -> Iterator[list[str]]:
-    """The same, with a budget of 100 points per session."""
-    yield from _serve_two(postgres_url, smtp, tmp_path, {"TENANTRY_RATE_LIMIT_POINTS": "100"})
-
-
-def _serve_two(postgres_url: str, smtp: SmtpSink, tmp_path: Path, settings: dict[str, str]) -> Iterator[list[str]]:
+@pytest.fixture(scope="module")
+def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Two independent `tenantry serve` processes (each with two workers) on one database, shared by
+    this module's tests (starting them takes a while)."""
+    tmp_path = tmp_path_factory.mktemp("servers")
     env = {
         **os.environ,
         "TENANTRY_DATABASE_URL": postgres_url,
@@ -57,7 +39,6 @@ def _serve_two(postgres_url: str, smtp: SmtpSink, tmp_path: Path, settings: dict
         "TENANTRY_ACCESS_LOG": "0",
         "TENANTRY_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
         "TENANTRY_HASH_CONCURRENCY": "4",
-        **settings,
     }
     ports = [free_port(), free_port()]
     logs = [tmp_path / f"server-{p}.log" for p in ports]
@@ -85,7 +66,29 @@ def _serve_two(postgres_url: str, smtp: SmtpSink, tmp_path: Path, settings: dict
 def test_sessions_and_sign_in_limits_are_shared_across_processes(
     two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
 ) -> None:
-    user = _seed(postgres_url, smtp, tmp_path, "shared")
+    from domain.entities import AccountKind, UserRole
+    from domain.services import accounts
+    from support import unique_orgnr
+
+    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
+    account = accounts.create_account(
+        runtime.deps,
+        kind=AccountKind.BUSINESS,
+        number=unique_orgnr(),
+        company_name="Shared AB",
+        contact_person="Ann Berg",
+        contact_email="shared@example.com",
+    )
+    user = accounts.create_user(
+        runtime.deps,
+        account_id=account.id,
+        email="shared-user@example.com",
+        role=UserRole.MEMBER,
+        password="harbor-violet-spoon-12",
+        first_name="Ann",
+        last_name="Berg",
+    )
+    runtime.close()
 
     def login(url: str, password: str) -> dict:
         body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": password}}}
@@ -106,55 +109,112 @@ def test_sessions_and_sign_in_limits_are_shared_across_processes(
 
 
 @pytest.mark.timeout(SERVER_START_TIMEOUT + 60)
-def test_rate_limit_budgets_are_shared_across_processes(
-    two_limited_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
+def test_one_idempotency_key_runs_its_change_once_across_processes(
+    two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
 ) -> None:
-    user = _seed(postgres_url, smtp, tmp_path, "budget")
-    body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": "harbor-violet-spoon-12"}}}
-    token = httpx.post(f"{two_limited_servers[0]}/graphql", json=body, timeout=10).json()["data"]["login"]["token"]
+    import concurrent.futures
+    import threading
 
-    def call(server: int, query: str) -> httpx.Response:
-        url = f"{two_limited_servers[server]}/graphql"
-        return httpx.post(url, json={"query": query}, headers={"authorization": f"Bearer {token}"}, timeout=10)
+    from sqlalchemy import func, select
 
-    def remaining(response: httpx.Response) -> int:
-        return int(response.headers["ratelimit-remaining"])
+    from domain.entities import AccountKind, UserRole
+    from domain.services import accounts
+    from persistence.tables import contacts_t
+    from support import unique_orgnr
 
-    contacts = "{ me { account { contacts { email } } } }"  # 23 points
-    for server in (0, 1, 0):
-        assert call(server, contacts).status_code == 200
-    # Each process writes its points within 0.2 s; a worker re-reads a count older than a second.
-    time.sleep(1.5)
-    assert remaining(call(1, "{ me { email } }")) == 100 - 69 - 2
-    time.sleep(0.5)
-    assert remaining(call(0, "{ me { email } }")) == 100 - 69 - 4
-    time.sleep(1.5)
-    assert remaining(call(1, contacts)) == 4
-    time.sleep(1.5)
-    for server in (0, 1):
-        refused = call(server, contacts)
-        assert refused.status_code == 429 and remaining(refused) == 4 and int(refused.headers["retry-after"]) > 0
-        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
-
-
-def _seed(postgres_url: str, smtp: SmtpSink, tmp_path: Path, name: str) -> User:
     runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
     account = accounts.create_account(
         runtime.deps,
         kind=AccountKind.BUSINESS,
         number=unique_orgnr(),
-        company_name=f"{name.title()} AB",
+        company_name="Retry AB",
         contact_person="Ann Berg",
-        contact_email=f"{name}@example.com",
+        contact_email="retry-contact@example.com",
     )
     user = accounts.create_user(
         runtime.deps,
         account_id=account.id,
-        email=f"{name}-user@example.com",
-        role=UserRole.MEMBER,
+        email=f"retry-{account.id.hex[:8]}@example.com",
+        role=UserRole.ACCOUNT_ADMIN,
+        password="harbor-violet-spoon-12",
+        first_name="Ann",
+        last_name="Berg",
+    )
+    body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": "harbor-violet-spoon-12"}}}
+    token = httpx.post(f"{two_servers[0]}/graphql", json=body, timeout=10).json()["data"]["login"]["token"]
+    email = f"once-{account.id.hex[:8]}@example.com"
+    add = {
+        "query": "mutation A($input: AddContactEmailInput!) { addContactEmail(input: $input) { contact { id } } }",
+        "variables": {"input": {"email": email}},
+    }
+    headers = {"authorization": f"Bearer {token}", "idempotency-key": "order-42"}
+    ready = threading.Barrier(8)
+
+    def send(i: int) -> httpx.Response:
+        ready.wait()
+        return httpx.post(f"{two_servers[i % 2]}/graphql", json=add, headers=headers, timeout=30)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+
+    ran = [a for a in answers if a.status_code == 200 and "idempotent-replayed" not in a.headers]
+    replayed = [a for a in answers if a.status_code == 200 and a.headers.get("idempotent-replayed") == "true"]
+    busy = [a for a in answers if a.status_code == 409]
+    assert len(ran) == 1 and len(ran) + len(replayed) + len(busy) == 8, [a.status_code for a in answers]
+    assert all(a.content == ran[0].content for a in replayed)
+    with runtime.engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(contacts_t.c.email == email)).scalar_one() == 1
+    runtime.close()
+
+
+@pytest.mark.timeout(SERVER_START_TIMEOUT + 60)
+def test_rate_limit_budgets_are_shared_across_processes(
+    two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    from domain.entities import AccountKind, UserRole
+    from domain.services import accounts
+    from support import unique_orgnr
+
+    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
+    account = accounts.create_account(
+        runtime.deps,
+        kind=AccountKind.BUSINESS,
+        number=unique_orgnr(),
+        company_name="Budget AB",
+        contact_person="Ann Berg",
+        contact_email="budget-contact@example.com",
+    )
+    user = accounts.create_user(
+        runtime.deps,
+        account_id=account.id,
+        email=f"budget-{account.id.hex[:8]}@example.com",
+        role=UserRole.ACCOUNT_ADMIN,
         password="harbor-violet-spoon-12",
         first_name="Ann",
         last_name="Berg",
     )
     runtime.close()
-    return user
+    body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": "harbor-violet-spoon-12"}}}
+    token = httpx.post(f"{two_servers[0]}/graphql", json=body, timeout=10).json()["data"]["login"]["token"]
+
+    def call(server: int, query: str) -> httpx.Response:
+        url = f"{two_servers[server]}/graphql"
+        return httpx.post(url, json={"query": query}, headers={"authorization": f"Bearer {token}"}, timeout=10)
+
+    def remaining(response: httpx.Response) -> int:
+        return int(response.headers["ratelimit-remaining"])
+
+    # 4 + 100 x (1 + 20) = 2104 of the default 5,000 points per session.
+    page = "{ me { account { auditLog(first: 100) { edges { node { changedFields } } } } } }"
+    for server in (0, 1):  # each process (each worker) admits what it alone knows to fit
+        assert call(server, page).status_code == 200
+    # Each process writes its points within 0.2 s; a worker re-reads a count older than a second.
+    time.sleep(1.5)
+    assert remaining(call(1, "{ me { email } }")) == 5000 - 4208 - 2
+    time.sleep(0.5)
+    assert remaining(call(0, "{ me { email } }")) == 5000 - 4208 - 4
+    time.sleep(1.5)
+    for server in (0, 1):
+        refused = call(server, page)
+        assert refused.status_code == 429 and remaining(refused) == 788 and int(refused.headers["retry-after"]) > 0
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"

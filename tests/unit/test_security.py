@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -158,3 +159,27 @@ def test_a_saturated_hasher_says_so_before_anyone_queues() -> None:
     release.set()
     holder.join()
     queued.join()
+
+
+def _policy_of_the_thread_that_hashes(hasher: BcryptHasher, client: str, *, known: bool = False) -> int:
+    with hasher.slot(client, known=known):
+        return hasher._pools[hasher._held.lane].submit(os.sched_getscheduler, 0).result()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policies")
+def test_sign_ins_hash_at_normal_priority_until_a_flood_queues_then_at_the_lowest() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=1, wait=0.05)
+    # Alone, a sign-in is not starved by other work on the host.
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.1") == os.SCHED_OTHER
+    release, holder = _holding(hasher, "10.0.0.2")  # the one general slot is busy...
+    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.3"):  # ...so the next is refused
+        pass
+    # A known device's hash stays at normal priority, flood or not.
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.4", known=True) == os.SCHED_OTHER
+    release.set()
+    holder.join()
+    # Under pressure every general hash takes only CPU nothing else wants...
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5") == os.SCHED_IDLE
+    hasher._pressed_at -= hasher.PRESSURE_SECONDS  # ...until the pressure has been gone a while
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.6") == os.SCHED_OTHER
+    hasher.close()
