@@ -69,8 +69,8 @@ class Budgets:
     def charge(self, limit: Limit, key: str, cost: int, now: datetime, *, fresh: bool = False) -> Verdict | None:
         """Spend `cost` points if that many are left; nothing when not. None when the shared count
         is unknown or stale here: `read` it, then charge again with `fresh`."""
-        ident = (limit.scope, key, limit.window_start(now))
-        reset = seconds(limit.retry_after(now))
+        start = limit.window_start(now)
+        ident, reset = (limit.scope, key, start), seconds(start + limit.window - now)
         with self._lock:
             entry = self._entries.get(ident)
             if entry is None or (not fresh and now - entry.read_at > self._refresh):

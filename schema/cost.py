@@ -191,7 +191,7 @@ class _Costing:
                 elif name not in entered:
                     entered.add(name)
                     spreads = _spreads(self.definitions[name].selection_set)
-                    stack.extend(s for s in spreads if s in self.definitions and s not in done | entered)
+                    stack.extend(s for s in spreads if s in self.definitions and s not in done and s not in entered)
                 else:
                     stack.pop()
                     done.add(name)
