@@ -36,6 +36,7 @@ class Limit:
 
 
 Keys = list[tuple[Limit, str]]
+CountKey = tuple[str, str, datetime]  # (scope, key, window start)
 
 
 def client_key(ip: str | None) -> str | None:
@@ -80,7 +81,7 @@ class PendingCounts:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: Counter[tuple[str, str, datetime]] = Counter()
+        self._counts: Counter[CountKey] = Counter()
         # (scope, key) -> end of the window in which the database said the key is over its limit: a
         # cache of a shared fact (each process learns it from the database), never the fact itself.
         self._spent: dict[tuple[str, str], datetime] = {}
@@ -99,39 +100,45 @@ class PendingCounts:
             return None
         return until
 
-    def add(self, limit: Limit, key: str, now: datetime) -> None:
+    def add(self, limit: Limit, key: str, now: datetime, by: int = 1) -> None:
         with self._lock:
-            self._counts[(limit.scope, key, limit.window_start(now))] += 1
+            self._counts[(limit.scope, key, limit.window_start(now))] += by
 
     def __bool__(self) -> bool:
         return bool(self._counts)  # a hint; take() decides
 
-    def take(self) -> Counter[tuple[str, str, datetime]]:
+    def take(self) -> Counter[CountKey]:
         with self._lock:
             taken, self._counts = self._counts, Counter()
         return taken
 
-    def give_back(self, counts: Counter[tuple[str, str, datetime]]) -> None:
+    def give_back(self, counts: Counter[CountKey]) -> None:
         """Counts a flush could not write, kept for the next one."""
         with self._lock:
             self._counts.update(counts)
 
 
-def flush(uow_factory: UnitOfWorkFactory, pending: PendingCounts) -> int:
-    """Write the counts gathered since the last flush in one transaction; how many keys were written."""
+# What a flush wrote: per counter, (how many it added, the counter's total afterwards).
+Written = dict[CountKey, tuple[int, int]]
+
+
+def flush(uow_factory: UnitOfWorkFactory, pending: PendingCounts) -> Written:
+    """Write the counts gathered since the last flush in one transaction; per key written, what
+    was added and the shared total it reached (every process's counts included)."""
     counts = pending.take()
     if not counts:
-        return 0
+        return {}
+    written: Written = {}
     try:
         with uow_factory() as uow:
             # In one order everywhere, so two processes flushing at once cannot deadlock on PostgreSQL.
             for (scope, key, window_start), by in sorted(counts.items()):
-                uow.attempts.hit(scope, key, window_start, by)
+                written[(scope, key, window_start)] = (by, uow.attempts.hit(scope, key, window_start, by))
             uow.commit()
     except Exception:
         pending.give_back(counts)  # a database that is down for a moment loses no count
         raise
-    return len(counts)
+    return written
 
 
 def refund(uow: UnitOfWork, now: datetime, keys: Keys) -> None:

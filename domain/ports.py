@@ -170,6 +170,10 @@ class AttemptCounters(Protocol):
 
     def refund(self, scope: str, key: str, window_start: datetime) -> None: ...
 
+    def count(self, scope: str, key: str, window_start: datetime) -> int:
+        """The count in this window (0 when nothing was counted), read without counting."""
+        ...
+
 
 class AuditLog(Protocol):
     def add(self, event: AuditEvent) -> None:

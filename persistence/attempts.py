@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, select, update
 
 from persistence.database import dialect_insert
 from persistence.rows import Repository
@@ -26,6 +26,10 @@ class SqlAttemptCounters(Repository):
             .where(self._pk(scope, key, window_start), attempts_t.c.count > 0)
             .values(count=attempts_t.c.count - 1)
         )
+
+    def count(self, scope: str, key: str, window_start: datetime) -> int:
+        found = self.conn.execute(select(attempts_t.c.count).where(self._pk(scope, key, window_start))).scalar()
+        return int(found or 0)
 
     @staticmethod
     def _pk(scope: str, key: str, window_start: datetime) -> Any:

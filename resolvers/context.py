@@ -133,15 +133,7 @@ class Context:
         return bool(token) and looks_like_token(token or "")
 
     async def _authenticate(self) -> Caller | None:
-        token = self.credentials.token
-        if not token:
-            return None
-        if looks_like_token(token):
-            # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
-            if self.credentials.via_cookie or not is_well_formed(token):
-                return None
-            return await run_in_threadpool(api_tokens.authenticate, self.deps, token, self.client_ip)
-        return await run_in_threadpool(sessions.authenticate, self.deps, token)
+        return await authenticate(self.deps, self.credentials, self.client_ip)
 
     def forget_auth(self, value: Caller | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -178,3 +170,16 @@ class Context:
             httponly=True,
             samesite="lax",
         )
+
+
+async def authenticate(deps: Deps, credentials: Credentials, client_ip: str | None) -> Caller | None:
+    """The live session or API token behind a request's credentials, or None."""
+    token = credentials.token
+    if not token:
+        return None
+    if looks_like_token(token):
+        # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
+        if credentials.via_cookie or not is_well_formed(token):
+            return None
+        return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip)
+    return await run_in_threadpool(sessions.authenticate, deps, token)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -54,7 +54,9 @@ class TenantrySchema(strawberry.Schema):
                 error.extensions = {**(error.extensions or {}), "code": code}
 
 
-def build_schema(*, introspection: bool = True, extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
+def build_schema(
+    *, introspection: bool = True, extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = ()
+) -> strawberry.Schema:
     """The served schema; `extensions` are added after the built-in ones (the server's logging)."""
     return TenantrySchema(
         query=Query,

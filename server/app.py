@@ -46,6 +46,7 @@ from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware, SecurityHeadersMiddleware
 from server.operations import LoggedContext, RecordOperation, note_response
 from server.panel import panel_routes
+from server.ratelimit import RateLimiter
 from server.settings import Settings, load_settings
 from server.transport import credentials
 
@@ -68,6 +69,7 @@ class Runtime:
     hasher: BcryptHasher
     deps: Deps
     worker: OutboxWorker
+    limiter: RateLimiter
 
     @classmethod
     def build(cls, settings: Settings, *, transport: Transport | None = None) -> Runtime:
@@ -105,7 +107,7 @@ class Runtime:
             relying_party=rp,
             public_url=settings.public_url,
         )
-        return cls(settings, engine, keyring, hasher, deps, worker)
+        return cls(settings, engine, keyring, hasher, deps, worker, RateLimiter.build(settings, deps))
 
     def close(self) -> None:
         self.hasher.close()
@@ -116,7 +118,7 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         super().__init__(
-            build_schema(introspection=settings.introspection, extensions=[RecordOperation]),
+            build_schema(introspection=settings.introspection, extensions=[RecordOperation, runtime.limiter.extension]),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
             # Strawberry's own WebSocket Origin check: the same origins the cookie check trusts.
@@ -259,7 +261,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         routes=[
             *panel_routes(),  # first: when built, the panel owns `/`
             *home_routes(),
-            Route("/graphql", graphql, methods=["GET", "POST"], name="graphql_endpoint"),
+            Route("/graphql", runtime.limiter.wrap(graphql), methods=["GET", "POST"], name="graphql_endpoint"),
             *([graphiql.files()] if settings.graphiql else []),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -274,7 +276,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 allow_credentials=True,
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type", "x-request-id", "x-device-token", "idempotency-key"],
-                expose_headers=["x-request-id", "idempotent-replayed"],
+                expose_headers=["x-request-id", "idempotent-replayed", *RateLimiter.HEADERS],
                 max_age=600,
             ),
         ],
@@ -309,14 +311,15 @@ def _ping(engine: Engine) -> None:
 
 
 async def _flush_counts(runtime: Runtime, stop: asyncio.Event) -> None:
-    """Write attempts counted in memory (cheap refusals) to the database several times a second,
-    so other processes see them at once; a last time on the way out."""
+    """Write attempts counted in memory (cheap refusals, rate-limit points) to the database several
+    times a second, so other processes see them at once; a last time on the way out."""
     deps = runtime.deps
     while True:
         stopping = stop.is_set()
         if deps.pending_counts:
             try:
-                await run_in_threadpool(limits.flush, deps.uow, deps.pending_counts)
+                written = await run_in_threadpool(limits.flush, deps.uow, deps.pending_counts)
+                runtime.limiter.budgets.written(written, deps.clock())
             except Exception:
                 log.exception("writing counted attempts failed; they are kept for the next round")
         if stopping:

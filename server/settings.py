@@ -58,6 +58,11 @@ class Settings:
     audit_retention_days: int = 400
     # Where the panel is: links in mails ("this wasn't me") point here.
     public_url: str = "http://127.0.0.1:8000"
+    # Rate limits: points (schema/cost.py) per window, per session or API token and per anonymous
+    # client address (IPv4, or IPv6 /64).
+    rate_limit_points: int = 5000
+    rate_limit_anonymous_points: int = 500
+    rate_limit_window: int = 3600
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,6 +107,14 @@ def _duration(value: str) -> int:
     if not number.isdigit() or int(number) * unit <= 0:
         raise ValueError(f"{_DURATION_EXPECTED} (a positive duration), got {value!r}")
     return int(number) * unit
+
+
+def _window(value: str) -> int:
+    """A duration of at most a day: housekeeping deletes counters a day after their window starts."""
+    seconds = _duration(value)
+    if seconds > 86400:
+        raise ValueError(f"expected at most 1d (86400 seconds), got {value!r}")
+    return seconds
 
 
 def _positive_seconds(value: str) -> float:
@@ -197,6 +210,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "outbox_poll_seconds": _positive_seconds,
     "audit_retention_days": _int_range(1, 100 * 366),
     "public_url": _public_url,
+    "rate_limit_points": _int_range(1, 10**9),
+    "rate_limit_anonymous_points": _int_range(1, 10**9),
+    "rate_limit_window": _window,
 }
 KNOWN_VARIABLES = frozenset(
     PREFIX + name for name in ("ENV", "VAR_DIR", "SECRET_KEY", *(n.upper() for n in _PARSERS), *OTHER_VARIABLES)

@@ -33,7 +33,8 @@ class Authenticated:
 
     @property
     def credential_key(self) -> str:
-        """What per-credential budgets are keyed on."""
+        """The credential this request came with, for state kept per credential (idempotency keys,
+        rate-limit budgets)."""
         return f"session:{self.session.id}"
 
     @property

@@ -13,7 +13,7 @@ import pytest
 from domain.entities import AccountKind, UserRole
 from domain.services import accounts
 from server.cli import DEMO_ACCOUNTS, DEMO_USERS
-from support import LOGIN
+from support import LOGIN, without_cost
 from tests.browser.conftest import LiveServer
 
 README = Path(__file__).parents[2] / "README.md"
@@ -68,7 +68,7 @@ def run(page: Any, document: str) -> dict[str, Any]:
     is_graphql_post = lambda r: r.url.endswith("/graphql") and r.request.method == "POST"  # noqa: E731
     with page.expect_response(is_graphql_post) as answer:
         page.locator(".graphiql-execute-button").click()
-    return answer.value.json()
+    return without_cost(answer.value.json())
 
 
 def test_graphiql_signs_in_and_reads_me_offline_without_keeping_the_password(

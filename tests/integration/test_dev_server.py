@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from support import SERVER_START_TIMEOUT, wait_until_ready
+from support import SERVER_START_TIMEOUT, wait_until_ready, without_cost
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANTRY = str(Path(sys.executable).parent / "tenantry")
@@ -70,7 +70,7 @@ def post(served: Served, query: str, origin: str, token: str | None = None, **va
         headers["cookie"] = f"__Host-tenantry_session={token}"
     response = httpx.post(f"{served.url}/graphql", json={"query": query, "variables": variables}, headers=headers)
     assert response.status_code == 200, response.text
-    return dict(response.json())
+    return without_cost(response.json())
 
 
 @pytest.mark.timeout(SERVER_START_TIMEOUT + 90)  # `tenantry demo`, then a server start, on a loaded machine

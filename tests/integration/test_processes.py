@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import httpx2 as httpx
 import pytest
 
 from server.app import Runtime
-from support import LOGIN, SERVER_START_TIMEOUT, SmtpSink, settings_for_tests, wait_until_ready
+from support import LOGIN, SERVER_START_TIMEOUT, SmtpSink, settings_for_tests, wait_until_ready, without_cost
 
 TENANTRY = str(Path(sys.executable).parent / "tenantry")
 
@@ -100,7 +101,7 @@ def test_sessions_and_sign_in_limits_are_shared_across_processes(
         headers={"authorization": f"Bearer {token}"},
         timeout=10,
     ).json()
-    assert me == {"data": {"me": {"email": user.email}}}
+    assert without_cost(me) == {"data": {"me": {"email": user.email}}}
 
     codes = [login(two_servers[i % 2], "wrong-password-x")["errors"][0]["code"] for i in range(12)]
     assert codes == ["INVALID_CREDENTIALS"] * 10 + ["TOO_MANY_ATTEMPTS"] * 2
@@ -164,3 +165,56 @@ def test_one_idempotency_key_runs_its_change_once_across_processes(
     with runtime.engine.connect() as conn:
         assert conn.execute(select(func.count()).where(contacts_t.c.email == email)).scalar_one() == 1
     runtime.close()
+
+
+@pytest.mark.timeout(SERVER_START_TIMEOUT + 60)
+def test_rate_limit_budgets_are_shared_across_processes(
+    two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    from domain.entities import AccountKind, UserRole
+    from domain.services import accounts
+    from support import unique_orgnr
+
+    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
+    account = accounts.create_account(
+        runtime.deps,
+        kind=AccountKind.BUSINESS,
+        number=unique_orgnr(),
+        company_name="Budget AB",
+        contact_person="Ann Berg",
+        contact_email="budget-contact@example.com",
+    )
+    user = accounts.create_user(
+        runtime.deps,
+        account_id=account.id,
+        email=f"budget-{account.id.hex[:8]}@example.com",
+        role=UserRole.ACCOUNT_ADMIN,
+        password="harbor-violet-spoon-12",
+        first_name="Ann",
+        last_name="Berg",
+    )
+    runtime.close()
+    body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": "harbor-violet-spoon-12"}}}
+    token = httpx.post(f"{two_servers[0]}/graphql", json=body, timeout=10).json()["data"]["login"]["token"]
+
+    def call(server: int, query: str) -> httpx.Response:
+        url = f"{two_servers[server]}/graphql"
+        return httpx.post(url, json={"query": query}, headers={"authorization": f"Bearer {token}"}, timeout=10)
+
+    def remaining(response: httpx.Response) -> int:
+        return int(response.headers["ratelimit-remaining"])
+
+    # 4 + 100 x (1 + 20) = 2104 of the default 5,000 points per session.
+    page = "{ me { account { auditLog(first: 100) { edges { node { changedFields } } } } } }"
+    for server in (0, 1):  # each process (each worker) admits what it alone knows to fit
+        assert call(server, page).status_code == 200
+    # Each process writes its points within 0.2 s; a worker re-reads a count older than a second.
+    time.sleep(1.5)
+    assert remaining(call(1, "{ me { email } }")) == 5000 - 4208 - 2
+    time.sleep(0.5)
+    assert remaining(call(0, "{ me { email } }")) == 5000 - 4208 - 4
+    time.sleep(1.5)
+    for server in (0, 1):
+        refused = call(server, page)
+        assert refused.status_code == 429 and remaining(refused) == 788 and int(refused.headers["retry-after"]) > 0
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"

@@ -397,6 +397,9 @@ class FakeAttempts:
         if self.t.attempts.get(k, 0) > 0:
             self.t.attempts[k] -= 1
 
+    def count(self, scope: str, key: str, window_start: datetime) -> int:
+        return self.t.attempts.get((scope, key, window_start), 0)
+
 
 class FakeAudit:
     def __init__(self, t: Tables, clock: Callable[[], datetime]) -> None:

@@ -44,6 +44,9 @@ def test_production_requires_an_explicit_secret(tmp_path: Path) -> None:
         ("OUTBOX_POLL_SECONDS", "soon"),
         ("LOG_FORMAT", "xml"),
         ("PORT", "70000"),
+        ("RATE_LIMIT_POINTS", "0"),
+        ("RATE_LIMIT_ANONYMOUS_POINTS", "lots"),
+        ("RATE_LIMIT_WINDOW", "2d"),
     ],
 )
 def test_bad_values_name_their_variable(tmp_path: Path, name: str, value: str) -> None:
@@ -67,6 +70,28 @@ def test_durations_and_lists_parse(tmp_path: Path) -> None:
     assert settings.session_absolute_ttl == 8 * 3600 and settings.session_idle_ttl == 1800
     assert settings.allowed_origins == ("https://a.example.com", "https://b.example.com")
     assert settings.graphiql is False
+
+
+def test_rate_limits_default_to_5000_and_500_points_an_hour(tmp_path: Path) -> None:
+    defaults = load_settings({"TENANTRY_VAR_DIR": str(tmp_path)})
+    assert (defaults.rate_limit_points, defaults.rate_limit_anonymous_points, defaults.rate_limit_window) == (
+        5000,
+        500,
+        3600,
+    )
+    changed = load_settings(
+        {
+            "TENANTRY_VAR_DIR": str(tmp_path),
+            "TENANTRY_RATE_LIMIT_POINTS": "20000",
+            "TENANTRY_RATE_LIMIT_ANONYMOUS_POINTS": "100",
+            "TENANTRY_RATE_LIMIT_WINDOW": "15m",
+        }
+    )
+    assert (changed.rate_limit_points, changed.rate_limit_anonymous_points, changed.rate_limit_window) == (
+        20000,
+        100,
+        900,
+    )
 
 
 def test_idle_ttl_may_not_exceed_absolute_ttl(tmp_path: Path) -> None:

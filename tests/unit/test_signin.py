@@ -180,7 +180,7 @@ def test_an_address_known_to_be_over_its_limit_is_turned_away_without_a_database
         signin.refuse_early(world.deps, IP, None, alva.email)
     assert 0 < (refused.value.retry_after or 0) <= 15 * 60
     assert world.attempts(BY_IP) == counted  # no database trip: counted in the next batch instead
-    assert flush(world.deps.uow, world.deps.pending_counts) == 1 and world.attempts(BY_IP) == counted + 1
+    assert len(flush(world.deps.uow, world.deps.pending_counts)) == 1 and world.attempts(BY_IP) == counted + 1
     signin.refuse_early(world.deps, "198.51.100.7", None, alva.email)  # another address goes on
     world.clock.advance(timedelta(minutes=15))
     signin.refuse_early(world.deps, IP, None, alva.email)  # a new window: on to login, which decides
@@ -267,7 +267,9 @@ def test_a_saturated_hasher_turns_sign_ins_away_cheaply_and_counts_them_in_the_n
     with pytest.raises(RuntimeError):
         flush(broken, busy.pending_counts)  # type: ignore[arg-type]  # a factory that fails, as a dead database would
     assert busy.pending_counts  # kept for the next round
-    assert flush(busy.uow, busy.pending_counts) == 1
+    assert [(scope, written) for (scope, _, _), written in flush(busy.uow, busy.pending_counts).items()] == [
+        (BY_IP, (3, 3))
+    ]
     assert world.attempts(BY_IP) == 3 and not busy.pending_counts
 
 
