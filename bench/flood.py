@@ -17,6 +17,7 @@ from typing import Any
 from bench import documents
 from bench.harness import BenchError, BenchServer, LoadRun, log
 from bench.load import latency_summary
+from bench.measure import OtherLoad
 from bench.seed import Seeded
 from domain.errors import TooManyAttempts
 from domain.security import BcryptHasher
@@ -157,12 +158,14 @@ class FloodResult:
     # The owner's own sign-ins during the flood: (succeeded at the first try, seconds taken).
     known_device: list[tuple[bool, float]] = field(default_factory=list)
     new_device: list[tuple[bool, float]] = field(default_factory=list)
+    other_cores: float = 0.0  # other processes' CPU use during the part (bench.measure.OtherLoad)
 
 
 def flood(server: BenchServer, me_user: Seeded, owner: Seeded, capacity: float, plan: FloodPlan) -> FloodResult:
     """`me` latency alone and while wrong-password sign-ins arrive at 10x bcrypt's capacity from 20
     addresses; meanwhile the owner signs in now and then from a known device and from a new one."""
     result = FloodResult(capacity, capacity * plan.factor)
+    other = OtherLoad(server.pid)
     device = _known_device(server, owner)
     request = me_request(me_user)
     warm(server, request, plan)
@@ -174,6 +177,7 @@ def flood(server: BenchServer, me_user: Seeded, owner: Seeded, capacity: float, 
                 _flooded_run(server, request, owner, device, plan, result)
             else:
                 result.baseline.add(closed(server, request, plan.seconds, plan.concurrency, plan).result())
+    result.other_cores = other.cores()
     return result
 
 

@@ -74,6 +74,7 @@ class Window:
     load_before: float
     load_after: float
     failed: int  # socket errors, non-2xx answers, and (for writes) answers without a new version
+    errors: str = ""  # wrk's error counts, when any
 
     @property
     def rps(self) -> float:
@@ -138,6 +139,9 @@ def run_wrk(
         raise BenchError(f"wrk failed ({process.returncode}): {err.decode(errors='replace')[-2000:]}{out[-2000:]!r}")
     found = json.loads(lines[-1].removeprefix("WRK_JSON "))
     errors = found["errors"]
+    failures = [
+        line.removeprefix("WRK_FAILURE ") for line in out.decode().splitlines() if line.startswith("WRK_FAILURE ")
+    ]
     latency = found["latency_us"]
     other = (busy_after - busy_before - server_cpu - client_cpu) / elapsed
     return Window(
@@ -152,9 +156,32 @@ def run_wrk(
         load_before=load_before,
         load_after=load1(),
         failed=sum(errors.values()) + found.get("failed", 0),
+        errors=", ".join(f"{k} {v}" for k, v in {**errors, "failed": found.get("failed", 0)}.items() if v)
+        + "".join(f"; first failure: {f}" for f in failures[:1]),
     )
 
 
 def _children_cpu() -> float:
     usage = os.times()
     return usage.children_user + usage.children_system
+
+
+class OtherLoad:
+    """Cores used by other processes while a part runs: the machine's busy time minus this process,
+    its reaped children (load clients, busy loops) and the given servers."""
+
+    def __init__(self, *server_pids: int) -> None:
+        self.pids = server_pids
+        self.started = time.perf_counter()
+        self.busy = busy_seconds()
+        self.ours = self._ours()
+
+    def _ours(self) -> float:
+        usage = os.times()
+        own = usage.user + usage.system + usage.children_user + usage.children_system
+        return own + sum(process_cpu(pid) for pid in self.pids)
+
+    def cores(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        other = busy_seconds() - self.busy - (self._ours() - self.ours)
+        return max(0.0, other / elapsed) if elapsed > 0 else 0.0

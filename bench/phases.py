@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench import documents
 from bench.harness import BenchError, BenchServer, log
-from bench.measure import Window, load1, run_wrk
+from bench.measure import OtherLoad, Window, load1, run_wrk
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ class Load:
     script: str = "post.lua"
     env: dict[str, str] | None = None
     one_thread_per_connection: bool = False
+    prepare: Callable[[], None] | None = None  # before each window (e.g. the writers' current versions)
 
 
 def body_file(directory: Path, body: bytes) -> str:
@@ -96,20 +97,26 @@ def interleave(name: str, loads: dict[str, Load], concurrencies: tuple[int, ...]
     variants = list(loads)
     for variant in variants:  # warm-up, not measured: first requests fill caches and pools
         load = loads[variant]
-        run_wrk(load.server.port, load.server.pid, 1.0, max(concurrencies), load.args, load.script, load.env)
+        c = max(concurrencies)
+        if load.prepare:
+            load.prepare()
+        threads = c if load.one_thread_per_connection else None
+        run_wrk(load.server.port, load.server.pid, 1.0, c, load.args, load.script, load.env, threads)
     for n in range(plan.rounds):
         order = variants[n % len(variants) :] + variants[: n % len(variants)]
         for c in concurrencies:
             for variant in order:
                 load = loads[variant]
                 threads = c if load.one_thread_per_connection else None
+                if load.prepare:
+                    load.prepare()
                 window = run_wrk(
                     load.server.port, load.server.pid, plan.seconds, c, load.args, load.script, load.env, threads
                 )
                 if window.failed:
                     raise BenchError(
-                        f"{name}: {variant} at c={c} had {window.failed} failed requests (errors or non-2xx); "
-                        f"see {load.server.log_path}"
+                        f"{name}: {variant} at c={c} had {window.failed} failed requests ({window.errors}); "
+                        f"the server's log ends:\n{load.server.log_tail()}"
                     )
                 phase.series.setdefault((variant, c), Series()).windows.append(window)
                 log(
@@ -157,13 +164,6 @@ def graphql(server: BenchServer, body: bytes, token: str | None = None) -> dict[
     return found
 
 
-def has_mutation(server: BenchServer, name: str) -> bool:
-    found = graphql(server, documents.graphql_body('{ __type(name: "Mutation") { fields { name } } }'))
-    data = found.get("data")
-    assert isinstance(data, dict)
-    return any(f["name"] == name for f in data["__type"]["fields"])
-
-
 # --- sign-in with the cores busy ----------------------------------------------------------------------
 
 
@@ -173,6 +173,7 @@ class SignIns:
     busy: list[list[float]] = field(default_factory=list)
     load_before: float = 0.0
     load_after: float = 0.0
+    other_cores: float = 0.0  # other processes' CPU use during the part, busy loops excepted
 
 
 BUSY_LOOP = "import signal, sys\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True:\n    pass\n"
@@ -181,6 +182,7 @@ BUSY_LOOP = "import signal, sys\nsignal.signal(signal.SIGTERM, lambda *_: sys.ex
 def sign_ins(server: BenchServer, email: str, password: str, plan: Plan, cores: int) -> SignIns:
     """Sign-in time, alone and while `cores` busy-loop processes (plain priority) keep every core busy."""
     found = SignIns(load_before=load1())
+    other = OtherLoad(server.pid)
     tries = 2 if plan.quick else 4
     body = documents.login_body(email, password)
     _sign_in(server, body)  # warm-up
@@ -200,6 +202,7 @@ def sign_ins(server: BenchServer, email: str, password: str, plan: Plan, cores: 
             f"busy {statistics.median(found.busy[-1]) * 1000:.0f} ms"
         )
     found.load_after = load1()
+    found.other_cores = other.cores()
     return found
 
 

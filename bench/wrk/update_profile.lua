@@ -19,6 +19,7 @@ function setup(thread)
   thread:set("token", user.token)
   thread:set("version", user.version)
   thread:set("failed", 0)
+  thread:set("failure", "")
   table.insert(threads, thread)
 end
 
@@ -37,6 +38,9 @@ function response(status, headers, body)
     version = tonumber(found)
   else
     failed = failed + 1
+    if failure == "" then
+      failure = status .. " " .. body:sub(1, 300)
+    end
   end
 end
 
@@ -44,6 +48,9 @@ function done(summary, latency, requests)
   local failed_total = 0
   for _, thread in ipairs(threads) do
     failed_total = failed_total + thread:get("failed")
+    if thread:get("failure") ~= "" then
+      io.write("WRK_FAILURE ", thread:get("failure"), "\n")
+    end
   end
   local e = summary.errors
   io.write(string.format(
