@@ -50,6 +50,7 @@ class Results:
     rss: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     other: dict[str, float] = field(default_factory=dict)  # other processes' cores during in-process parts
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -426,6 +427,7 @@ def render(r: Results) -> str:
     ]
     if r.skipped:
         lines += ["Skipped: " + "; ".join(f"{k}: {v}" for k, v in r.skipped.items()), ""]
+    lines += [*(f"Note: {note}" for note in r.notes), *([""] if r.notes else [])]
     if r.me is not None:
         lines += peer_table(r.me, r.plan)
     for title, phase in (

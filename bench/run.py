@@ -163,7 +163,12 @@ class Bench:
             "node": self.node(db),
         }
         for body, what in ((documents.me_body(), "`me`"), (documents.billing_body(), "`billingProfile`")):
-            phases.same_answers(list(servers.values()), body, user.token, what)
+            extra = phases.same_answers(list(servers.values()), body, user.token, what)
+            if extra:
+                self.results.notes.append(
+                    f"{what}: Tenantry's answer also carries {', '.join(f'`{k}`' for k in extra)} after `data`, "
+                    "which the floor and the Node peer do not send; their `data` is byte-identical."
+                )
         log("tenantry, floor, floor+hop and node answer byte-identical JSON; measuring")
         me_args = post_args(self.tmp, documents.me_body(), user.token)
         billing_args = post_args(self.tmp, documents.billing_body(), user.token)
