@@ -13,7 +13,7 @@ PORT   ?= 8000
 # few slow CLI and server-process tests do not leave one worker finishing alone.
 WORKERS ?= 4
 
-.PHONY: install install-test browser run test lint fmt typecheck migration bench schema contract clean web-build web-test
+.PHONY: install install-test browser run test lint fmt typecheck migration bench bench-deps schema contract clean web-build web-test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,8 +80,22 @@ migration: install-test
 		&& $(VENV)/bin/ruff check --fix --quiet "$$path" && $(VENV)/bin/ruff format --quiet "$$path" \
 		&& echo "wrote $$path; review it before committing"
 
-bench: install-test
-	$(PY) bench/run.py
+# The bench's load generator (wrk, from Debian: installed when missing and we may) and its Node peer
+# (npm ci when the lock changes). `make bench ONLY=me,writes`, `make bench BENCH_QUICK=1`: see bench/README.md.
+NODE_PEER_STAMP := bench/peers/node/node_modules/.ci-stamp
+
+$(NODE_PEER_STAMP): bench/peers/node/package.json bench/peers/node/package-lock.json
+	cd bench/peers/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-deps: $(NODE_PEER_STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }; } \
+		|| { echo "wrk is not installed and cannot be installed here (apt-get install wrk)" >&2; exit 2; }
+
+bench: install-test bench-deps
+	$(PY) bench/run.py $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(BENCH_QUICK)),--quick)
 
 schema: install
 	$(VENV)/bin/tenantry export-schema --output schema.graphql

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -39,13 +40,18 @@ def free_port() -> int:
 
 
 class BenchServer:
-    """`python bench/server.py` in its own process, with TENANTRY_* settings from `env`."""
+    """A server under test in its own process group: by default `python bench/server.py` (Tenantry with
+    the bench's statement counter), or any `command` with "{port}" where its port goes."""
 
-    def __init__(self, name: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str], log_path: Path, command: list[str] | None = None, cwd: Path = ROOT
+    ) -> None:
         self.name = name
         self.env = env
         self.log_path = log_path
         self.port = free_port()
+        self.command = command or [sys.executable, str(BENCH / "server.py"), "--port", "{port}"]
+        self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -54,9 +60,11 @@ class BenchServer:
         return self.process.pid
 
     def start(self) -> BenchServer:
-        command = [sys.executable, str(BENCH / "server.py"), "--port", str(self.port)]
+        command = [part.replace("{port}", str(self.port)) for part in self.command]
         with self.log_path.open("wb") as out:
-            self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, env=self.env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -83,13 +91,22 @@ class BenchServer:
         status, body = self.request("GET", "/bench/stats")
         if status != 200:
             raise BenchError(f"GET /bench/stats on {self.name} answered {status}")
-        return json.loads(body)
+        found: dict[str, Any] = json.loads(body)
+        return found
 
     def reset(self) -> None:
         self.request("POST", "/bench/reset", b"")
 
     def rss(self) -> int:
-        return int(psutil.Process(self.pid).memory_info().rss)
+        """Resident bytes of the server and its worker processes."""
+        root = psutil.Process(self.pid)
+        return sum(int(p.memory_info().rss) for p in [root, *root.children(recursive=True)])
+
+    def __enter__(self) -> BenchServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -104,7 +121,7 @@ class BenchServer:
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own group: uvicorn's workers go too
             self.process.wait(timeout=5)
 
 
@@ -137,4 +154,5 @@ class LoadRun:
             raise BenchError(f"a load client ran past its budget of {self.budget:.0f}s") from None
         if self.process.returncode != 0:
             raise BenchError(f"a load client failed:\n{err.decode(errors='replace')[-3000:]}")
-        return json.loads(out)
+        found: dict[str, Any] = json.loads(out)
+        return found

@@ -56,7 +56,7 @@ class Connection:
 
 
 def encode(spec: dict[str, Any], port: int) -> bytes:
-    body = spec.get("body", "").encode()
+    body: bytes = spec.get("body", "").encode()
     headers = {"host": f"{HOST}:{port}", "content-type": "application/json", **spec.get("headers", {})}
     headers["content-length"] = str(len(body))
     lines = [f"{spec.get('method', 'POST')} {spec['path']} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]

@@ -1,325 +1,228 @@
-"""The measured phases. Each alternates what it compares (A/B/A/B) so drift hits both sides alike."""
+"""The measured comparisons. Every one interleaves what it compares: round after round, each server (in
+an order that rotates) gets one wrk window at each concurrency, so drift and other load hit all sides
+alike, and each ratio is taken within a round before the median over rounds."""
 
 from __future__ import annotations
 
 import json
 import statistics
-import threading
+import subprocess
+import sys
+import tempfile
 import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 from bench import documents
-from bench.harness import BenchError, BenchServer, LoadRun, log
-from bench.load import latency_summary
-from bench.seed import Seeded
-from domain.errors import TooManyAttempts
-from domain.security import BcryptHasher
-
-GRAPHQL, RAW = "/graphql", "/bench/raw-me"
+from bench.harness import BenchError, BenchServer, log
+from bench.measure import OtherLoad, Window, load1, run_wrk
 
 
 @dataclass(frozen=True)
 class Plan:
-    rounds_cost: int
-    seconds_cost: float
-    rounds_scale: int
-    seconds_scale: float
-    rounds_flood: int
-    seconds_flood: float
-    seconds_capacity: float
-    concurrency: int = 6
-    flood_concurrency: int = 2
-    flood_factor: float = 10.0
-    warmup: float = 0.3
-
-
-FULL = Plan(
-    rounds_cost=6,
-    seconds_cost=2.5,
-    rounds_scale=6,
-    seconds_scale=1.0,
-    rounds_flood=3,
-    seconds_flood=4.0,
-    seconds_capacity=3.0,
-)
-QUICK = Plan(
-    rounds_cost=2,
-    seconds_cost=1.5,
-    rounds_scale=2,
-    seconds_scale=1.0,
-    rounds_flood=1,
-    seconds_flood=3.0,
-    seconds_capacity=1.5,
-)
-
-
-@dataclass(frozen=True)
-class Run:
-    """One measured window: what a paired comparison looks at, round by round."""
-
-    rps: float
-    cpu_per_request_ms: float
-    p99_ms: float
+    rounds: int = 5
+    seconds: float = 5.0
+    concurrencies: tuple[int, ...] = (1, 8, 32)
+    quick: bool = False
 
 
 @dataclass
-class Pooled:
-    """Runs of one kind, added up, and kept one by one (in round order) for paired comparisons."""
+class Series:
+    """One server (or variant) at one concurrency: its windows, one per round, in round order."""
 
-    requests: int = 0
-    elapsed: float = 0.0
-    cpu: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    statements: Counter[str] = field(default_factory=Counter)
-    runs: list[Run] = field(default_factory=list)
-
-    def add(self, result: dict[str, Any], statements: dict[str, int] | None = None) -> None:
-        bad = {k: v for k, v in result["answers"].items() if not k.startswith("200:")}
-        if bad or not result["requests"]:
-            raise BenchError(f"a measured run got no or non-200 answers: {bad or result['answers']}")
-        self.requests += result["requests"]
-        self.elapsed += result["elapsed_s"]
-        self.cpu += result["server_cpu_s"]
-        self.latencies += result["latencies"]
-        self.statements.update(statements or {})
-        p99 = latency_summary(result["latencies"])["p99_ms"]
-        cpu_ms = result["server_cpu_s"] / result["requests"] * 1000
-        self.runs.append(Run(result["requests"] / result["elapsed_s"], cpu_ms, p99))
+    windows: list[Window] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
-        return self.requests / self.elapsed if self.elapsed else 0.0
+        return statistics.median(w.rps for w in self.windows)
 
     @property
-    def cpu_per_request_ms(self) -> float:
-        return self.cpu / self.requests * 1000 if self.requests else float("nan")
+    def cpu_ms(self) -> float:
+        return statistics.median(w.cpu_ms for w in self.windows)
 
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(w.p50_ms for w in self.windows)
 
-def ratios(a: Pooled, b: Pooled, metric: str) -> list[float]:
-    """b/a for `metric`, round by round: the two runs of a round are adjacent, so drift cancels."""
-    return [getattr(y, metric) / getattr(x, metric) for x, y in zip(a.runs, b.runs, strict=True)]
-
-
-def paired(a: Pooled, b: Pooled, metric: str) -> float:
-    """The median over rounds of b/a: one noisy window weighs little."""
-    return statistics.median(ratios(a, b, metric))
-
-
-def me_request(user: Seeded, path: str = GRAPHQL) -> dict[str, Any]:
-    return {"path": path, "headers": {"authorization": f"Bearer {user.token}"}, "body": documents.me_body().decode()}
-
-
-def closed(server: BenchServer, request: dict[str, Any], seconds: float, concurrency: int, plan: Plan) -> LoadRun:
-    spec = {
-        "mode": "closed",
-        "port": server.port,
-        "server_pid": server.pid,
-        "concurrency": concurrency,
-        "seconds": seconds,
-        "warmup": plan.warmup,
-        "max_requests": 1_000_000,
-        "requests": [request],
-    }
-    return LoadRun(spec)
-
-
-def warm(server: BenchServer, request: dict[str, Any], plan: Plan) -> None:
-    """An unmeasured run first, so that a server that sat idle (threads reaped, caches cold) catches up."""
-    closed(server, request, 1.0, plan.concurrency, plan).result()
-
-
-def measured(server: BenchServer, request: dict[str, Any], seconds: float, plan: Plan, pooled: Pooled) -> None:
-    """One closed-loop run, with the statements each request ran filed under `pooled`."""
-    server.reset()
-    result = closed(server, request, seconds, plan.concurrency, plan).result()
-    pooled.add(result, server.stats()["statements"].get(request["path"], {}))
-
-
-def verify_identity(server: BenchServer, users: list[Seeded]) -> None:
-    """GraphQL `me` and the raw endpoint must answer the very same bytes, or the ratio means nothing."""
-    for user in users:
-        request = me_request(user)
-        headers = {"authorization": request["headers"]["authorization"], "content-type": "application/json"}
-        answers = [server.request("POST", path, documents.me_body(), headers) for path in (GRAPHQL, RAW)]
-        (g_status, g_body), (r_status, r_body) = answers
-        if g_status != 200 or r_status != 200 or g_body != r_body:
-            raise BenchError(
-                f"on {server.name}, GraphQL and raw `me` differ for {user.contacts} contact(s):\n"
-                f"GraphQL {g_status}: {g_body[:600]!r}\nraw     {r_status}: {r_body[:600]!r}"
-            )
-        me = json.loads(g_body)["data"]["me"]
-        if me is None or len(me["account"]["contacts"]) != user.contacts:
-            raise BenchError(f"`me` on {server.name} is not the seeded user with {user.contacts} contacts: {me}")
-
-
-def cost(server: BenchServer, user: Seeded, plan: Plan) -> dict[str, Pooled]:
-    """GraphQL `me` against the raw endpoint, alternated round by round."""
-    pooled = {GRAPHQL: Pooled(), RAW: Pooled()}
-    warm(server, me_request(user), plan)
-    for n in range(plan.rounds_cost):
-        order = (GRAPHQL, RAW) if n % 2 == 0 else (RAW, GRAPHQL)
-        for path in order:
-            log(f"cost round {n + 1}/{plan.rounds_cost}: {path}")
-            measured(server, me_request(user, path), plan.seconds_cost, plan, pooled[path])
-    return pooled
-
-
-def scaling(
-    servers: dict[str, BenchServer], users: dict[str, dict[int, Seeded]], plan: Plan
-) -> dict[tuple[str, int], Pooled]:
-    """GraphQL `me` for 1 and 100 contacts, on the small and the large database, alternated."""
-    pooled: dict[tuple[str, int], Pooled] = {}
-    for size, server in servers.items():
-        warm(server, me_request(users[size][1]), plan)
-    for n in range(plan.rounds_scale):
-        sizes = list(servers) if n % 2 == 0 else list(reversed(servers))
-        for contacts in (1, 100):
-            for size in sizes:
-                log(f"scaling round {n + 1}/{plan.rounds_scale}: {size} database, {contacts} contact(s)")
-                into = pooled.setdefault((size, contacts), Pooled())
-                measured(servers[size], me_request(users[size][contacts]), plan.seconds_scale, plan, into)
-    return pooled
-
-
-def bcrypt_capacity(rounds: int, concurrency: int, seconds: float) -> float:
-    """Password checks per second the server can do: `concurrency` slots busy, cost `rounds`."""
-    hasher = BcryptHasher(rounds, concurrency)
-    encoded = hasher.hash("capacity probe password")
-    done: list[int] = []
-    deadline = time.perf_counter() + seconds
-
-    def check() -> None:
-        count = 0
-        while time.perf_counter() < deadline:
-            try:
-                hasher.verify("capacity probe password", encoded)
-                count += 1
-            except TooManyAttempts:  # another thread held the slot for a moment
-                time.sleep(0.001)
-        done.append(count)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=check) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(seconds + 30)
-    elapsed = time.perf_counter() - started
-    hasher.close()
-    return sum(done) / elapsed
-
-
-ATTACKERS = 20  # client addresses of the flood, sent as X-Forwarded-For (uvicorn trusts it from loopback)
-OWNER_KNOWN_IP, OWNER_NEW_IP = "198.51.100.7", "198.51.100.8"
-OWNER_DEADLINE = 2.0  # a legitimate sign-in counts when it succeeds at the first try within this
+    @property
+    def p99_ms(self) -> float:
+        return statistics.median(w.p99_ms for w in self.windows)
 
 
 @dataclass
-class FloodResult:
-    capacity: float
-    rate: float
-    baseline: Pooled = field(default_factory=Pooled)
-    flooded: Pooled = field(default_factory=Pooled)
-    offered: int = 0
-    skipped: int = 0
-    elapsed: float = 0.0
-    sign_ins: dict[str, list[float]] = field(default_factory=dict)
-    # The owner's own sign-ins during the flood: (succeeded at the first try, seconds taken).
-    known_device: list[tuple[bool, float]] = field(default_factory=list)
-    new_device: list[tuple[bool, float]] = field(default_factory=list)
+class Phase:
+    """Series by (variant, concurrency), with the load average around the whole phase."""
+
+    name: str
+    series: dict[tuple[str, int], Series] = field(default_factory=dict)
+    load_before: float = 0.0
+    load_after: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def windows(self, *keys: tuple[str, int]) -> list[Window]:
+        return [w for key in keys for w in self.series[key].windows]
+
+    def ratios(self, a: tuple[str, int], b: tuple[str, int], metric: Callable[[Window], float]) -> list[float]:
+        """metric(a) / metric(b) round by round: the two windows of a round ran a few seconds apart."""
+        return [metric(x) / metric(y) for x, y in zip(self.series[a].windows, self.series[b].windows, strict=True)]
 
 
-def flood(server: BenchServer, me_user: Seeded, owner: Seeded, capacity: float, plan: Plan) -> FloodResult:
-    """`me` latency alone and while wrong-password sign-ins arrive at 10x bcrypt's capacity from 20
-    addresses; meanwhile the owner signs in now and then from a known device and from a new one."""
-    result = FloodResult(capacity, capacity * plan.flood_factor)
-    device = _known_device(server, owner)
-    request = me_request(me_user)
-    warm(server, request, plan)
-    for n in range(plan.rounds_flood):
-        for flooded in (False, True) if n % 2 == 0 else (True, False):
-            what = f"with wrong passwords at {result.rate:.0f}/s" if flooded else "alone"
-            log(f"flood round {n + 1}/{plan.rounds_flood}: `me` {what}")
-            if flooded:
-                _flooded_run(server, request, owner, device, plan, result)
-            else:
-                result.baseline.add(closed(server, request, plan.seconds_flood, plan.flood_concurrency, plan).result())
-    return result
+@dataclass(frozen=True)
+class Load:
+    """What one variant is sent: a server, a wrk script and its arguments."""
+
+    server: BenchServer
+    args: list[str]
+    script: str = "post.lua"
+    env: dict[str, str] | None = None
+    one_thread_per_connection: bool = False
+    prepare: Callable[[], None] | None = None  # before each window (e.g. the writers' current versions)
 
 
-def _known_device(server: BenchServer, owner: Seeded) -> str:
-    status, body = _owner_login(server, owner, OWNER_KNOWN_IP, None)
-    token = json.loads(body)["data"]["login"].get("deviceToken") if status == 200 else None
+def body_file(directory: Path, body: bytes) -> str:
+    handle = tempfile.NamedTemporaryFile("wb", dir=directory, suffix=".json", delete=False)  # noqa: SIM115
+    with handle:
+        handle.write(body)
+    return handle.name
+
+
+def post_args(directory: Path, body: bytes, token: str) -> list[str]:
+    return [body_file(directory, body), f"authorization: Bearer {token}"]
+
+
+def interleave(name: str, loads: dict[str, Load], concurrencies: tuple[int, ...], plan: Plan) -> Phase:
+    """`plan.rounds` rounds; in each, every concurrency, and at each every variant (rotating order)."""
+    phase = Phase(name, load_before=load1())
+    variants = list(loads)
+    for variant in variants:  # warm-up, not measured: first requests fill caches and pools
+        load = loads[variant]
+        c = max(concurrencies)
+        if load.prepare:
+            load.prepare()
+        threads = c if load.one_thread_per_connection else None
+        run_wrk(load.server.port, load.server.pid, 1.0, c, load.args, load.script, load.env, threads)
+    for n in range(plan.rounds):
+        order = variants[n % len(variants) :] + variants[: n % len(variants)]
+        for c in concurrencies:
+            for variant in order:
+                load = loads[variant]
+                threads = c if load.one_thread_per_connection else None
+                if load.prepare:
+                    load.prepare()
+                window = run_wrk(
+                    load.server.port, load.server.pid, plan.seconds, c, load.args, load.script, load.env, threads
+                )
+                if window.failed:
+                    raise BenchError(
+                        f"{name}: {variant} at c={c} had {window.failed} failed requests ({window.errors}); "
+                        f"the server's log ends:\n{load.server.log_tail()}"
+                    )
+                phase.series.setdefault((variant, c), Series()).windows.append(window)
+                log(
+                    f"{name} round {n + 1}/{plan.rounds} c={c} {variant}: {window.rps:.0f} req/s, "
+                    f"{window.cpu_ms:.2f} ms CPU/req, p99 {window.p99_ms:.1f} ms, other load {window.other_cores:.2f}"
+                )
+    phase.load_after = load1()
+    return phase
+
+
+# --- checks before measuring ------------------------------------------------------------------------
+
+
+def same_answers(servers: list[BenchServer], body: bytes, token: str, what: str) -> list[str]:
+    """Every server answers `body` with the very same bytes, or the bench stops: a ratio between
+    different answers means nothing. The first server is asked again last (a session touch between
+    the first and the last answer shows up as a difference too).
+
+    One difference is allowed and returned: members after `data` in the first server's answer (such
+    as Tenantry's `extensions.cost`, issue 12), which the peers do not implement. The `data` member
+    must still be byte-identical, and it must come first."""
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    answers = [(s.name, *s.request("POST", "/graphql", body, headers)) for s in [*servers, servers[0]]]
+    name0, status0, body0 = answers[0]
+    if status0 != 200 or b'"errors"' in body0:
+        raise BenchError(f"{what}: {name0} answered {status0}: {body0[:600]!r}")
+    parsed = json.loads(body0)
+    data = b'{"data":' + json.dumps(parsed["data"], ensure_ascii=False, separators=(",", ":")).encode()
+    extra = [key for key in parsed if key != "data"]
+    if not body0.startswith(data):
+        raise BenchError(f"{what}: {name0}'s answer does not start with its compact `data` member: {body0[:600]!r}")
+    for name, status, answer in answers[1:]:
+        # The first server again: the same `data` (its extensions may count down); a peer: `data` alone.
+        expected = data if name == name0 else data + b"}"
+        same = answer.startswith(data) if name == name0 else answer == expected
+        if status != 200 or not same:
+            raise BenchError(
+                f"{what}: {name} does not answer the same bytes as {name0}:\n"
+                f"{name0} {status0}: {body0[:2000]!r}\n{name} {status}: {answer[:2000]!r}\n"
+                f"first difference at byte {_first_difference(expected, answer)}"
+            )
+    return extra
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def graphql(server: BenchServer, body: bytes, token: str | None = None) -> dict[str, object]:
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    status, answer = server.request("POST", "/graphql", body, headers)
+    if status != 200:
+        raise BenchError(f"{server.name} answered {status}: {answer[:600]!r}")
+    found: dict[str, object] = json.loads(answer)
+    return found
+
+
+# --- sign-in with the cores busy ----------------------------------------------------------------------
+
+
+@dataclass
+class SignIns:
+    idle: list[list[float]] = field(default_factory=list)  # per round, each sign-in's seconds
+    busy: list[list[float]] = field(default_factory=list)
+    load_before: float = 0.0
+    load_after: float = 0.0
+    other_cores: float = 0.0  # other processes' CPU use during the part, busy loops excepted
+
+
+BUSY_LOOP = "import signal, sys\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True:\n    pass\n"
+
+
+def sign_ins(server: BenchServer, email: str, password: str, plan: Plan, cores: int) -> SignIns:
+    """Sign-in time, alone and while `cores` busy-loop processes (plain priority) keep every core busy."""
+    found = SignIns(load_before=load1())
+    other = OtherLoad(server.pid)
+    tries = 2 if plan.quick else 4
+    body = documents.login_body(email, password)
+    _sign_in(server, body)  # warm-up
+    for n in range(plan.rounds):
+        found.idle.append([_sign_in(server, body) for _ in range(tries)])
+        loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(cores)]
+        try:
+            time.sleep(1.0)  # let the scheduler see them as CPU-bound
+            found.busy.append([_sign_in(server, body) for _ in range(tries)])
+        finally:
+            for loop in loops:
+                loop.terminate()
+            for loop in loops:
+                loop.wait(10)
+        log(
+            f"sign-in round {n + 1}/{plan.rounds}: idle {statistics.median(found.idle[-1]) * 1000:.0f} ms, "
+            f"busy {statistics.median(found.busy[-1]) * 1000:.0f} ms"
+        )
+    found.load_after = load1()
+    found.other_cores = other.cores()
+    return found
+
+
+def _sign_in(server: BenchServer, body: bytes) -> float:
+    started = time.perf_counter()
+    status, answer = server.request("POST", "/graphql", body, {"content-type": "application/json"})
+    took = time.perf_counter() - started
+    token = json.loads(answer)["data"]["login"].get("token") if status == 200 else None
     if not token:
-        raise BenchError(f"the owner's first sign-in gave no device token: {status} {body[:300]!r}")
-    return str(token)
-
-
-def _owner_login(server: BenchServer, owner: Seeded, ip: str, device: str | None) -> tuple[int, bytes]:
-    headers = {"content-type": "application/json", "x-forwarded-for": ip}
-    if device:
-        headers["x-device-token"] = device
-    return server.request("POST", GRAPHQL, documents.login_body(owner.email, owner.password), headers)
-
-
-def _attack(rate: float) -> list[dict[str, Any]]:
-    """Wrong passwords for a new email each time (so no account lock turns them away cheaply), each
-    address taking its turn: every request costs a password check unless it is refused."""
-    return [
-        {
-            "path": GRAPHQL,
-            "headers": {"x-forwarded-for": f"203.0.113.{n % ATTACKERS + 1}"},
-            "body": documents.login_body(f"victim-{n}@example.com", "not the password").decode(),
-        }
-        for n in range(max(ATTACKERS, int(rate * 30)))
-    ]
-
-
-def _owner_tries(server: BenchServer, owner: Seeded, device: str, stop: threading.Event, result: FloodResult) -> None:
-    """The owner signs in every half second, alternately from the known device and a new one."""
-    n = 0
-    while not stop.wait(0.5):
-        known = n % 2 == 0
-        started = time.perf_counter()
-        status, body = _owner_login(server, owner, OWNER_KNOWN_IP if known else OWNER_NEW_IP, device if known else None)
-        took = time.perf_counter() - started
-        ok = status == 200 and bool(json.loads(body)["data"]["login"].get("token")) and took <= OWNER_DEADLINE
-        (result.known_device if known else result.new_device).append((ok, took))
-        n += 1
-
-
-def _flooded_run(
-    server: BenchServer, request: dict[str, Any], owner: Seeded, device: str, plan: Plan, result: FloodResult
-) -> None:
-    spec = {
-        "mode": "open",
-        "port": server.port,
-        "rate": result.rate,
-        "seconds": plan.seconds_flood + plan.warmup + 1.5,
-        "max_requests": 100_000,
-        "max_connections": 256,
-        "requests": _attack(result.rate),
-    }
-    signing = LoadRun(spec)
-    stop = threading.Event()
-    tries = threading.Thread(target=_owner_tries, args=(server, owner, device, stop, result))
-    try:
-        time.sleep(0.5)  # let the flood reach its rate before `me` is measured
-        tries.start()
-        result.flooded.add(closed(server, request, plan.seconds_flood, plan.flood_concurrency, plan).result())
-        stop.set()
-        tries.join()
-        _add_flood(result, signing.result())
-    finally:
-        stop.set()
-        signing.stop()
-
-
-def _add_flood(result: FloodResult, run: dict[str, Any]) -> None:
-    result.offered += run["offered"]
-    result.skipped += run["skipped"]
-    result.elapsed += run["elapsed_s"]
-    for kind, values in run["latencies"].items():
-        result.sign_ins.setdefault(kind, []).extend(values)
+        raise BenchError(f"a sign-in failed: {status} {answer[:400]!r}")
+    return took

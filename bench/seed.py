@@ -1,13 +1,18 @@
 """Bench data: the few users the load signs in as, through the domain services, and bulk filler rows.
 
-Filler (accounts with a user, a contact and a live session each, and extra contacts) goes in with
-SQLAlchemy Core executemany on the product's tables: the point is table size, not the services.
+Filler (accounts with a user, a contact and a live session each, and extra contacts) is about table
+size, not the services: on SQLite, SQLite makes the rows itself (a recursive CTE, one transaction)
+into a file cached under var/bench/ and copied for each run; on PostgreSQL, Core executemany.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import secrets
+import shutil
+import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +24,9 @@ from uuid import UUID
 from sqlalchemy import Engine, insert
 from stdnum import luhn
 
-from domain.entities import AccountKind, UserRole
+from domain.entities import AccountKind, Address, BillingProfile, UserRole
 from domain.services import accounts, sessions
-from persistence.database import WRITE
+from persistence.database import WRITE, make_engine
 from persistence.migrate import upgrade
 from persistence.tables import accounts_t, contacts_t, sessions_t, users_t
 from server.app import Runtime
@@ -29,6 +34,29 @@ from server.settings import Settings
 
 BATCH = 5000
 _serial = itertools.count(1)
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "var" / "bench"
+FAR = "2999-01-01 00:00:00.000000"  # filler sessions never expire, so housekeeping leaves them alone
+FILLER_SQL = (
+    """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+INSERT INTO accounts (id, kind, country, organization_number, company_name, contact_person,
+                      customer_info_version, customer_info_updated_at, created_at)
+SELECT printf('a%031x', i), 'BUSINESS', 'SE', 'filler-' || i, 'Filler ' || i || ' AB', 'Filler Person', 1,
+       :at, :at FROM n""",
+    """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+INSERT INTO users (id, account_id, email, email_key, role, password_hash, first_name, last_name, version,
+                   updated_at, created_at)
+SELECT printf('b%031x', i), printf('a%031x', i), 'filler-' || i || '@example.com',
+       'filler-' || i || '@example.com', 'ACCOUNT_ADMIN', 'bcrypt-sha256$never-matches', 'Filler', 'Person', 1,
+       :at, :at FROM n""",
+    """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+INSERT INTO contact_emails (id, account_id, email, email_key, billing, tech, dpo, verified_at, created_at)
+SELECT printf('c%031x', i), printf('a%031x', i), 'filler-' || i || '@example.com',
+       'filler-' || i || '@example.com', 1, 1, 1, :at, :at FROM n""",
+    """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, absolute_expires_at)
+SELECT printf('d%031x', i), printf('b%031x', i), printf('%064x', i), :at, :far, :far FROM n""",
+)
 
 
 @dataclass(frozen=True)
@@ -184,3 +212,65 @@ def _chunks(count: int) -> Iterator[int]:
 def _orgnr() -> str:
     digits = f"55{secrets.randbelow(10**7):07d}"
     return f"{digits[:6]}-{digits[6:]}{luhn.calc_check_digit(digits)}"
+
+
+def filler_file(count: int) -> Path:
+    """A migrated SQLite file with `count` filler accounts, cached under var/bench/ between runs.
+
+    The name carries the count and a digest of the migrations and this seeding, so a schema change
+    makes a new file (older ones are removed).
+    """
+    versions = sorted((ROOT / "persistence" / "migrations" / "versions").glob("*.py"))
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in versions) + repr(FILLER_SQL).encode()).hexdigest()[:12]
+    path = CACHE / f"filler-{count}-{key}.db"
+    if path.exists():
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for old in CACHE.glob(f"filler-{count}-*.db*"):
+        old.unlink()
+    building = path.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    started = time.perf_counter()
+    engine = make_engine(f"sqlite:///{building}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(building, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file to copy
+        conn.execute("BEGIN")
+        for statement in FILLER_SQL:
+            conn.execute(statement, {"count": count, "far": FAR, "at": "2026-01-01 00:00:00.000000"})
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+    building.rename(path)
+    print(f"[bench] seeded {count} filler accounts in {time.perf_counter() - started:.0f}s: {path}", flush=True)
+    return path
+
+
+def copy_filler(count: int, target: Path) -> None:
+    """A fresh copy of the cached filler file at `target` (the run's users go into the copy)."""
+    shutil.copyfile(filler_file(count), target)
+
+
+def seed_billing_profile(runtime: Runtime) -> None:
+    """The provider's payee details, so that `billingProfile` has a row to answer."""
+    profile = BillingProfile(
+        legal_name="Tenantry Cloud AB",
+        address=Address(line1="Sveavägen 1", postal_code="111 57", city="Stockholm", country="SE"),
+        bank_name="Bench Bank",
+        account_holder="Tenantry Cloud AB",
+        iban="SE4550000000058398257466",
+        bic="ESSESESS",
+        payment_terms_days=30,
+        vat_number="SE556012579001",
+        invoice_email="billing@example.com",
+        updated_at=datetime.now(UTC),
+        updated_by=uuid.uuid4(),  # a provider admin, who needs no row here
+    )
+    with runtime.deps.uow() as uow:
+        uow.billing.add(profile)
+        uow.commit()
