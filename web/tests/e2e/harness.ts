@@ -54,6 +54,8 @@ export async function startServer(): Promise<Server> {
     TENANTRY_OUTBOX_POLL_SECONDS: '0.2',
     TENANTRY_ACCESS_LOG: 'false',
     TENANTRY_LOG_LEVEL: 'WARNING',
+    // As in production: the session cookie may run only the panel's own operations (the manifest).
+    TENANTRY_PERSISTED_ONLY: 'true',
   };
   delete env['TENANTRY_SMTP_URL'];
   delete env['TENANTRY_DATABASE_URL'];
@@ -95,14 +97,20 @@ export interface Panel {
   foreign: string[];
   /** Content-Security-Policy violations the browser reported. */
   csp: string[];
+  /** /graphql requests that carried their query text or no persisted-query hash (should be none). */
+  unhashed: string[];
 }
 
 /** A fresh browser profile whose every request to another origin is blocked and recorded. */
 export async function openPanel(browser: Browser, server: Server): Promise<Panel> {
   const context = await browser.newContext({ baseURL: server.origin, viewport: { width: 1280, height: 860 } });
   const foreign: string[] = [];
+  const unhashed: string[] = [];
   await context.route('**/*', (route) => {
-    const url = route.request().url();
+    const request = route.request();
+    const url = request.url();
+    const problem = new URL(url).pathname === '/graphql' ? notByHash(request.method(), url, request.postData()) : null;
+    if (problem) unhashed.push(problem);
     if (new URL(url).origin === server.origin) return route.continue();
     foreign.push(url);
     return route.abort('blockedbyclient');
@@ -113,13 +121,29 @@ export async function openPanel(browser: Browser, server: Server): Promise<Panel
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) csp.push(m.text());
   });
-  return { context, page, foreign, csp };
+  return { context, page, foreign, csp, unhashed };
 }
 
-/** Fails the test when the page tried to reach another origin or broke the CSP. */
+/** Why a GraphQL request does not name its document by hash alone (Automatic Persisted Queries), or null. */
+function notByHash(method: string, url: string, body: string | null): string | null {
+  const sent = (method === 'GET' ? Object.fromEntries(new URL(url).searchParams) : JSON.parse(body ?? '{}')) as Record<string, unknown>;
+  const extensions = (typeof sent['extensions'] === 'string' ? JSON.parse(sent['extensions']) : sent['extensions']) as
+    | { persistedQuery?: { sha256Hash?: string } }
+    | undefined;
+  const name = String(sent['operationName'] ?? String(sent['query'] ?? '').slice(0, 60));
+  if (sent['query']) return `${method} ${name}: sent its text`;
+  if (!/^[0-9a-f]{64}$/.test(extensions?.persistedQuery?.sha256Hash ?? '')) return `${method} ${name}: no sha256Hash`;
+  return null;
+}
+
+/**
+ * Fails the test when the page tried to reach another origin, broke the CSP, or sent a GraphQL
+ * document by its text instead of its manifest hash.
+ */
 export function expectOwnOriginOnly(panel: Panel): void {
   expect(panel.foreign, 'requests to other origins').toEqual([]);
   expect(panel.csp, 'CSP violations').toEqual([]);
+  expect(panel.unhashed, 'GraphQL requests not by persisted-query hash alone').toEqual([]);
 }
 
 /** One server and one browser for a test file; every panel opened is checked at the end. */
