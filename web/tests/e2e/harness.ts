@@ -39,12 +39,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface ServerOptions {
+  /**
+   * The name the browser uses for the server: 127.0.0.1 by default; `localhost` where passkeys are
+   * needed (WebAuthn refuses an IP address as the relying party, and localhost is a secure context).
+   */
+  host?: '127.0.0.1' | 'localhost';
+}
+
 /** Seeds the demo users into a fresh SQLite file and serves it (and the built panel) on a free port. */
-export async function startServer(): Promise<Server> {
+export async function startServer({ host = '127.0.0.1' }: ServerOptions = {}): Promise<Server> {
   if (!existsSync(join(REPO, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
   const varDir = await mkdtemp(join(tmpdir(), 'tenantry-e2e-'));
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://${host}:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TENANTRY_ENV: 'test',
@@ -56,18 +64,21 @@ export async function startServer(): Promise<Server> {
     TENANTRY_LOG_LEVEL: 'WARNING',
     // As in production: the session cookie may run only the panel's own operations (the manifest).
     TENANTRY_PERSISTED_ONLY: 'true',
+    TENANTRY_WEBAUTHN_RP_ID: 'localhost',
   };
   delete env['TENANTRY_SMTP_URL'];
   delete env['TENANTRY_DATABASE_URL'];
   await promisify(execFile)(TENANTRY, ['demo'], { env, cwd: REPO });
   const child: ChildProcess = spawn(TENANTRY, ['serve', '--port', String(port)], { env, cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild); // never outlive the test process, whatever happened to the suite
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tenantry serve exited: ${stderr}`);
     try {
-      if ((await fetch(`${origin}/healthz`)).ok) break;
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
     } catch {
       // not listening yet
     }
@@ -78,6 +89,7 @@ export async function startServer(): Promise<Server> {
     origin,
     varDir,
     stop: async () => {
+      process.off('exit', killChild);
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
@@ -147,14 +159,20 @@ export function expectOwnOriginOnly(panel: Panel): void {
 }
 
 /** One server and one browser for a test file; every panel opened is checked at the end. */
-export function suite(): { server: () => Server; open: () => Promise<Panel> } {
+export function suite(options: ServerOptions = {}): { server: () => Server; open: () => Promise<Panel> } {
   let server: Server | undefined;
   let browser: Browser | undefined;
   const panels: Panel[] = [];
+  // Kept so that afterAll still stops a server or browser that came up after beforeAll timed out.
+  const starting: Promise<unknown>[] = [];
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launch()]);
+    const both = Promise.all([startServer(options), launch()]);
+    starting.push(both);
+    [server, browser] = await both;
   });
   afterAll(async () => {
+    const [late] = await Promise.allSettled(starting);
+    if (late?.status === 'fulfilled') [server, browser] = late.value as [Server, Browser];
     for (const p of panels) expectOwnOriginOnly(p);
     await browser?.close();
     await server?.stop();
