@@ -291,6 +291,15 @@ function decodeBody(eml: string): string {
   return [eml.replace(/=\r?\n/g, ''), ...base64].join('\n');
 }
 
+/**
+ * The README's pictures: with PANEL_SCREENSHOTS=1 (`PANEL_SCREENSHOTS=1 npm run e2e`), the visible
+ * part of the page is saved as web/screenshots/<name>.png, which is committed (keep each small).
+ */
+export async function readmeScreenshot(page: Page, name: 'profile' | 'contacts'): Promise<void> {
+  if (process.env['PANEL_SCREENSHOTS'] !== '1') return;
+  await page.screenshot({ path: join(REPO, 'web/screenshots', `${name}.png`) });
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(RESULTS, { recursive: true });
   await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
