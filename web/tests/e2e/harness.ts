@@ -74,7 +74,7 @@ export async function startServer({ host = '127.0.0.1' }: ServerOptions = {}): P
   process.once('exit', killChild); // never outlive the test process, whatever happened to the suite
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tenantry serve exited: ${stderr}`);
     try {
