@@ -44,6 +44,23 @@ const StartPasskeyRegistration = graphql(`
   }
 `);
 
+const RemoveAuthenticator = graphql(`
+  mutation RemoveAuthenticator($input: RemoveAuthenticatorInput!) {
+    removeAuthenticator(input: $input) {
+      mfa {
+        enabled
+        enabledAt
+        recoveryCodesRemaining
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
 const FinishPasskeyRegistration = graphql(`
   mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {
     finishPasskeyRegistration(input: $input) {
@@ -153,8 +170,10 @@ export function MfaScreen() {
 
 const KIND_LABELS: Record<string, string> = { TOTP: 'Authenticator app', PASSKEY: 'Passkey' };
 
-/** The user's second factors, and "Add a passkey" where the browser can make one. */
+/** The user's second factors (each removable with the password), and "Add a passkey" where the browser can make one. */
 function SecondFactors({ authenticators, onAdded, onCodes }: { authenticators: Authenticators; onAdded: () => void; onCodes: (codes: string[]) => void }) {
+  const [removing, setRemoving] = useState<string | null>(null);
+  const target = authenticators.find((a) => a.id === removing);
   return (
     <section aria-labelledby="factors-title">
       <h2 id="factors-title">Your second factors</h2>
@@ -166,6 +185,9 @@ function SecondFactors({ authenticators, onAdded, onCodes }: { authenticators: A
               <th scope="col">Kind</th>
               <th scope="col">Added</th>
               <th scope="col">Last used</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -175,6 +197,11 @@ function SecondFactors({ authenticators, onAdded, onCodes }: { authenticators: A
                 <td>{KIND_LABELS[a.kind] ?? a.kind}</td>
                 <td>{when(a.createdAt)}</td>
                 <td>{a.lastUsedAt ? when(a.lastUsedAt) : 'Never'}</td>
+                <td>
+                  <button type="button" className="secondary" aria-expanded={removing === a.id} aria-label={`Remove ${a.name}`} onClick={() => setRemoving(a.id)}>
+                    Remove
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -182,8 +209,48 @@ function SecondFactors({ authenticators, onAdded, onCodes }: { authenticators: A
       ) : (
         <p>None yet: add an authenticator app above, or a passkey.</p>
       )}
+      {target ? (
+        <RemoveFactor
+          key={target.id}
+          id={target.id}
+          name={target.name}
+          last={authenticators.length === 1}
+          onDone={(removed) => {
+            setRemoving(null);
+            if (removed) onAdded();
+          }}
+        />
+      ) : null}
       {passkeysSupported() ? <AddPasskey onAdded={onAdded} onCodes={onCodes} /> : null}
     </section>
+  );
+}
+
+/** Removing a second factor asks for the password; removing the last one turns MFA off. */
+function RemoveFactor({ id, name, last, onDone }: { id: string; name: string; last: boolean; onDone: (removed: boolean) => void }) {
+  const form = useForm({ currentPassword: '' });
+  const [, remove] = useMutation(RemoveAuthenticator);
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    const data = await form.submit(
+      () => remove({ input: { authenticatorId: id, currentPassword: form.values['currentPassword']! } }),
+      (d) => d.removeAuthenticator,
+    );
+    if (data) onDone(true);
+  };
+  return (
+    <form onSubmit={onSubmit} noValidate aria-label={`Remove ${name}`} className="callout">
+      <h3>Remove {name}</h3>
+      {last ? <p>It is your only second factor: removing it turns MFA off.</p> : null}
+      <FormStatus form={form} />
+      <Field form={form} name="currentPassword" label="Your current password" type="password" autoComplete="current-password" autoFocus />
+      <div className="actions">
+        <Submit form={form} label="Remove" busyLabel="Removing…" />
+        <button type="button" className="secondary" onClick={() => onDone(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 

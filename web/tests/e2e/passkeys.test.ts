@@ -6,7 +6,7 @@ import { audit, DEMO, signIn, suite } from './harness';
 
 const { open } = suite({ host: 'localhost' });
 
-test('passkey: add one on the MFA screen, then sign in with it as the second step', async () => {
+test('passkey: add one on the MFA screen, sign in with it as the second step, remove it', async () => {
   const { page, context } = await open();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -44,4 +44,17 @@ test('passkey: add one on the MFA screen, then sign in with it as the second ste
   await page.getByRole('heading', { name: 'Multi-Factor Authentication' }).waitFor();
   expect(new URL(page.url()).pathname).toBe('/mfa');
   await row.getByRole('cell', { name: 'Never', exact: true }).waitFor({ state: 'detached' });
+
+  // Removing the only second factor asks for the password and turns MFA off.
+  await row.getByRole('button', { name: 'Remove This laptop' }).click();
+  const remove = page.getByRole('form', { name: 'Remove This laptop' });
+  await remove.getByText('removing it turns MFA off').waitFor();
+  await remove.getByLabel('Your current password').fill('not-my-password-at-all');
+  await remove.getByRole('button', { name: 'Remove' }).click();
+  await remove.locator('#field-currentPassword-error').waitFor();
+  await audit(page, 'mfa-remove-factor');
+  await remove.getByLabel('Your current password').fill(DEMO.member.password);
+  await remove.getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('switch', { name: 'Please Enable your MFA First' }).waitFor();
+  await row.waitFor({ state: 'detached' });
 });
