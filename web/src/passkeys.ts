@@ -1,10 +1,14 @@
 // WebAuthn in the JSON the API speaks (WebAuthn Level 3's parse*FromJSON and toJSON).
 
-/** Whether this browser can use a passkey here: a secure context with the Level 3 JSON helpers. */
+/**
+ * Whether this browser can use a passkey here: a secure context with the Level 3 JSON helpers, on a
+ * host name (WebAuthn refuses an IP address such as 127.0.0.1 as the relying party; use localhost).
+ */
 export function passkeysSupported(): boolean {
   return (
     typeof window !== 'undefined' &&
     window.isSecureContext &&
+    !/^[\d.]+$|^\[/.test(window.location.hostname) &&
     typeof PublicKeyCredential !== 'undefined' &&
     typeof PublicKeyCredential.parseCreationOptionsFromJSON === 'function' &&
     typeof PublicKeyCredential.parseRequestOptionsFromJSON === 'function'

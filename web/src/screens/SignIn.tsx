@@ -29,6 +29,35 @@ const LoginMutation = graphql(`
   }
 `);
 
+const StartPasskeyLoginMutation = graphql(`
+  mutation StartPasskeyLogin {
+    startPasskeyLogin {
+      options
+      challengeId
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const CompletePasskeyLoginMutation = graphql(`
+  mutation CompletePasskeyLogin($input: CompletePasskeyLoginInput!) {
+    completePasskeyLogin(input: $input) {
+      user {
+        id
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
 const CompleteMfaLoginWithPasskeyMutation = graphql(`
   mutation CompleteMfaLoginWithPasskey($input: CompleteMfaLoginWithPasskeyInput!) {
     completeMfaLoginWithPasskey(input: $input) {
@@ -123,10 +152,46 @@ function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (requ
         </p>
       ) : null}
       <Submit form={form} label="Sign in" busyLabel="Signing in…" />
+      {passkeysSupported() ? <PasswordlessPasskey form={form} onSignedIn={onSignedIn} /> : null}
       <p>
         <Link to={RESET_PASSWORD_PATH}>Forgot password?</Link>
       </p>
     </form>
+  );
+}
+
+/** Passwordless: the browser offers the passkeys it holds for this site; one with user verification is both factors. */
+function PasswordlessPasskey({ form, onSignedIn }: { form: FormState; onSignedIn: () => void }) {
+  const [, start] = useMutation(StartPasskeyLoginMutation);
+  const [, complete] = useMutation(CompletePasskeyLoginMutation);
+  const [asking, setAsking] = useState(false);
+  const signIn = async () => {
+    if (asking || form.submitting) return;
+    setAsking(true);
+    try {
+      const started = await form.submit(() => start({}), (d) => d.startPasskeyLogin);
+      const { options, challengeId } = started?.startPasskeyLogin ?? {};
+      if (!options || !challengeId) return;
+      let credential: string;
+      try {
+        credential = await getPasskey(options);
+      } catch (error) {
+        form.fail(passkeyFailure(error));
+        return;
+      }
+      const data = await form.submit(() => complete({ input: { challengeId, credential } }), (d) => d.completePasskeyLogin);
+      if (data?.completePasskeyLogin.user) onSignedIn();
+    } finally {
+      setAsking(false);
+    }
+  };
+  const busy = asking || form.submitting;
+  return (
+    <button type="button" className="secondary" onClick={signIn} disabled={busy} aria-busy={asking || undefined}>
+      {asking ? <span className="spinner" aria-hidden="true" /> : null}
+      Sign in with a passkey
+      {asking ? <span className="sr-only"> (Waiting for the passkey…)</span> : null}
+    </button>
   );
 }
 

@@ -220,7 +220,7 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.goto(path);
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** The .eml files in order of writing: their names order them only to the second. */

@@ -6,7 +6,7 @@ import { audit, DEMO, signIn, suite } from './harness';
 
 const { open } = suite({ host: 'localhost' });
 
-test('passkey: add one on the MFA screen, sign in with it as the second step, remove it', async () => {
+test('passkey: add one on the MFA screen, sign in with it as the second step and without a password, remove it', async () => {
   const { page, context } = await open();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -44,6 +44,12 @@ test('passkey: add one on the MFA screen, sign in with it as the second step, re
   await page.getByRole('heading', { name: 'Multi-Factor Authentication' }).waitFor();
   expect(new URL(page.url()).pathname).toBe('/mfa');
   await row.getByRole('cell', { name: 'Never', exact: true }).waitFor({ state: 'detached' });
+
+  // Passwordless: the browser offers the passkey it holds for this site, which is both factors.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.getByRole('heading', { name: 'Personal Profile' }).waitFor();
+  await page.goto('/mfa');
 
   // Removing the only second factor asks for the password and turns MFA off.
   await row.getByRole('button', { name: 'Remove This laptop' }).click();
