@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from domain import limits
@@ -46,6 +47,7 @@ from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware, SecurityHeadersMiddleware
 from server.operations import LoggedContext, RecordOperation, note_response
 from server.panel import panel_routes
+from server.persisted import PersistedQueries, PersistedQueryRefused
 from server.ratelimit import RateLimiter
 from server.settings import Settings, load_settings
 from server.transport import credentials
@@ -128,6 +130,7 @@ class GraphQLView(GraphQL[Context, None]):
         # In development a refused cookie-borne change says which Origin came and what to set.
         self.explain_refusals = settings.env == "development"
         self.deps = runtime.deps
+        self.persisted = PersistedQueries.from_panel(persisted_only=settings.persisted_only)
         self.idempotency = idempotency.Idempotency(runtime.engine, runtime.deps)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -154,6 +157,23 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page(request)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming its document by hash alone has no `query` but wants the answer, not the page.
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    async def execute_single(  # noqa: PLR0913, PLR0917 (Strawberry's signature)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # The document may come by hash, and a cookie may be held to the panel's (server/persisted.py).
+        data = self.persisted.resolve(request_data, via_cookie=context.credentials.via_cookie)
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, data)
 
     def decode_json(self, data: str | bytes) -> object:
         try:
@@ -185,6 +205,10 @@ class GraphQLView(GraphQL[Context, None]):
                 response = await self.idempotency.serve(self, request)
             else:
                 response = await self.run(request)
+        except PersistedQueryRefused as error:
+            if facts := request_facts.get():
+                facts.add_codes([error.code])
+            response = error.response()
         except HTTPException as error:
             # Strawberry answers malformed requests in plain text; clients expect GraphQL's shape.
             if facts := request_facts.get():

@@ -140,6 +140,8 @@ async def _mutation_asked(view: GraphQLView, request: Request) -> tuple[str, str
         return None  # Strawberry answers it
     assert isinstance(body, dict)  # decode_json refuses anything else
     query, name, variables = body.get("query"), body.get("operationName"), body.get("variables")
+    if query is None:  # sent by hash alone (Automatic Persisted Queries)
+        query = view.persisted.known_text(body.get("extensions"))
     if not isinstance(query, str) or not isinstance(name, str | None) or not is_mutation(query, name):
         return None
     return query, name, variables

@@ -45,6 +45,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
     introspection: bool = True
     graphiql: bool = True
+    # Cookie-authenticated requests may run only the panel's manifest (server/persisted.py).
+    persisted_only: bool = False
     log_level: str = "INFO"
     log_format: str = "text"
     access_log: bool = True
@@ -201,6 +203,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "allowed_origins": _origins,
     "introspection": _bool,
     "graphiql": _bool,
+    "persisted_only": _bool,
     "log_level": _log_level,
     "log_format": _log_format,
     "access_log": _bool,
@@ -238,6 +241,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if env == "production":  # a public server does not show its schema unless asked to
         values.setdefault("graphiql", False)
         values.setdefault("introspection", False)
+        values.setdefault("persisted_only", True)
     values.setdefault("database_url", f"sqlite:///{var_dir / 'tenantry.db'}")
     # Unset, the allowed origins are the served ones: GraphiQL works on whatever port `serve` uses.
     served = served_origins(values.get("host", Settings.host), values.get("port", DEFAULT_PORT))

@@ -183,3 +183,13 @@ def test_the_webauthn_rp_id_defaults_to_localhost_and_takes_a_domain(tmp_path: P
     assert load_settings({"TENANTRY_VAR_DIR": str(tmp_path)}).webauthn_rp_id == "localhost"
     env = {"TENANTRY_VAR_DIR": str(tmp_path), "TENANTRY_WEBAUTHN_RP_ID": "Panel.Example.com"}
     assert load_settings(env).webauthn_rp_id == "panel.example.com"
+
+
+def test_persisted_only_is_on_in_production_and_off_elsewhere_unless_asked(tmp_path: Path) -> None:
+    production = {"TENANTRY_ENV": "production", "TENANTRY_SECRET_KEY": "k" * 48, "TENANTRY_VAR_DIR": str(tmp_path)}
+    assert load_settings(production).persisted_only
+    assert not load_settings({**production, "TENANTRY_PERSISTED_ONLY": "false"}).persisted_only
+    for env in ("development", "test"):
+        settings = {"TENANTRY_ENV": env, "TENANTRY_VAR_DIR": str(tmp_path)}
+        assert not load_settings(settings).persisted_only
+        assert load_settings({**settings, "TENANTRY_PERSISTED_ONLY": "true"}).persisted_only

@@ -16,6 +16,8 @@ export interface FormState {
   set: (name: string, value: string) => void;
   reset: (values: Values) => void;
   setNotice: (notice: string | null) => void;
+  /** Show a sentence at the top of the form (a failure outside the API, e.g. in the browser). */
+  fail: (message: string) => void;
   /** Fields call this while they are on screen: an error for a field not shown goes to the top. */
   register: (name: string) => () => void;
   /**
@@ -76,5 +78,7 @@ export function useForm(start: Values): FormState {
     [],
   );
 
-  return { values, initial, errors, submitting, notice, set, reset, setNotice, register, submit };
+  const fail = useCallback((message: string) => setErrors({ ...NO_ERRORS, form: [message] }), []);
+
+  return { values, initial, errors, submitting, notice, set, reset, setNotice, fail, register, submit };
 }

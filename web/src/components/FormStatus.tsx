@@ -24,13 +24,29 @@ export function FormStatus({ form, onReload }: { form: FormState; onReload?: () 
   );
 }
 
-/** A submit button that shows progress and cannot be pressed twice. */
-export function Submit({ form, label, busyLabel = 'Saving…', disabled }: { form: FormState; label: string; busyLabel?: string; disabled?: boolean }) {
+/**
+ * A submit button that shows progress and cannot be pressed twice. `busy`: a change that takes more
+ * than one request (or waits for the browser, as a passkey does) is in progress.
+ */
+export function Submit({
+  form,
+  label,
+  busyLabel = 'Saving…',
+  disabled,
+  busy,
+}: {
+  form: FormState;
+  label: string;
+  busyLabel?: string;
+  disabled?: boolean;
+  busy?: boolean;
+}) {
+  const working = form.submitting || Boolean(busy);
   return (
-    <button type="submit" disabled={form.submitting || disabled} aria-busy={form.submitting || undefined}>
-      {form.submitting ? <span className="spinner" aria-hidden="true" /> : null}
+    <button type="submit" disabled={working || disabled} aria-busy={working || undefined}>
+      {working ? <span className="spinner" aria-hidden="true" /> : null}
       {label}
-      {form.submitting ? <span className="sr-only"> ({busyLabel})</span> : null}
+      {working ? <span className="sr-only"> ({busyLabel})</span> : null}
     </button>
   );
 }

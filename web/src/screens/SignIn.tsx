@@ -6,13 +6,61 @@ import { Link } from '../components/Layout';
 import { graphql } from '../gql';
 import { useLocation } from '../router';
 import { RESET_PASSWORD_PATH } from '../routes';
-import { useForm } from '../useForm';
+import type { AuthenticatorKind } from '../gql/graphql';
+import { getPasskey, passkeyFailure, passkeysSupported } from '../passkeys';
+import { useForm, type FormState } from '../useForm';
 
 const LoginMutation = graphql(`
   mutation Login($input: LoginInput!) {
     login(input: $input) {
       mfaRequired
       mfaChallenge
+      mfaMethods
+      passkeyOptions
+      user {
+        id
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const StartPasskeyLoginMutation = graphql(`
+  mutation StartPasskeyLogin {
+    startPasskeyLogin {
+      options
+      challengeId
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const CompletePasskeyLoginMutation = graphql(`
+  mutation CompletePasskeyLogin($input: CompletePasskeyLoginInput!) {
+    completePasskeyLogin(input: $input) {
+      user {
+        id
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const CompleteMfaLoginWithPasskeyMutation = graphql(`
+  mutation CompleteMfaLoginWithPasskey($input: CompleteMfaLoginWithPasskeyInput!) {
+    completeMfaLoginWithPasskey(input: $input) {
       user {
         id
       }
@@ -40,13 +88,19 @@ const CompleteMfaLoginMutation = graphql(`
   }
 `);
 
+/** What login asked for when MFA is on: the challenge, the user's kinds of factor, passkey options. */
+export interface SecondStepRequest {
+  challenge: string;
+  methods: readonly AuthenticatorKind[];
+  passkeyOptions: string | null;
+}
+
 /**
- * Step one: email and password. Step two, when MFA is on: a TOTP code or a recovery code.
- * (A passkey would be a third way through step two, once the API has one.)
- * The session arrives as an HttpOnly cookie; the token in the payload is never asked for.
+ * Step one: email and password. Step two, when MFA is on: a passkey, a TOTP code or a recovery
+ * code. The session arrives as an HttpOnly cookie; the token in the payload is never asked for.
  */
 export function SignInScreen({ onSignedIn }: { onSignedIn: () => void }) {
-  const [challenge, setChallenge] = useState<string | null>(null);
+  const [challenge, setChallenge] = useState<SecondStepRequest | null>(null);
   const justReset = useLocation().searchParams.get('reset') === '1';
   return (
     <main className="signin" id="main">
@@ -57,7 +111,7 @@ export function SignInScreen({ onSignedIn }: { onSignedIn: () => void }) {
         </p>
       ) : null}
       {challenge ? (
-        <SecondStep challenge={challenge} onSignedIn={onSignedIn} onRestart={() => setChallenge(null)} />
+        <SecondStep request={challenge} onSignedIn={onSignedIn} onRestart={() => setChallenge(null)} />
       ) : (
         <FirstStep onSignedIn={onSignedIn} onMfa={setChallenge} />
       )}
@@ -67,7 +121,7 @@ export function SignInScreen({ onSignedIn }: { onSignedIn: () => void }) {
 
 const RESET_REQUIRED = 'Unrecognized activity was reported for this account, so its password must be reset before it signs in again.';
 
-function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (challenge: string) => void }) {
+function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (request: SecondStepRequest) => void }) {
   const form = useForm({ email: '', password: '' });
   const [, login] = useMutation(LoginMutation);
   const [resetRequired, setResetRequired] = useState(false);
@@ -83,7 +137,8 @@ function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (chal
       },
     );
     if (!data) return;
-    if (data.login.mfaRequired && data.login.mfaChallenge) onMfa(data.login.mfaChallenge);
+    const { mfaRequired, mfaChallenge, mfaMethods, passkeyOptions } = data.login;
+    if (mfaRequired && mfaChallenge) onMfa({ challenge: mfaChallenge, methods: mfaMethods ?? [], passkeyOptions: passkeyOptions ?? null });
     else if (data.login.user) onSignedIn();
   };
   return (
@@ -97,6 +152,7 @@ function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (chal
         </p>
       ) : null}
       <Submit form={form} label="Sign in" busyLabel="Signing in…" />
+      {passkeysSupported() ? <PasswordlessPasskey form={form} onSignedIn={onSignedIn} /> : null}
       <p>
         <Link to={RESET_PASSWORD_PATH}>Forgot password?</Link>
       </p>
@@ -104,14 +160,50 @@ function FirstStep({ onSignedIn, onMfa }: { onSignedIn: () => void; onMfa: (chal
   );
 }
 
-function SecondStep({ challenge, onSignedIn, onRestart }: { challenge: string; onSignedIn: () => void; onRestart: () => void }) {
-  const [recovery, setRecovery] = useState(false);
+/** Passwordless: the browser offers the passkeys it holds for this site; one with user verification is both factors. */
+function PasswordlessPasskey({ form, onSignedIn }: { form: FormState; onSignedIn: () => void }) {
+  const [, start] = useMutation(StartPasskeyLoginMutation);
+  const [, complete] = useMutation(CompletePasskeyLoginMutation);
+  const [asking, setAsking] = useState(false);
+  const signIn = async () => {
+    if (asking || form.submitting) return;
+    setAsking(true);
+    try {
+      const started = await form.submit(() => start({}), (d) => d.startPasskeyLogin);
+      const { options, challengeId } = started?.startPasskeyLogin ?? {};
+      if (!options || !challengeId) return;
+      let credential: string;
+      try {
+        credential = await getPasskey(options);
+      } catch (error) {
+        form.fail(passkeyFailure(error));
+        return;
+      }
+      const data = await form.submit(() => complete({ input: { challengeId, credential } }), (d) => d.completePasskeyLogin);
+      if (data?.completePasskeyLogin.user) onSignedIn();
+    } finally {
+      setAsking(false);
+    }
+  };
+  const busy = asking || form.submitting;
+  return (
+    <button type="button" className="secondary" onClick={signIn} disabled={busy} aria-busy={asking || undefined}>
+      {asking ? <span className="spinner" aria-hidden="true" /> : null}
+      Sign in with a passkey
+      {asking ? <span className="sr-only"> (Waiting for the passkey…)</span> : null}
+    </button>
+  );
+}
+
+function SecondStep({ request, onSignedIn, onRestart }: { request: SecondStepRequest; onSignedIn: () => void; onRestart: () => void }) {
+  const hasApp = request.methods.includes('TOTP');
+  const [recovery, setRecovery] = useState(!hasApp);
   const form = useForm({ code: '' });
   const [, complete] = useMutation(CompleteMfaLoginMutation);
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const data = await form.submit(
-      () => complete({ input: { mfaChallenge: challenge, code: form.values['code']!.trim() } }),
+      () => complete({ input: { mfaChallenge: request.challenge, code: form.values['code']!.trim() } }),
       (d) => d.completeMfaLogin,
     );
     if (data?.completeMfaLogin.user) onSignedIn();
@@ -121,16 +213,28 @@ function SecondStep({ challenge, onSignedIn, onRestart }: { challenge: string; o
     <form onSubmit={onSubmit} noValidate aria-label="Second step">
       <p>Multi-factor authentication is on for this account.</p>
       <FormStatus form={form} />
+      {request.passkeyOptions && passkeysSupported() ? (
+        <PasskeyStep form={form} challenge={request.challenge} options={request.passkeyOptions} onSignedIn={onSignedIn} />
+      ) : null}
       {recovery ? (
-        <Field form={form} name="code" label="Recovery code" autoComplete="off" autoFocus />
+        <Field form={form} name="code" label="Recovery code" autoComplete="off" autoFocus={!request.passkeyOptions} />
       ) : (
-        <Field form={form} name="code" label="6-digit code from your authenticator app" inputMode="numeric" autoComplete="one-time-code" autoFocus />
+        <Field
+          form={form}
+          name="code"
+          label="6-digit code from your authenticator app"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          autoFocus={!request.passkeyOptions}
+        />
       )}
       <Submit form={form} label="Verify" busyLabel="Checking…" />
       <div className="actions">
-        <button type="button" className="link" onClick={() => setRecovery((r) => !r)}>
-          {recovery ? 'Use the authenticator app instead' : 'Use a recovery code instead'}
-        </button>
+        {hasApp ? (
+          <button type="button" className="link" onClick={() => setRecovery((r) => !r)}>
+            {recovery ? 'Use the authenticator app instead' : 'Use a recovery code instead'}
+          </button>
+        ) : null}
         {expired ? (
           <button type="button" className="link" onClick={onRestart}>
             Start again
@@ -138,5 +242,42 @@ function SecondStep({ challenge, onSignedIn, onRestart }: { challenge: string; o
         ) : null}
       </div>
     </form>
+  );
+}
+
+/** "Use a passkey": the browser signs login's challenge, and the API finishes the sign-in. */
+function PasskeyStep({ form, challenge, options, onSignedIn }: { form: FormState; challenge: string; options: string; onSignedIn: () => void }) {
+  const [, complete] = useMutation(CompleteMfaLoginWithPasskeyMutation);
+  const [asking, setAsking] = useState(false);
+  const usePasskey = async () => {
+    if (asking || form.submitting) return;
+    setAsking(true);
+    try {
+      let credential: string;
+      try {
+        credential = await getPasskey(options);
+      } catch (error) {
+        form.fail(passkeyFailure(error));
+        return;
+      }
+      const data = await form.submit(
+        () => complete({ input: { mfaChallenge: challenge, credential } }),
+        (d) => d.completeMfaLoginWithPasskey,
+      );
+      if (data?.completeMfaLoginWithPasskey.user) onSignedIn();
+    } finally {
+      setAsking(false);
+    }
+  };
+  const busy = asking || form.submitting;
+  return (
+    <div className="actions">
+      <button type="button" onClick={usePasskey} disabled={busy} aria-busy={busy || undefined} autoFocus>
+        {busy ? <span className="spinner" aria-hidden="true" /> : null}
+        Use a passkey
+        {busy ? <span className="sr-only"> (Waiting for the passkey…)</span> : null}
+      </button>
+      <span>or type a code:</span>
+    </div>
   );
 }

@@ -1,7 +1,7 @@
 // Contact, by keyboard only: "Create new Email" pane, mailed code, "Verify", pick roles, "Back";
 // "Modify" by clicking Billing, Tech or DPO; the trash icon and "Yes, Delete".
 import { expect, test } from 'vitest';
-import { audit, DEMO, mailCount, mailedCode, signIn, suite, tabTo } from './harness';
+import { audit, DEMO, mailCount, mailedCode, readmeScreenshot, signIn, suite, tabTo } from './harness';
 
 const { open, server } = suite();
 const NEW = 'ops@acme.example.com';
@@ -23,6 +23,7 @@ test('contacts by keyboard: add, verify with the mailed code, pick a role, modif
   await kb.press('Enter');
   await pane.locator('#field-email-error').waitFor();
   await audit(page, 'contacts-new-email-pane');
+  await readmeScreenshot(page, 'contacts');
   const before = await mailCount(server());
   await kb.press('Control+A');
   await kb.type(NEW);

@@ -39,12 +39,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface ServerOptions {
+  /**
+   * The name the browser uses for the server: 127.0.0.1 by default; `localhost` where passkeys are
+   * needed (WebAuthn refuses an IP address as the relying party, and localhost is a secure context).
+   */
+  host?: '127.0.0.1' | 'localhost';
+}
+
 /** Seeds the demo users into a fresh SQLite file and serves it (and the built panel) on a free port. */
-export async function startServer(): Promise<Server> {
+export async function startServer({ host = '127.0.0.1' }: ServerOptions = {}): Promise<Server> {
   if (!existsSync(join(REPO, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
   const varDir = await mkdtemp(join(tmpdir(), 'tenantry-e2e-'));
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://${host}:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TENANTRY_ENV: 'test',
@@ -57,18 +65,23 @@ export async function startServer(): Promise<Server> {
     // Every test signs in from 127.0.0.1 against one server: budgets the suite never reaches.
     TENANTRY_RATE_LIMIT_POINTS: '1000000000',
     TENANTRY_RATE_LIMIT_ANONYMOUS_POINTS: '1000000000',
+    // As in production: the session cookie may run only the panel's own operations (the manifest).
+    TENANTRY_PERSISTED_ONLY: 'true',
+    TENANTRY_WEBAUTHN_RP_ID: 'localhost',
   };
   delete env['TENANTRY_SMTP_URL'];
   delete env['TENANTRY_DATABASE_URL'];
   await promisify(execFile)(TENANTRY, ['demo'], { env, cwd: REPO });
   const child: ChildProcess = spawn(TENANTRY, ['serve', '--port', String(port)], { env, cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild); // never outlive the test process, whatever happened to the suite
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tenantry serve exited: ${stderr}`);
     try {
-      if ((await fetch(`${origin}/healthz`)).ok) break;
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
     } catch {
       // not listening yet
     }
@@ -79,6 +92,7 @@ export async function startServer(): Promise<Server> {
     origin,
     varDir,
     stop: async () => {
+      process.off('exit', killChild);
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
@@ -98,14 +112,20 @@ export interface Panel {
   foreign: string[];
   /** Content-Security-Policy violations the browser reported. */
   csp: string[];
+  /** /graphql requests that carried their query text or no persisted-query hash (should be none). */
+  unhashed: string[];
 }
 
 /** A fresh browser profile whose every request to another origin is blocked and recorded. */
 export async function openPanel(browser: Browser, server: Server): Promise<Panel> {
   const context = await browser.newContext({ baseURL: server.origin, viewport: { width: 1280, height: 860 } });
   const foreign: string[] = [];
+  const unhashed: string[] = [];
   await context.route('**/*', (route) => {
-    const url = route.request().url();
+    const request = route.request();
+    const url = request.url();
+    const problem = new URL(url).pathname === '/graphql' ? notByHash(request.method(), url, request.postData()) : null;
+    if (problem) unhashed.push(problem);
     if (new URL(url).origin === server.origin) return route.continue();
     foreign.push(url);
     return route.abort('blockedbyclient');
@@ -116,24 +136,46 @@ export async function openPanel(browser: Browser, server: Server): Promise<Panel
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) csp.push(m.text());
   });
-  return { context, page, foreign, csp };
+  return { context, page, foreign, csp, unhashed };
 }
 
-/** Fails the test when the page tried to reach another origin or broke the CSP. */
+/** Why a GraphQL request does not name its document by hash alone (Automatic Persisted Queries), or null. */
+function notByHash(method: string, url: string, body: string | null): string | null {
+  const sent = (method === 'GET' ? Object.fromEntries(new URL(url).searchParams) : JSON.parse(body ?? '{}')) as Record<string, unknown>;
+  const extensions = (typeof sent['extensions'] === 'string' ? JSON.parse(sent['extensions']) : sent['extensions']) as
+    | { persistedQuery?: { sha256Hash?: string } }
+    | undefined;
+  const name = String(sent['operationName'] ?? String(sent['query'] ?? '').slice(0, 60));
+  if (sent['query']) return `${method} ${name}: sent its text`;
+  if (!/^[0-9a-f]{64}$/.test(extensions?.persistedQuery?.sha256Hash ?? '')) return `${method} ${name}: no sha256Hash`;
+  return null;
+}
+
+/**
+ * Fails the test when the page tried to reach another origin, broke the CSP, or sent a GraphQL
+ * document by its text instead of its manifest hash.
+ */
 export function expectOwnOriginOnly(panel: Panel): void {
   expect(panel.foreign, 'requests to other origins').toEqual([]);
   expect(panel.csp, 'CSP violations').toEqual([]);
+  expect(panel.unhashed, 'GraphQL requests not by persisted-query hash alone').toEqual([]);
 }
 
 /** One server and one browser for a test file; every panel opened is checked at the end. */
-export function suite(): { server: () => Server; open: () => Promise<Panel> } {
+export function suite(options: ServerOptions = {}): { server: () => Server; open: () => Promise<Panel> } {
   let server: Server | undefined;
   let browser: Browser | undefined;
   const panels: Panel[] = [];
+  // Kept so that afterAll still stops a server or browser that came up after beforeAll timed out.
+  const starting: Promise<unknown>[] = [];
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launch()]);
+    const both = Promise.all([startServer(options), launch()]);
+    starting.push(both);
+    [server, browser] = await both;
   });
   afterAll(async () => {
+    const [late] = await Promise.allSettled(starting);
+    if (late?.status === 'fulfilled') [server, browser] = late.value as [Server, Browser];
     for (const p of panels) expectOwnOriginOnly(p);
     await browser?.close();
     await server?.stop();
@@ -181,7 +223,7 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.goto(path);
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** The .eml files in order of writing: their names order them only to the second. */
@@ -250,6 +292,15 @@ function decodeBody(eml: string): string {
     Buffer.from((m[1] ?? '').replace(/\s/g, ''), 'base64').toString('utf8'),
   );
   return [eml.replace(/=\r?\n/g, ''), ...base64].join('\n');
+}
+
+/**
+ * The README's pictures: with PANEL_SCREENSHOTS=1 (`PANEL_SCREENSHOTS=1 npm run e2e`), the visible
+ * part of the page is saved as web/screenshots/<name>.png, which is committed (keep each small).
+ */
+export async function readmeScreenshot(page: Page, name: 'profile' | 'contacts'): Promise<void> {
+  if (process.env['PANEL_SCREENSHOTS'] !== '1') return;
+  await page.screenshot({ path: join(REPO, 'web/screenshots', `${name}.png`) });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Personal Profile: read-only, "Change" edits, "Edit Profile" saves; errors by field; a stale version reloads.
 import { expect, test } from 'vitest';
-import { audit, DEMO, signIn, suite } from './harness';
+import { audit, DEMO, readmeScreenshot, signIn, suite } from './harness';
 
 const { open } = suite();
 
@@ -19,6 +19,7 @@ test('profile: change, fix a field error, save; a stale version offers a reload'
   await phoneError.waitFor();
   expect(await page.getByLabel('Phone').getAttribute('aria-describedby')).toContain('field-phone-error');
   await audit(page, 'profile-editing-with-error');
+  await readmeScreenshot(page, 'profile');
 
   await page.getByLabel('Phone').fill('+46 70 123 45 67');
   await page.getByRole('button', { name: 'Edit Profile' }).click();
@@ -51,4 +52,32 @@ test('the profile screen renders in under a second with a warm server', async ()
   await page.getByText('maja.lind@acme.example.com', { exact: true }).last().waitFor();
   const elapsed = Date.now() - started;
   expect(elapsed).toBeLessThan(1000);
+});
+
+test('a change shows its progress and is sent once however often it is submitted', async () => {
+  const { page } = await open();
+  await signIn(page, DEMO.individual);
+  await page.getByRole('button', { name: 'Change' }).click();
+  // Hold the answer to the change for a moment, counting how many were sent.
+  let sent = 0;
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/graphql', async (route) => {
+    if ((route.request().postDataJSON() as { operationName?: string } | null)?.operationName !== 'UpdateProfile') return route.fallback();
+    sent += 1;
+    await held;
+    return route.fallback();
+  });
+  await page.getByLabel('Job title').fill('Head of Widgets');
+  const save = page.getByRole('button', { name: /Edit Profile/ });
+  await save.click();
+  await expect.poll(() => save.getAttribute('aria-busy')).toBe('true');
+  expect(await save.isDisabled()).toBe(true);
+  await page.getByText('(Saving…)').waitFor(); // the button says what it is doing
+  await page.getByLabel('Job title').press('Enter'); // implicit submission: no enabled submit button
+  await page.getByRole('form', { name: 'Edit personal profile' }).evaluate((form: HTMLFormElement) => form.requestSubmit()); // past the button
+  release();
+  await page.getByRole('button', { name: 'Change' }).waitFor();
+  await page.getByText('Head of Widgets').waitFor();
+  expect(sent).toBe(1);
 });

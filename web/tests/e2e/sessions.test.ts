@@ -23,7 +23,7 @@ test('sessions: sign out another device; it signs in again and returns to its pa
   await audit(phone.page, 'sign-in');
   await phone.page.getByLabel('Email').fill(DEMO.member.email);
   await phone.page.getByLabel('Password').fill(DEMO.member.password);
-  await phone.page.getByRole('button', { name: 'Sign in' }).click();
+  await phone.page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await phone.page.waitForURL(/\/customer-info$/);
   await phone.page.getByRole('heading', { name: 'Customer Info' }).waitFor();
 });
@@ -42,6 +42,6 @@ test('a change made after the session ended goes to sign-in and returns', async 
   await a.page.waitForURL(/\/sign-in\?next=%2Fpassword/);
   await a.page.getByLabel('Email').fill(DEMO.individual.email);
   await a.page.getByLabel('Password').fill(DEMO.individual.password);
-  await a.page.getByRole('button', { name: 'Sign in' }).click();
+  await a.page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await a.page.getByRole('heading', { name: 'Change Password' }).waitFor();
 });

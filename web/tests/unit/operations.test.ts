@@ -16,11 +16,18 @@ describe('the persisted-operations manifest', () => {
     expect(Object.keys(persistedOperations(documents))).toHaveLength(names.length);
   });
 
-  test('holds exactly the text the panel sends, under its sha256', async () => {
-    const sent: string[] = [];
+  test('names each operation by the sha256 of exactly the text the panel sends', async () => {
+    interface Body {
+      query?: string;
+      extensions?: { persistedQuery?: { version: number; sha256Hash: string } };
+    }
+    const sent: Body[] = [];
+    // A server that has not seen the hash yet: the client then sends the text with it.
     vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
-      sent.push((JSON.parse(String(init.body)) as { query: string }).query);
-      return new Response(JSON.stringify({ data: null }), { headers: { 'content-type': 'application/json' } });
+      const body = JSON.parse(String(init.body)) as Body;
+      sent.push(body);
+      const answer = body.query ? { data: null } : { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] };
+      return new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json' } });
     });
     const client = makeClient(() => undefined);
     const manifest = persistedOperations(documents);
@@ -28,8 +35,12 @@ describe('the persisted-operations manifest', () => {
       sent.length = 0;
       const op = document.definitions[0]?.kind === 'OperationDefinition' ? document.definitions[0].operation : 'query';
       await (op === 'mutation' ? client.mutation(document, {}) : client.query(document, {})).toPromise();
-      expect(sent, name).toEqual([sentText(document)]);
-      expect(manifest[sha256(sent[0]!)], name).toBe(sent[0]);
+      const hash = sha256(sentText(document));
+      expect(sent.map((b) => [b.query, b.extensions?.persistedQuery]), name).toEqual([
+        [undefined, { version: 1, sha256Hash: hash }],
+        [sentText(document), { version: 1, sha256Hash: hash, miss: true }],
+      ]);
+      expect(manifest[hash], name).toBe(sentText(document));
     }
   });
 });
