@@ -14,14 +14,15 @@ from strawberry.dataloader import DataLoader
 from domain import devices
 from domain.deps import Deps
 from domain.entities import Account, Authenticator, BillingProfile, ContactEmail, Session, TransferRequest, User
-from domain.services import accounts, audit, authenticators, contacts, mfa, sessions, transfers
-from domain.services.sessions import Authenticated
+from domain.services import accounts, audit, authenticators, billing, contacts, mfa, sessions, transfers
+from domain.services.sessions import NO_READS, Authenticated, Reads
 
 # __Host- makes browsers insist on Secure, Path=/ and no Domain: the cookie stays on this host.
 COOKIE_NAME = "__Host-tenantry_session"
 # A known device (domain.devices): a cookie for browsers, this header for bearer clients.
 DEVICE_COOKIE = "__Host-tenantry_device"
 DEVICE_HEADER = "x-device-token"
+CURRENT = "current"  # Loaders.billing_profile's key
 
 
 @dataclass
@@ -47,7 +48,17 @@ class Loaders:
         self.authenticators: DataLoader[UUID, list[Authenticator]] = DataLoader(self._authenticators)
         self.audit_actors: DataLoader[UUID, tuple[User, Account] | None] = DataLoader(self._audit_actors)
         self.billing_versions: DataLoader[int, BillingProfile | None] = DataLoader(self._billing_versions)
+        # The profile in force; its only key is CURRENT. A loader so that authenticate can prime it.
+        self.billing_profile: DataLoader[str, BillingProfile | None] = DataLoader(self._billing_profile)
         self.deps = deps
+
+    def prime(self, found: Authenticated) -> None:
+        """Fill the loaders with what authenticate read in its transaction, so they need no trip."""
+        pre = found.preloaded
+        self.contacts.prime_many(pre.contacts)
+        self.sessions.prime_many(pre.sessions)
+        if pre.billing_profile:
+            self.billing_profile.prime(CURRENT, pre.billing_profile[0])
 
     async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
         found = await run_in_threadpool(contacts.contacts_for_accounts, self.deps, list(account_ids))
@@ -76,6 +87,10 @@ class Loaders:
         found = await run_in_threadpool(audit.billing_versions, self.deps, list(versions))
         return [found.get(v) for v in versions]
 
+    async def _billing_profile(self, keys: list[str]) -> list[BillingProfile | None]:
+        found = await run_in_threadpool(billing.get_billing_profile, self.deps)
+        return [found for _ in keys]
+
     async def _accounts(self, account_ids: list[UUID]) -> list[Account]:
         found = await run_in_threadpool(accounts.accounts_by_id, self.deps, list(account_ids))
         return [found[a] for a in account_ids]
@@ -90,6 +105,9 @@ class Context:
     client_ip: str | None
     user_agent: str | None
     loaders: Loaders
+    # What the document will read besides the session (schema.plan sets it before execution):
+    # authenticate reads it in the same transaction and primes the loaders with it.
+    reads: Reads = NO_READS
     _auth: asyncio.Future[Authenticated | None] | None = None
 
     async def auth(self) -> Authenticated | None:
@@ -102,7 +120,10 @@ class Context:
         token = self.credentials.token
         if not token:
             return None
-        return await run_in_threadpool(sessions.authenticate, self.deps, token)
+        found = await run_in_threadpool(sessions.authenticate, self.deps, token, self.reads)
+        if found is not None:
+            self.loaders.prime(found)
+        return found
 
     def forget_auth(self, value: Authenticated | None = None) -> None:
         loop = asyncio.get_running_loop()
