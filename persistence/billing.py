@@ -17,6 +17,7 @@ from persistence.tables import users_t
 
 # The profile is a single row; its key never changes.
 PROFILE_ID = 1
+_CURRENT = select(profile_t).where(profile_t.c.id == PROFILE_ID)  # built once: read on every billingProfile
 
 
 def profile_to_row(p: BillingProfile) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def profile_from_row(r: Row) -> BillingProfile:
 
 class SqlBillingProfiles(Repository):
     def get(self) -> BillingProfile | None:
-        row = self.conn.execute(select(profile_t).where(profile_t.c.id == PROFILE_ID)).mappings().first()
+        row = self.conn.execute(_CURRENT).mappings().first()
         return profile_from_row(row) if row else None
 
     def add(self, profile: BillingProfile) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from domain.entities import ContactCode, ContactEmail, ContactRole
 from domain.rules.email import email_key
@@ -15,6 +15,14 @@ from persistence.tables import contacts_t
 
 _NO_CODE: dict[str, Any] = {"code_digest": None, "code_expires_at": None, "code_attempts": 0}
 _ROLE_COLUMNS = {ContactRole.BILLING: "billing", ContactRole.TECH: "tech", ContactRole.DPO: "dpo"}
+
+
+# Built once: read on every request that shows contacts.
+_FOR_ACCOUNTS = (
+    select(contacts_t)
+    .where(contacts_t.c.account_id.in_(bindparam("account_ids", expanding=True)))
+    .order_by(contacts_t.c.created_at, contacts_t.c.id)
+)
 
 
 def contact_from_row(r: Row) -> ContactEmail:
@@ -119,11 +127,6 @@ class SqlContacts(Repository):
         found: dict[UUID, list[ContactEmail]] = {a: [] for a in account_ids}
         if not account_ids:
             return found
-        stmt = (
-            select(contacts_t)
-            .where(contacts_t.c.account_id.in_(account_ids))
-            .order_by(contacts_t.c.created_at, contacts_t.c.id)
-        )
-        for row in self.conn.execute(stmt).mappings():
+        for row in self.conn.execute(_FOR_ACCOUNTS, {"account_ids": account_ids}).mappings():
             found[row["account_id"]].append(contact_from_row(row))
         return found

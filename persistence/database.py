@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import weakref
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         _create_private(Path(database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20)
+    _WRITERS[engine] = FifoLock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -47,6 +51,50 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
+
+
+class FifoLock:
+    """A lock granted in the order it was asked for. SQLite's own wait for its write lock (the busy
+    handler) sleeps and retries, so under load a writer can lose to later ones again and again; the
+    process's writers queue here first, and each takes SQLite's lock when its turn comes.
+    threading.Lock makes no such promise."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._queue: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float = -1) -> bool:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._queue.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # release() handed the lock over: it stayed held
+        with self._guard:
+            if turn in self._queue:
+                self._queue.remove(turn)
+                return False
+        return True  # handed over just as the wait timed out
+
+    def release(self) -> None:
+        with self._guard:
+            if self._queue:
+                self._queue.popleft().release()
+            else:
+                self._held = False
+
+
+def writer_queue(engine: Engine) -> FifoLock | None:
+    """The in-process queue a SQLite write transaction waits in before BEGIN IMMEDIATE; None on
+    PostgreSQL, whose writers wait for row locks only, and never for each other."""
+    return _WRITERS.get(engine)
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, FifoLock] = weakref.WeakKeyDictionary()
 
 
 def _create_private(path: Path) -> None:

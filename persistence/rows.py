@@ -54,3 +54,14 @@ def labelled(table: Any, prefix: str) -> list[Any]:
 def unprefixed(row: Any, prefix: str) -> dict[str, Any]:
     """The columns of one joined table, back under their own names."""
     return {k[len(prefix) :]: v for k, v in row._mapping.items() if k.startswith(prefix)}
+
+
+def split(row: Any, *tables: Any) -> list[dict[str, Any]]:
+    """A row of a select of every column of `tables` in turn (as `labelled` lists them), as one
+    dict of column values per table, by position: no label is looked up."""
+    parts, start = [], 0
+    for table in tables:
+        names = table.c.keys()
+        parts.append(dict(zip(names, row[start : start + len(names)], strict=True)))
+        start += len(names)
+    return parts

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from domain.entities import Account, Session, User
 from persistence.accounts import account_from_row
-from persistence.rows import Repository, Row, labelled, unprefixed
+from persistence.rows import Repository, Row, labelled, split
 from persistence.tables import accounts_t, sessions_t, users_t
 from persistence.users import user_from_row
 
@@ -28,37 +28,37 @@ def session_from_row(r: Row) -> Session:
     )
 
 
+# Built once: the hot path of every signed-in request (SQLAlchemy then only looks up its compiled form).
+_AUTHENTICATE = (
+    select(*labelled(sessions_t, "s_"), *labelled(users_t, "u_"), *labelled(accounts_t, "a_"))
+    .join_from(sessions_t, users_t, sessions_t.c.user_id == users_t.c.id)
+    .join(accounts_t, users_t.c.account_id == accounts_t.c.id)
+    .where(sessions_t.c.token_hash == bindparam("token_hash"))
+)
+_FOR_USER = (
+    select(sessions_t)
+    .where(sessions_t.c.user_id == bindparam("user_id"))
+    .order_by(sessions_t.c.created_at.desc(), sessions_t.c.id)
+)
+
+
 class SqlSessions(Repository):
     def add(self, session: Session) -> None:
         values = {c.name: getattr(session, c.name) for c in sessions_t.c}
         self.conn.execute(insert(sessions_t).values(**values))
 
     def authenticate(self, token_hash: str) -> tuple[Session, User, Account] | None:
-        stmt = (
-            select(*labelled(sessions_t, "s_"), *labelled(users_t, "u_"), *labelled(accounts_t, "a_"))
-            .join_from(sessions_t, users_t, sessions_t.c.user_id == users_t.c.id)
-            .join(accounts_t, users_t.c.account_id == accounts_t.c.id)
-            .where(sessions_t.c.token_hash == token_hash)
-        )
-        row = self.conn.execute(stmt).first()
+        row = self.conn.execute(_AUTHENTICATE, {"token_hash": token_hash}).first()
         if row is None:
             return None
-        return (
-            session_from_row(unprefixed(row, "s_")),
-            user_from_row(unprefixed(row, "u_")),
-            account_from_row(unprefixed(row, "a_")),
-        )
+        s, u, a = split(row, sessions_t, users_t, accounts_t)
+        return session_from_row(s), user_from_row(u), account_from_row(a)
 
     def touch(self, session_id: UUID, at: datetime) -> None:
         self.conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(last_seen_at=at))
 
     def for_user(self, user_id: UUID) -> list[Session]:
-        stmt = (
-            select(sessions_t)
-            .where(sessions_t.c.user_id == user_id)
-            .order_by(sessions_t.c.created_at.desc(), sessions_t.c.id)
-        )
-        return [session_from_row(r) for r in self.conn.execute(stmt).mappings()]
+        return [session_from_row(r) for r in self.conn.execute(_FOR_USER, {"user_id": user_id}).mappings()]
 
     def delete(self, session_id: UUID, user_id: UUID) -> bool:
         stmt = delete(sessions_t).where(sessions_t.c.id == session_id, sessions_t.c.user_id == user_id)

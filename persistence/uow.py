@@ -32,7 +32,7 @@ from persistence.audit import SqlAuditLog
 from persistence.authenticators import SqlAuthenticators
 from persistence.billing import SqlBillingProfiles
 from persistence.contacts import SqlContacts
-from persistence.database import WRITE
+from persistence.database import WRITE, FifoLock, writer_queue
 from persistence.devices import SqlKnownDevices
 from persistence.mfa import SqlMfa
 from persistence.outbox import SqlOutbox
@@ -41,6 +41,9 @@ from persistence.recovery import SqlRecovery
 from persistence.sessions import SqlSessions
 from persistence.transfers import SqlTransferRequests
 from persistence.users import SqlUsers
+
+# As long as SQLite's own busy timeout (persistence.database): a writer waits at most this long for its turn.
+WRITER_WAIT = 30.0
 
 
 class SqlUnitOfWork:
@@ -87,8 +90,20 @@ class SqlUnitOfWork:
         self.request_id = request_id
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
+        self._queued: FifoLock | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
+        queue = writer_queue(self.engine) if self.write else None
+        if queue is not None and not queue.acquire(timeout=WRITER_WAIT):
+            raise TimeoutError(f"no turn to write within {WRITER_WAIT} s")
+        self._queued = queue
+        try:
+            return self._open()
+        except BaseException:
+            self._leave_queue()
+            raise
+
+    def _open(self) -> SqlUnitOfWork:
         conn = self.engine.connect().execution_options(**{WRITE: self.write})
         self._conn = conn
         self._tx = conn.begin()
@@ -118,6 +133,12 @@ class SqlUnitOfWork:
         finally:
             self._conn.close()
             self._conn = self._tx = None
+            self._leave_queue()
+
+    def _leave_queue(self) -> None:
+        if self._queued is not None:
+            self._queued.release()
+            self._queued = None
 
     def commit(self) -> None:
         assert self._tx is not None

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from domain.services import billing
 from resolvers import changes
 from resolvers.access import caller
-from resolvers.context import Context
+from resolvers.context import CURRENT, Context
 from resolvers.errors import attempt
 from schema.billing import BillingProfileType, UpdateBillingProfileInput, UpdateBillingProfilePayload
 
 
 async def billing_profile(info: Info[Context, None]) -> BillingProfileType | None:
-    found = await run_in_threadpool(billing.get_billing_profile, info.context.deps)
+    found = await info.context.loaders.billing_profile.load(CURRENT)  # read with the session when asked
     return BillingProfileType.from_entity(found) if found else None
 
 

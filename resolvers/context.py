@@ -24,9 +24,9 @@ from domain.entities import (
     User,
 )
 from domain.rules.api_tokens import is_well_formed, looks_like_token
-from domain.services import accounts, api_tokens, audit, authenticators, contacts, mfa, sessions, transfers
+from domain.services import accounts, api_tokens, audit, authenticators, billing, contacts, mfa, sessions, transfers
 from domain.services.api_tokens import TokenAuthenticated
-from domain.services.sessions import Authenticated
+from domain.services.sessions import NO_READS, Authenticated, Reads
 
 # The caller behind a request: a session (cookie or bearer) or an API token (bearer only).
 Caller = Authenticated | TokenAuthenticated
@@ -36,6 +36,7 @@ COOKIE_NAME = "__Host-tenantry_session"
 # A known device (domain.devices): a cookie for browsers, this header for bearer clients.
 DEVICE_COOKIE = "__Host-tenantry_device"
 DEVICE_HEADER = "x-device-token"
+CURRENT = "current"  # Loaders.billing_profile's key
 
 
 @dataclass
@@ -62,7 +63,17 @@ class Loaders:
         self.audit_actors: DataLoader[UUID, tuple[User, Account] | None] = DataLoader(self._audit_actors)
         self.billing_versions: DataLoader[int, BillingProfile | None] = DataLoader(self._billing_versions)
         self.api_tokens: DataLoader[UUID, list[ApiToken]] = DataLoader(self._api_tokens)
+        # The profile in force; its only key is CURRENT. A loader so that authenticate can prime it.
+        self.billing_profile: DataLoader[str, BillingProfile | None] = DataLoader(self._billing_profile)
         self.deps = deps
+
+    def prime(self, found: Authenticated) -> None:
+        """Fill the loaders with what authenticate read in its transaction, so they need no trip."""
+        pre = found.preloaded
+        self.contacts.prime_many(pre.contacts)
+        self.sessions.prime_many(pre.sessions)
+        if pre.billing_profile:
+            self.billing_profile.prime(CURRENT, pre.billing_profile[0])
 
     async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
         found = await run_in_threadpool(contacts.contacts_for_accounts, self.deps, list(account_ids))
@@ -95,6 +106,10 @@ class Loaders:
         found = await run_in_threadpool(api_tokens.tokens_for_users, self.deps, list(user_ids))
         return [found[u] for u in user_ids]
 
+    async def _billing_profile(self, keys: list[str]) -> list[BillingProfile | None]:
+        found = await run_in_threadpool(billing.get_billing_profile, self.deps)
+        return [found for _ in keys]
+
     async def _accounts(self, account_ids: list[UUID]) -> list[Account]:
         found = await run_in_threadpool(accounts.accounts_by_id, self.deps, list(account_ids))
         return [found[a] for a in account_ids]
@@ -109,6 +124,9 @@ class Context:
     client_ip: str | None
     user_agent: str | None
     loaders: Loaders
+    # What the document will read besides the session (schema.plan sets it before execution):
+    # authenticate reads it in the same transaction and primes the loaders with it.
+    reads: Reads = NO_READS
     _auth: asyncio.Future[Caller | None] | None = None
 
     async def auth(self) -> Caller | None:
@@ -133,7 +151,10 @@ class Context:
         return bool(token) and looks_like_token(token or "")
 
     async def _authenticate(self) -> Caller | None:
-        return await authenticate(self.deps, self.credentials, self.client_ip)
+        found = await authenticate(self.deps, self.credentials, self.client_ip, self.reads)
+        if isinstance(found, Authenticated):
+            self.loaders.prime(found)
+        return found
 
     def forget_auth(self, value: Caller | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -172,8 +193,11 @@ class Context:
         )
 
 
-async def authenticate(deps: Deps, credentials: Credentials, client_ip: str | None) -> Caller | None:
-    """The live session or API token behind a request's credentials, or None."""
+async def authenticate(
+    deps: Deps, credentials: Credentials, client_ip: str | None, reads: Reads = NO_READS
+) -> Caller | None:
+    """The live session or API token behind a request's credentials, or None. A session's `reads`
+    (what the document will read) come in the same transaction."""
     token = credentials.token
     if not token:
         return None
@@ -182,4 +206,4 @@ async def authenticate(deps: Deps, credentials: Credentials, client_ip: str | No
         if credentials.via_cookie or not is_well_formed(token):
             return None
         return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip)
-    return await run_in_threadpool(sessions.authenticate, deps, token)
+    return await run_in_threadpool(sessions.authenticate, deps, token, reads)

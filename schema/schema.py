@@ -21,6 +21,7 @@ from schema.accounts import AccountType
 from schema.contacts import ContactEmailType
 from schema.limits import MAX_TOKENS, PARSE_FAILED, VALIDATION_FAILED, LimitedValidation
 from schema.mutation import Mutation
+from schema.plan import ReadPlan
 from schema.query import Query
 from schema.scopes import ScopeCheck
 from schema.sessions import SessionType
@@ -69,6 +70,7 @@ def build_schema(
             lambda: ParserCache(maxsize=CACHE_SIZE),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: MaskErrors(should_mask_error=should_mask),
+            ReadPlan,  # before any extension that asks for the session
             ScopeCheck,
             *extensions,
         ],
