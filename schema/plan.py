@@ -40,6 +40,8 @@ def reads_of(schema: GraphQLSchema, document: DocumentNode, query: str, operatio
     """The Reads of a (valid) document, remembered per query text and operation name. Every
     operation's fields count, so a document of several operations may read a little more than
     the one that runs."""
+    if not query:  # no text to key on (a document given some other way): worked out each time
+        return _plan(schema, document)
     key = (query, operation_name)
     found = _PLANS.get(key)
     if found is None:

@@ -100,14 +100,15 @@ def test_introspection_can_be_switched_off_and_then_hides_suggestions(
 def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from domain.services import contacts
+    from persistence.contacts import SqlContacts
 
     user = api.new_account()
 
     def broken(*_: object) -> None:
         raise RuntimeError("database exploded: secret detail")
 
-    monkeypatch.setattr(contacts, "contacts_for_accounts", broken)  # a fault injected into a read, not a mock
+    # A fault injected into a read (the contacts come with the session, in its transaction), not a mock.
+    monkeypatch.setattr(SqlContacts, "for_accounts", broken)
     with caplog.at_level(logging.ERROR, logger="tenantry.graphql"):
         response = api.post({"query": "{ me { account { contacts { id } } } }"}, token=user.token)
     body = response.json()
