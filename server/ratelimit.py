@@ -9,6 +9,7 @@ RateLimit-* headers on every /graphql response, including those refused before a
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from server.settings import Settings
 from server.transport import credentials
 
 RATE_LIMITED = "RATE_LIMITED"
+
+
+log = logging.getLogger("tenantry")
 
 
 @dataclass
@@ -78,13 +82,23 @@ class RateLimiter:
         now = self.deps.clock()
         verdict = self.budgets.charge(limit, key, cost, now)
         if verdict is None:
-            await run_in_threadpool(self.budgets.read, self.deps.uow, limit, key, now)
+            try:
+                await run_in_threadpool(self.budgets.read, self.deps.uow, limit, key, now)
+            except Exception:
+                # The database is down for a moment: charge what this process knows rather than
+                # fail the request here; the request's own reads fail (masked) if it stays down.
+                log.exception("reading a rate-limit budget failed; charged from this process's count")
             verdict = self.budgets.charge(limit, key, cost, now, fresh=True)
             assert verdict is not None
         return verdict
 
     async def charge_context(self, context: Context, cost: int) -> Verdict:
-        found = await context.auth()
+        try:
+            found = await context.auth()
+        except Exception:
+            # A look-up that failed (a database fault): the address's budget pays, and the fields
+            # that need the caller meet the same failure in their resolvers, masked and logged.
+            found = None
         return await self.charge(budget_key(context.credentials, found), context.client_ip, cost)
 
     async def look(self, request: Request) -> Verdict:
