@@ -67,7 +67,7 @@ class Loaders:
         self.billing_profile: DataLoader[str, BillingProfile | None] = DataLoader(self._billing_profile)
         self.deps = deps
 
-    def prime(self, found: Authenticated) -> None:
+    def prime(self, found: Caller) -> None:
         """Fill the loaders with what authenticate read in its transaction, so they need no trip."""
         pre = found.preloaded
         self.contacts.prime_many(pre.contacts)
@@ -152,7 +152,7 @@ class Context:
 
     async def _authenticate(self) -> Caller | None:
         found = await authenticate(self.deps, self.credentials, self.client_ip, self.reads)
-        if isinstance(found, Authenticated):
+        if found is not None:
             self.loaders.prime(found)
         return found
 
@@ -205,5 +205,5 @@ async def authenticate(
         # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
         if credentials.via_cookie or not is_well_formed(token):
             return None
-        return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip)
+        return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip, reads)
     return await run_in_threadpool(sessions.authenticate, deps, token, reads)

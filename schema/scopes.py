@@ -12,7 +12,7 @@ that finds no live token meets the fields' own UNAUTHENTICATED checks.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import (
@@ -114,15 +114,19 @@ def refusals(needs: tuple[Requirement, ...], scopes: frozenset[ApiScope]) -> lis
 
 
 class ScopeCheck(SchemaExtension):
-    """Refuses an operation that selects a field the request's API token may not use. The server
-    looks an API token up before the operation starts (server.app), so this hook stays synchronous;
-    a token not looked up by then is refused as a whole (never run unchecked)."""
+    """Refuses an operation that selects a field the request's API token may not use. The token is
+    looked up here, before anything runs and after the read plan (schema.plan) has said what the
+    document reads, so the look-up brings that too; a token that could not be looked up is refused
+    as a whole (never run unchecked)."""
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         document = self.execution_context.graphql_document
         if isinstance(context, Context) and context.bears_api_token and document is not None:
-            caller = context.settled_auth()
+            try:
+                caller = await context.auth()
+            except Exception:  # a database fault: the resolvers meet it again, masked and logged
+                caller = None
             if not context.auth_settled:  # never run a token's operation unchecked
                 error = out_of_scope("The API token was not checked before the operation; try again.", ())
                 self.execution_context.result = ExecutionResult(data=None, errors=[error])

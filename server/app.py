@@ -151,8 +151,6 @@ class GraphQLView(GraphQL[Context, None]):
             user_agent=request.headers.get("user-agent"),
             loaders=Loaders(self.deps),
         )
-        if context.bears_api_token:  # looked up now, so the scope check before execution has it
-            await context.auth()
         return context
 
     async def render_graphql_ide(self, request: Request) -> Response:

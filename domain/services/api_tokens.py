@@ -9,7 +9,7 @@ Only a keyed digest of the secret is stored.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -30,6 +30,7 @@ from domain.limits import Limit
 from domain.ports import UnitOfWork
 from domain.rules import api_tokens as rules
 from domain.services.common import load_user, locked_account
+from domain.services.sessions import NO_READS, Preloaded, Reads, preload
 from domain.services.signin import check_password
 
 PURPOSE = "api-token"
@@ -51,6 +52,7 @@ class TokenAuthenticated:
     user: User
     account: Account
     scopes: frozenset[ApiScope]
+    preloaded: Preloaded = field(default_factory=Preloaded, compare=False)
 
     @property
     def credential_key(self) -> str:
@@ -135,23 +137,25 @@ def _checked_input(user: User, name: str, scopes: list[ApiScope], days: int, pas
     return cleaned
 
 
-def authenticate(deps: Deps, secret: str, ip: str | None) -> TokenAuthenticated | None:
+def authenticate(deps: Deps, secret: str, ip: str | None, reads: Reads = NO_READS) -> TokenAuthenticated | None:
     """The live token behind a bearer secret, or None; a malformed secret costs no look-up.
-    Notes its use (time and address) at most once a minute."""
+    Notes its use (time and address) at most once a minute. With `reads`, what the request will
+    read next comes in the same read transaction (as for sessions)."""
     if not rules.is_well_formed(secret):
         return None
     now = deps.clock()
     with deps.uow(write=False) as uow:
         found = uow.api_tokens.authenticate(deps.keyring.digest(PURPOSE, secret))
-    if found is None or not found[0].live(now):
-        return None
+        if found is None or not found[0].live(now):
+            return None
+        preloaded = preload(uow, found[1], reads, now, int(deps.policy.idle_ttl.total_seconds()))
     token, user, account = found
     if token.last_used_at is None or now - token.last_used_at >= deps.policy.touch_interval:
         with deps.uow() as uow:
             uow.api_tokens.touch(token.id, now, ip)
             uow.commit()
         token = replace(token, last_used_at=now, last_used_ip=ip)
-    return TokenAuthenticated(token, user, account, effective_scopes(token, user.role))
+    return TokenAuthenticated(token, user, account, effective_scopes(token, user.role), preloaded)
 
 
 def revoke_api_token(deps: Deps, actor: Actor, token_id: UUID | None) -> ApiToken:

@@ -132,7 +132,7 @@ def authenticate(deps: Deps, token: str, reads: Reads = NO_READS) -> Authenticat
         found = uow.sessions.authenticate(deps.keyring.digest("session", token))
         if found is None or now >= found[0].expires_at(idle):
             return None
-        preloaded = _preload(uow, found[1], reads, now, idle)
+        preloaded = preload(uow, found[1], reads, now, idle)
     session, user, account = found
     if now - session.last_seen_at >= deps.policy.touch_interval:
         with deps.uow() as uow:
@@ -142,7 +142,8 @@ def authenticate(deps: Deps, token: str, reads: Reads = NO_READS) -> Authenticat
     return Authenticated(session, user, account, preloaded)
 
 
-def _preload(uow: UnitOfWork, user: User, reads: Reads, now: datetime, idle: int) -> Preloaded:
+def preload(uow: UnitOfWork, user: User, reads: Reads, now: datetime, idle: int) -> Preloaded:
+    """What `reads` asks for, inside the caller's (authenticating) transaction."""
     if reads == NO_READS:
         return Preloaded()
     contacts = uow.contacts.for_accounts([user.account_id]) if reads.contacts else {}

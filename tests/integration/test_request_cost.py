@@ -101,3 +101,16 @@ def test_a_mutation_reads_nothing_ahead_so_its_answer_shows_the_change(api: Api)
     assert result["addContactEmail"]["errors"] == []
     contacts = api.data("{ me { account { contacts { email } } } }", token=seeded.token)["me"]["account"]["contacts"]
     assert "new@example.com" in [c["email"] for c in contacts]
+
+
+def test_an_api_token_reads_what_the_document_needs_with_the_token(api: Api) -> None:
+    from .test_api_tokens import secret_for
+
+    seeded = api.new_account()
+    secret = secret_for(api, seeded, ["PROFILE_READ", "ACCOUNT_READ"])
+    api.data("{ me { id } }", token=secret)  # the token's first use: its budget read, its use noted
+    with cost_of(api) as cost:
+        me = cost.read(api, SPA, secret)["me"]
+    assert len(me["account"]["contacts"]) == 1
+    # The token with its owner and account, the contacts, the sessions: one read transaction.
+    assert (cost.transactions, len(cost.statements)) == (1, 3)
