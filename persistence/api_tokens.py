@@ -6,15 +6,24 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from domain.entities import Account, ApiScope, ApiToken, User
 from persistence.accounts import account_from_row
-from persistence.rows import Repository, Row, labelled, unprefixed
+from persistence.rows import Repository, Row, labelled, split, unprefixed
 from persistence.tables import accounts_t, api_tokens_t, users_t
 from persistence.users import user_from_row
 
 c = api_tokens_t.c
+
+
+# Built once: every request with a token runs it (as the session look-up).
+_AUTHENTICATE = (
+    select(*labelled(api_tokens_t, "t_"), *labelled(users_t, "u_"), *labelled(accounts_t, "a_"))
+    .join_from(api_tokens_t, users_t, api_tokens_t.c.user_id == users_t.c.id)
+    .join(accounts_t, users_t.c.account_id == accounts_t.c.id)
+    .where(api_tokens_t.c.token_hash == bindparam("token_hash"))
+)
 
 
 def token_from_row(r: Row) -> ApiToken:
@@ -40,20 +49,11 @@ class SqlApiTokens(Repository):
         self.conn.execute(insert(api_tokens_t).values(**values, scopes=" ".join(s.value for s in token.scopes)))
 
     def authenticate(self, token_hash: str) -> tuple[ApiToken, User, Account] | None:
-        stmt = (
-            select(*labelled(api_tokens_t, "t_"), *labelled(users_t, "u_"), *labelled(accounts_t, "a_"))
-            .join_from(api_tokens_t, users_t, c.user_id == users_t.c.id)
-            .join(accounts_t, users_t.c.account_id == accounts_t.c.id)
-            .where(c.token_hash == token_hash)
-        )
-        row = self.conn.execute(stmt).first()
+        row = self.conn.execute(_AUTHENTICATE, {"token_hash": token_hash}).first()
         if row is None:
             return None
-        return (
-            token_from_row(unprefixed(row, "t_")),
-            user_from_row(unprefixed(row, "u_")),
-            account_from_row(unprefixed(row, "a_")),
-        )
+        t, u, a = split(row, api_tokens_t, users_t, accounts_t)
+        return token_from_row(t), user_from_row(u), account_from_row(a)
 
     def touch(self, token_id: UUID, at: datetime, ip: str | None) -> None:
         self.conn.execute(update(api_tokens_t).where(c.id == token_id).values(last_used_at=at, last_used_ip=ip))
