@@ -8,15 +8,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
+from domain.entities import AccountKind, User, UserRole
+from domain.services import accounts
 from server.app import Runtime
 from support import LOGIN, SERVER_START_TIMEOUT, SmtpSink, settings_for_tests, wait_until_ready, without_cost
 
 TENANTRY = str(Path(sys.executable).parent / "tenantry")
+PASSWORD = "harbor-violet-spoon-12"
 
 
 def free_port() -> int:
@@ -62,39 +66,58 @@ def two_servers(postgres_url: str, smtp: SmtpSink, tmp_path_factory: pytest.Temp
             proc.wait(timeout=20)
 
 
+@contextmanager
+def seeded_user(
+    postgres_url: str, smtp: SmtpSink, tmp_path: Path, name: str, role: UserRole
+) -> Iterator[tuple[Runtime, User]]:
+    """A new account and user in the servers' database, and a Runtime on it for the test's own reads."""
+    from support import unique_orgnr
+
+    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
+    try:
+        account = accounts.create_account(
+            runtime.deps,
+            kind=AccountKind.BUSINESS,
+            number=unique_orgnr(),
+            company_name=f"{name.title()} AB",
+            contact_person="Ann Berg",
+            contact_email=f"{name}-contact@example.com",
+        )
+        user = accounts.create_user(
+            runtime.deps,
+            account_id=account.id,
+            email=f"{name}-{account.id.hex[:8]}@example.com",
+            role=role,
+            password=PASSWORD,
+            first_name="Ann",
+            last_name="Berg",
+        )
+        yield runtime, user
+    finally:
+        runtime.close()
+
+
+def new_user(postgres_url: str, smtp: SmtpSink, tmp_path: Path, name: str, role: UserRole) -> User:
+    with seeded_user(postgres_url, smtp, tmp_path, name, role) as (_, user):
+        return user
+
+
+def sign_in(url: str, email: str) -> str:
+    body = {"query": LOGIN, "variables": {"input": {"email": email, "password": PASSWORD}}}
+    return str(httpx.post(f"{url}/graphql", json=body, timeout=10).json()["data"]["login"]["token"])
+
+
 @pytest.mark.timeout(SERVER_START_TIMEOUT + 60)  # starting the servers may take that long on a loaded machine
 def test_sessions_and_sign_in_limits_are_shared_across_processes(
     two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
 ) -> None:
-    from domain.entities import AccountKind, UserRole
-    from domain.services import accounts
-    from support import unique_orgnr
-
-    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
-    account = accounts.create_account(
-        runtime.deps,
-        kind=AccountKind.BUSINESS,
-        number=unique_orgnr(),
-        company_name="Shared AB",
-        contact_person="Ann Berg",
-        contact_email="shared@example.com",
-    )
-    user = accounts.create_user(
-        runtime.deps,
-        account_id=account.id,
-        email="shared-user@example.com",
-        role=UserRole.MEMBER,
-        password="harbor-violet-spoon-12",
-        first_name="Ann",
-        last_name="Berg",
-    )
-    runtime.close()
+    user = new_user(postgres_url, smtp, tmp_path, "shared", UserRole.MEMBER)
 
     def login(url: str, password: str) -> dict:
         body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": password}}}
         return httpx.post(f"{url}/graphql", json=body, timeout=10).json()["data"]["login"]
 
-    token = login(two_servers[0], "harbor-violet-spoon-12")["token"]
+    token = login(two_servers[0], PASSWORD)["token"]
     me = httpx.post(
         f"{two_servers[1]}/graphql",
         json={"query": "{ me { email } }"},
@@ -105,7 +128,7 @@ def test_sessions_and_sign_in_limits_are_shared_across_processes(
 
     codes = [login(two_servers[i % 2], "wrong-password-x")["errors"][0]["code"] for i in range(12)]
     assert codes == ["INVALID_CREDENTIALS"] * 10 + ["TOO_MANY_ATTEMPTS"] * 2
-    assert login(two_servers[1], "harbor-violet-spoon-12")["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert login(two_servers[1], PASSWORD)["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
 
 
 @pytest.mark.timeout(SERVER_START_TIMEOUT + 60)
@@ -117,85 +140,39 @@ def test_one_idempotency_key_runs_its_change_once_across_processes(
 
     from sqlalchemy import func, select
 
-    from domain.entities import AccountKind, UserRole
-    from domain.services import accounts
     from persistence.tables import contacts_t
-    from support import unique_orgnr
 
-    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
-    account = accounts.create_account(
-        runtime.deps,
-        kind=AccountKind.BUSINESS,
-        number=unique_orgnr(),
-        company_name="Retry AB",
-        contact_person="Ann Berg",
-        contact_email="retry-contact@example.com",
-    )
-    user = accounts.create_user(
-        runtime.deps,
-        account_id=account.id,
-        email=f"retry-{account.id.hex[:8]}@example.com",
-        role=UserRole.ACCOUNT_ADMIN,
-        password="harbor-violet-spoon-12",
-        first_name="Ann",
-        last_name="Berg",
-    )
-    body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": "harbor-violet-spoon-12"}}}
-    token = httpx.post(f"{two_servers[0]}/graphql", json=body, timeout=10).json()["data"]["login"]["token"]
-    email = f"once-{account.id.hex[:8]}@example.com"
-    add = {
-        "query": "mutation A($input: AddContactEmailInput!) { addContactEmail(input: $input) { contact { id } } }",
-        "variables": {"input": {"email": email}},
-    }
-    headers = {"authorization": f"Bearer {token}", "idempotency-key": "order-42"}
-    ready = threading.Barrier(8)
+    with seeded_user(postgres_url, smtp, tmp_path, "retry", UserRole.ACCOUNT_ADMIN) as (runtime, user):
+        token = sign_in(two_servers[0], user.email)
+        email = f"once-{user.account_id.hex[:8]}@example.com"
+        add = {
+            "query": "mutation A($input: AddContactEmailInput!) { addContactEmail(input: $input) { contact { id } } }",
+            "variables": {"input": {"email": email}},
+        }
+        headers = {"authorization": f"Bearer {token}", "idempotency-key": "order-42"}
+        ready = threading.Barrier(8)
 
-    def send(i: int) -> httpx.Response:
-        ready.wait()
-        return httpx.post(f"{two_servers[i % 2]}/graphql", json=add, headers=headers, timeout=30)
+        def send(i: int) -> httpx.Response:
+            ready.wait()
+            return httpx.post(f"{two_servers[i % 2]}/graphql", json=add, headers=headers, timeout=30)
 
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(send, range(8)))
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(send, range(8)))
 
-    ran = [a for a in answers if a.status_code == 200 and "idempotent-replayed" not in a.headers]
-    replayed = [a for a in answers if a.status_code == 200 and a.headers.get("idempotent-replayed") == "true"]
-    busy = [a for a in answers if a.status_code == 409]
-    assert len(ran) == 1 and len(ran) + len(replayed) + len(busy) == 8, [a.status_code for a in answers]
-    assert all(a.content == ran[0].content for a in replayed)
-    with runtime.engine.connect() as conn:
-        assert conn.execute(select(func.count()).where(contacts_t.c.email == email)).scalar_one() == 1
-    runtime.close()
+        ran = [a for a in answers if a.status_code == 200 and "idempotent-replayed" not in a.headers]
+        replayed = [a for a in answers if a.status_code == 200 and a.headers.get("idempotent-replayed") == "true"]
+        busy = [a for a in answers if a.status_code == 409]
+        assert len(ran) == 1 and len(ran) + len(replayed) + len(busy) == 8, [a.status_code for a in answers]
+        assert all(a.content == ran[0].content for a in replayed)
+        with runtime.engine.connect() as conn:
+            assert conn.execute(select(func.count()).where(contacts_t.c.email == email)).scalar_one() == 1
 
 
 @pytest.mark.timeout(SERVER_START_TIMEOUT + 60)
 def test_rate_limit_budgets_are_shared_across_processes(
     two_servers: list[str], postgres_url: str, smtp: SmtpSink, tmp_path: Path
 ) -> None:
-    from domain.entities import AccountKind, UserRole
-    from domain.services import accounts
-    from support import unique_orgnr
-
-    runtime = Runtime.build(settings_for_tests(postgres_url, smtp.port, tmp_path, secret_key="k" * 48))
-    account = accounts.create_account(
-        runtime.deps,
-        kind=AccountKind.BUSINESS,
-        number=unique_orgnr(),
-        company_name="Budget AB",
-        contact_person="Ann Berg",
-        contact_email="budget-contact@example.com",
-    )
-    user = accounts.create_user(
-        runtime.deps,
-        account_id=account.id,
-        email=f"budget-{account.id.hex[:8]}@example.com",
-        role=UserRole.ACCOUNT_ADMIN,
-        password="harbor-violet-spoon-12",
-        first_name="Ann",
-        last_name="Berg",
-    )
-    runtime.close()
-    body = {"query": LOGIN, "variables": {"input": {"email": user.email, "password": "harbor-violet-spoon-12"}}}
-    token = httpx.post(f"{two_servers[0]}/graphql", json=body, timeout=10).json()["data"]["login"]["token"]
+    token = sign_in(two_servers[0], new_user(postgres_url, smtp, tmp_path, "budget", UserRole.ACCOUNT_ADMIN).email)
 
     def call(server: int, query: str) -> httpx.Response:
         url = f"{two_servers[server]}/graphql"
