@@ -63,11 +63,16 @@ class Idempotency:
             return await view.run(request)
         context = await view.get_context(request, await view.get_sub_response(request))
         request.scope[_EARLY] = context
-        auth = await context.auth()
-        credential = idempotency.scope(auth.credential_key if auth else None, context.client_ip)
         digest = idempotency.key_digest(self.deps.keyring, key)
         fingerprint = idempotency.fingerprint(self.deps.keyring, *asked)
-        outcome = await self._claim(credential, digest, fingerprint)
+        try:
+            auth = await context.auth()
+            credential = idempotency.scope(auth.credential_key if auth else None, context.client_ip)
+            outcome = await self._claim(credential, digest, fingerprint)
+        except Exception:
+            # The database is down for a moment: nothing ran, so the client may retry with the key.
+            log.exception("claiming an idempotency key failed")
+            return _refusal(503, "SERVICE_UNAVAILABLE", UNAVAILABLE, {"retry-after": "1"})
         if outcome.verdict is Verdict.REPLAY:
             assert outcome.sealed is not None
             return _replay(StoredResponse.unseal(self.deps.keyring, outcome.sealed))
@@ -117,6 +122,7 @@ class Idempotency:
 
 
 REUSED = "This Idempotency-Key was used for a different request (document, operation or variables); use a new key."
+UNAVAILABLE = "The change could not be started just now and did not run; retry in a moment with the same key."
 IN_USE = "A request with this Idempotency-Key is still running; retry in a moment to get its response."
 
 

@@ -337,3 +337,24 @@ def test_a_claim_left_by_a_dead_process_frees_up_after_its_lease(api: Api) -> No
     assert (replay.verdict.value, replay.sealed) == ("replay", "sealed")
     keys.release(engine, credential, digest, taken.held_until)  # a stored response is never released
     assert keys.claim(engine, credential, digest, "f1", now + LEASE + timedelta(seconds=4)).sealed == "sealed"
+
+
+def test_a_key_that_cannot_be_claimed_while_the_database_is_down_runs_nothing_and_asks_for_a_retry(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from persistence import idempotency as keys
+
+    user = api.new_account()
+    email, key = address(), new_key()
+
+    def down(*_: object) -> None:
+        raise RuntimeError("database down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(keys, "claim", down)
+        refused = add(api, user.token, email, key)
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+    assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert contact_rows(api, email) == 0
+    assert add(api, user.token, email, key).status_code == 200  # the retry runs
+    assert contact_rows(api, email) == 1
