@@ -79,7 +79,8 @@ def build() -> ASGIApp:
     runtime = Runtime.build(settings)
     app: Starlette = create_app(settings, runtime=runtime)
     counter = StatementCounter(app)
-    event.listen(runtime.engine, "before_cursor_execute", counter.on_execute)
+    for engine in runtime.engines:
+        event.listen(engine, "before_cursor_execute", counter.on_execute)
     app.router.routes[:0] = bench_routes(counter)
     return counter
 

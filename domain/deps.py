@@ -34,5 +34,8 @@ class Deps:
     relying_party: RelyingParty = field(default_factory=RelyingParty)
     # Where the panel is: links in mails point here (server setting TENANTRY_PUBLIC_URL).
     public_url: str = "http://127.0.0.1:8000"
+    # Reads quick enough to run on the server's event loop, with no thread hop: SQLite's file, through
+    # one connection of its own. None where a read is a network round trip (PostgreSQL).
+    loop_uow: UnitOfWorkFactory | None = None
     # Attempts counted in memory first; the server writes them to the database several times a second.
     pending_counts: PendingCounts = field(default_factory=PendingCounts)

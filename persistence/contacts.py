@@ -23,6 +23,12 @@ _FOR_ACCOUNTS = (
     .where(contacts_t.c.account_id.in_(bindparam("account_ids", expanding=True)))
     .order_by(contacts_t.c.created_at, contacts_t.c.id)
 )
+# One account (every signed-in request that shows contacts): no expanding IN to render per call.
+_FOR_ACCOUNT = (
+    select(contacts_t)
+    .where(contacts_t.c.account_id == bindparam("account_id"))
+    .order_by(contacts_t.c.created_at, contacts_t.c.id)
+)
 
 
 def contact_from_row(r: Row) -> ContactEmail:
@@ -127,6 +133,10 @@ class SqlContacts(Repository):
         found: dict[UUID, list[ContactEmail]] = {a: [] for a in account_ids}
         if not account_ids:
             return found
-        for row in self.conn.execute(_FOR_ACCOUNTS, {"account_ids": account_ids}).mappings():
+        if len(account_ids) == 1:
+            rows = self.conn.execute(_FOR_ACCOUNT, {"account_id": account_ids[0]})
+        else:
+            rows = self.conn.execute(_FOR_ACCOUNTS, {"account_ids": account_ids})
+        for row in rows.mappings():
             found[row["account_id"]].append(contact_from_row(row))
         return found

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 
 WRITE = "tenantry_write"
 
@@ -49,6 +50,32 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         # Writers take the write lock up front and wait for it (busy_timeout) instead of
         # failing with "database is locked" when upgrading a read lock mid-transaction.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+    return engine
+
+
+def loop_reader(url: str) -> Engine | None:
+    """An engine for reads on the server's event loop: one connection (StaticPool, so getting it never
+    waits), read-only (query_only), and a short busy timeout, so the loop never sleeps on a lock; the
+    caller retries in the thread pool when it fails. Only for a SQLite file, whose WAL readers never
+    wait for writers; None for anything else (PostgreSQL's reads are network round trips)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 0.05}, poolclass=StaticPool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute("PRAGMA busy_timeout=50")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +30,9 @@ from domain.rules.api_tokens import is_well_formed, looks_like_token
 from domain.services import accounts, api_tokens, audit, authenticators, billing, contacts, mfa, sessions, transfers
 from domain.services.api_tokens import TokenAuthenticated
 from domain.services.sessions import NO_READS, Authenticated, Reads
+
+log = logging.getLogger("tenantry")
+_Found = TypeVar("_Found")
 
 # The caller behind a request: a session (cookie or bearer) or an API token (bearer only).
 Caller = Authenticated | TokenAuthenticated
@@ -205,5 +211,23 @@ async def authenticate(
         # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
         if credentials.via_cookie or not is_well_formed(token):
             return None
+        if deps.loop_uow is not None and (quick := _on_loop(api_tokens.look_up, deps, token, client_ip, reads)):
+            found, due = quick
+            return await run_in_threadpool(api_tokens.touch, deps, found, client_ip) if found and due else found
         return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip, reads)
+    if deps.loop_uow is not None and (seen := _on_loop(sessions.look_up, deps, token, reads)):
+        session, session_due = seen
+        if session is not None and session_due:
+            await run_in_threadpool(sessions.touch, deps, session)
+        return session
     return await run_in_threadpool(sessions.authenticate, deps, token, reads)
+
+
+def _on_loop(look_up: Callable[..., _Found], deps: Deps, *args: Any) -> _Found | None:
+    """A look-up's read on the event loop (deps.loop_uow: SQLite, whose reads take microseconds and
+    never wait for writers), or None when it failed there: the thread pool then tries it again."""
+    try:
+        return look_up(deps, *args, uow=deps.loop_uow)
+    except Exception:
+        log.warning("a look-up on the event loop failed; trying it in the thread pool", exc_info=True)
+        return None

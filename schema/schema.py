@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from schema.accounts import AccountType
+from schema.compiled import CompilePlan
 from schema.contacts import ContactEmailType
 from schema.limits import MAX_TOKENS, PARSE_FAILED, VALIDATION_FAILED, LimitedValidation
 from schema.mutation import Mutation
@@ -73,6 +74,7 @@ def build_schema(
             ReadPlan,  # before any extension that asks for the session
             ScopeCheck,
             *extensions,
+            CompilePlan,  # last: it looks at the result the others have let through
         ],
     )
 

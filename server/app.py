@@ -35,13 +35,13 @@ from domain.passkeys import RelyingParty
 from domain.security import BcryptHasher, Keyring
 from domain.services import api_tokens
 from persistence import maintenance
-from persistence.database import make_engine
+from persistence.database import loop_reader, make_engine
 from persistence.migrate import upgrade
 from persistence.uow import SqlUnitOfWorkFactory
 from resolvers.context import Context, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
-from server import graphiql, idempotency
+from server import compiled, graphiql, idempotency
 from server.logs import current_request_id, request_facts
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware, SecurityHeadersMiddleware
@@ -72,6 +72,7 @@ class Runtime:
     deps: Deps
     worker: OutboxWorker
     limiter: RateLimiter
+    loop_engine: Engine | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, transport: Transport | None = None) -> Runtime:
@@ -98,6 +99,9 @@ class Runtime:
         uow = SqlUnitOfWorkFactory(
             engine, keyring, utc_now, on_mail_committed=worker.wake, request_id=current_request_id
         )
+        # SQLite's reads of a request's caller run on the event loop, through a connection of their own.
+        loop_engine = loop_reader(settings.database_url)
+        loop_uow = SqlUnitOfWorkFactory(loop_engine, keyring, utc_now) if loop_engine is not None else None
         rp = RelyingParty(settings.webauthn_rp_id, settings.mfa_issuer, settings.allowed_origins)
         deps = Deps(
             uow,
@@ -108,19 +112,31 @@ class Runtime:
             settings.mfa_issuer,
             relying_party=rp,
             public_url=settings.public_url,
+            loop_uow=loop_uow,
         )
-        return cls(settings, engine, keyring, hasher, deps, worker, RateLimiter.build(settings, deps))
+        return cls(settings, engine, keyring, hasher, deps, worker, RateLimiter.build(settings, deps), loop_engine)
+
+    @property
+    def engines(self) -> list[Engine]:
+        """Every engine statements may run on (to count or watch them all)."""
+        return [self.engine, *([self.loop_engine] if self.loop_engine is not None else [])]
 
     def close(self) -> None:
         self.hasher.close()
         self.engine.dispose()
+        if self.loop_engine is not None:
+            self.loop_engine.dispose()
 
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
+        schema = build_schema(
+            introspection=settings.introspection, extensions=[RecordOperation, runtime.limiter.extension]
+        )
+        self.core_schema = schema._schema  # graphql-core's, which the fast path's plans are made for
         super().__init__(
-            build_schema(introspection=settings.introspection, extensions=[RecordOperation, runtime.limiter.extension]),
+            schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
             # Strawberry's own WebSocket Origin check: the same origins the cookie check trusts.
@@ -130,17 +146,29 @@ class GraphQLView(GraphQL[Context, None]):
         # In development a refused cookie-borne change says which Origin came and what to set.
         self.explain_refusals = settings.env == "development"
         self.deps = runtime.deps
+        self.limiter = runtime.limiter
         self.persisted = PersistedQueries.from_panel(persisted_only=settings.persisted_only)
         self.idempotency = idempotency.Idempotency(runtime.engine, runtime.deps)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
-        # A mutation with an Idempotency-Key has its context, and so this response, made before it runs.
-        early = idempotency.early_context(request)
+        # A mutation with an Idempotency-Key has its context, and so this response, made before it
+        # runs; so has a query the fast path handed over (server.compiled).
+        early = idempotency.early_context(request) or request.scope.get(compiled.CONTEXT_KEY)
         return early.response if early is not None else await super().get_sub_response(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         # Only HTTP comes here: /graphql is an HTTP Route (the schema has no subscriptions).
         assert isinstance(request, Request) and isinstance(response, Response)
+        handed_over = request.scope.get(compiled.CONTEXT_KEY)
+        if isinstance(handed_over, Context):
+            return handed_over
+        return self.context_for(request, response)
+
+    async def make_context(self, request: Request) -> Context:
+        """A request's context with its own sub-response (the fast path's)."""
+        return self.context_for(request, await super().get_sub_response(request))
+
+    def context_for(self, request: Request, response: Response) -> Context:
         client = request.client.host if request.client else None
         context = LoggedContext(
             request=request,
@@ -202,7 +230,7 @@ class GraphQLView(GraphQL[Context, None]):
             if idempotency.KEY_HEADER in request.headers:
                 response = await self.idempotency.serve(self, request)
             else:
-                response = await self.run(request)
+                response = await compiled.serve(self, request) or await self.run(request)
         except PersistedQueryRefused as error:
             if facts := request_facts.get():
                 facts.add_codes([error.code])

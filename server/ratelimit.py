@@ -48,6 +48,11 @@ class _Charge:
 _current: ContextVar[_Charge | None] = ContextVar("rate_charge", default=None)
 
 
+def current_charge() -> _Charge | None:
+    """This request's charge (None outside /graphql): the fast path (server.compiled) charges it."""
+    return _current.get()
+
+
 class RateLimiter:
     """Budgets per credential and per anonymous client, from the settings."""
 
@@ -143,8 +148,10 @@ class ChargeCost(SchemaExtension):
         charge = _current.get()
         context = self.execution_context.context
         if charge is not None and isinstance(context, Context):
-            cost = self._cost()
-            charge.verdict = verdict = await self.limiter.charge_context(context, cost)
+            # Charged already when the fast path (server.compiled) handed the request over.
+            verdict = charge.verdict
+            if verdict is None:
+                charge.verdict = verdict = await self.limiter.charge_context(context, self._cost())
             if not verdict.allowed:
                 self.execution_context.result = GraphQLExecutionResult(data=None, errors=[refusal(verdict)])
                 context.response.status_code = 429

@@ -27,7 +27,7 @@ from domain.errors import (
     TooLong,
 )
 from domain.limits import Limit
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules import api_tokens as rules
 from domain.services.common import load_user, locked_account
 from domain.services.sessions import NO_READS, Preloaded, Reads, preload
@@ -141,21 +141,35 @@ def authenticate(deps: Deps, secret: str, ip: str | None, reads: Reads = NO_READ
     """The live token behind a bearer secret, or None; a malformed secret costs no look-up.
     Notes its use (time and address) at most once a minute. With `reads`, what the request will
     read next comes in the same read transaction (as for sessions)."""
+    found, due = look_up(deps, secret, ip, reads)
+    return touch(deps, found, ip) if found is not None and due else found
+
+
+def look_up(
+    deps: Deps, secret: str, ip: str | None, reads: Reads = NO_READS, *, uow: UnitOfWorkFactory | None = None
+) -> tuple[TokenAuthenticated | None, bool]:
+    """`authenticate` without its write: the token (or None) and whether its use is due to be noted
+    (`touch`). `uow` may name another factory for the read (deps.loop_uow)."""
     if not rules.is_well_formed(secret):
-        return None
+        return None, False
     now = deps.clock()
-    with deps.uow(write=False) as uow:
-        found = uow.api_tokens.authenticate(deps.keyring.digest(PURPOSE, secret))
+    with (uow or deps.uow)(write=False) as work:
+        found = work.api_tokens.authenticate(deps.keyring.digest(PURPOSE, secret))
         if found is None or not found[0].live(now):
-            return None
-        preloaded = preload(uow, found[1], reads, now, int(deps.policy.idle_ttl.total_seconds()))
+            return None, False
+        preloaded = preload(work, found[1], reads, now, int(deps.policy.idle_ttl.total_seconds()))
     token, user, account = found
-    if token.last_used_at is None or now - token.last_used_at >= deps.policy.touch_interval:
-        with deps.uow() as uow:
-            uow.api_tokens.touch(token.id, now, ip)
-            uow.commit()
-        token = replace(token, last_used_at=now, last_used_ip=ip)
-    return TokenAuthenticated(token, user, account, effective_scopes(token, user.role), preloaded)
+    due = token.last_used_at is None or now - token.last_used_at >= deps.policy.touch_interval
+    return TokenAuthenticated(token, user, account, effective_scopes(token, user.role), preloaded), due
+
+
+def touch(deps: Deps, found: TokenAuthenticated, ip: str | None) -> TokenAuthenticated:
+    """Note the token's use now, from `ip` (at most once a minute, see `look_up`)."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        uow.api_tokens.touch(found.token.id, now, ip)
+        uow.commit()
+    return replace(found, token=replace(found.token, last_used_at=now, last_used_ip=ip))
 
 
 def revoke_api_token(deps: Deps, actor: Actor, token_id: UUID | None) -> ApiToken:

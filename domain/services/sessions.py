@@ -12,7 +12,7 @@ from domain.audit import sign_in_event
 from domain.deps import Deps
 from domain.entities import Account, Actor, ApiScope, BillingProfile, ContactEmail, Session, User
 from domain.errors import NotFound
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitOfWorkFactory
 from domain.rules.api_tokens import allowed_scopes
 from domain.security import new_token
 
@@ -124,22 +124,37 @@ def open_session(
 def authenticate(deps: Deps, token: str, reads: Reads = NO_READS) -> Authenticated | None:
     """The live session behind a bearer token or cookie, or None. Writes at most once a minute.
     With `reads`, what the request will read next comes in the same read transaction."""
+    found, due = look_up(deps, token, reads)
+    if found is not None and due:
+        touch(deps, found)
+    return found
+
+
+def look_up(
+    deps: Deps, token: str, reads: Reads = NO_READS, *, uow: UnitOfWorkFactory | None = None
+) -> tuple[Authenticated | None, bool]:
+    """`authenticate` without its write: the session (or None) and whether its last-seen time is due
+    to be written (`touch`). `uow` may name another factory for the read (deps.loop_uow)."""
     if not token or len(token) > 200:
-        return None
+        return None, False
     now = deps.clock()
     idle = int(deps.policy.idle_ttl.total_seconds())
-    with deps.uow(write=False) as uow:
-        found = uow.sessions.authenticate(deps.keyring.digest("session", token))
+    with (uow or deps.uow)(write=False) as work:
+        found = work.sessions.authenticate(deps.keyring.digest("session", token))
         if found is None or now >= found[0].expires_at(idle):
-            return None
-        preloaded = preload(uow, found[1], reads, now, idle)
+            return None, False
+        preloaded = preload(work, found[1], reads, now, idle)
     session, user, account = found
-    if now - session.last_seen_at >= deps.policy.touch_interval:
-        with deps.uow() as uow:
-            uow.sessions.touch(session.id, now)
-            uow.commit()
-        session.last_seen_at = now
-    return Authenticated(session, user, account, preloaded)
+    return Authenticated(session, user, account, preloaded), now - session.last_seen_at >= deps.policy.touch_interval
+
+
+def touch(deps: Deps, found: Authenticated) -> None:
+    """Note that the session was seen now (at most once a minute, see `look_up`)."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        uow.sessions.touch(found.session.id, now)
+        uow.commit()
+    found.session.last_seen_at = now
 
 
 def preload(uow: UnitOfWork, user: User, reads: Reads, now: datetime, idle: int) -> Preloaded:

@@ -50,11 +50,13 @@ def counted(api: Api) -> Iterator[list[str]]:
         if "mail_outbox" not in statement:  # the outbox worker polls on its own
             statements.append(statement)
 
-    event.listen(api.runtime.engine, "before_cursor_execute", record)
+    for engine in api.runtime.engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(api.runtime.engine, "before_cursor_execute", record)
+        for engine in api.runtime.engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def test_security_events_show_sign_ins_and_failures_newest_first(api: Api) -> None:

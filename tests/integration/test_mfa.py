@@ -448,7 +448,8 @@ def test_recovery_codes_remaining_costs_one_statement_per_request(api: Api, cloc
         if "mfa_recovery_codes" in statement:
             statements.append(statement)
 
-    event.listen(api.runtime.engine, "before_cursor_execute", record)
+    for engine in api.runtime.engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         query = "query { a: me { mfa { recoveryCodesRemaining } } b: me { mfa { recoveryCodesRemaining } } }"
         assert api.data(query, token=enrolled.user.token) == {
@@ -456,7 +457,8 @@ def test_recovery_codes_remaining_costs_one_statement_per_request(api: Api, cloc
             "b": {"mfa": {"recoveryCodesRemaining": 10}},
         }
     finally:
-        event.remove(api.runtime.engine, "before_cursor_execute", record)
+        for engine in api.runtime.engines:
+            event.remove(engine, "before_cursor_execute", record)
     assert len(statements) == 1
 
 

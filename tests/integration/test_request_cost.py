@@ -50,13 +50,15 @@ def cost_of(api: Api) -> Iterator[Cost]:
         if ours and sql.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
             cost.statements.append(sql)
 
-    event.listen(api.runtime.engine, "begin", begin)
-    event.listen(api.runtime.engine, "before_cursor_execute", statement)
+    for engine in api.runtime.engines:
+        event.listen(engine, "begin", begin)
+        event.listen(engine, "before_cursor_execute", statement)
     try:
         yield cost
     finally:
-        event.remove(api.runtime.engine, "begin", begin)
-        event.remove(api.runtime.engine, "before_cursor_execute", statement)
+        for engine in api.runtime.engines:
+            event.remove(engine, "begin", begin)
+            event.remove(engine, "before_cursor_execute", statement)
 
 
 def test_the_spa_document_costs_one_transaction_and_three_statements_whatever_the_contacts(api: Api) -> None:

@@ -1,0 +1,430 @@
+"""Execution plans for cached query documents: graphql-jit's idea, for the documents clients repeat.
+
+graphql-core executes a document by walking it on every request: it collects the fields of each
+selection set, looks up every field's definition, builds its resolve info and completes each value
+through a general path that checks for awaitables, abstract types, lists and nulls at every step.
+For a query document that has been parsed, validated and run once, all of that except the values
+is known in advance. `compile_plan` works it out once per document text and operation name: for
+every object the operation reaches, the fields to resolve in answer order, each with its resolver,
+constant arguments and a completion function chosen by its type. `Plan.execute` then calls the
+resolvers (the same functions graphql-core calls, with the same arguments and resolve info, so the
+access checks, loaders and field extensions run as they always do) and builds the `data` dict.
+
+What a plan does not cover it leaves to graphql-core: a document is compiled only when every field
+is on an object type (no interfaces or unions), no selection carries a directive and no field is
+introspection (`__typename` excepted). At run time anything but a clean answer (an error raised or
+returned, a null where the schema promises a value, variables that do not coerce) raises
+`Fallback`, and the caller runs the request the ordinary way, where errors get their usual shape.
+Queries change nothing, so running a query's resolvers twice is harmless.
+
+Plans are kept per document text and operation name, bounded like the parse and validation caches,
+and made by the `CompilePlan` extension after a query ran without errors (so a plan's document is
+always one the limits and validation accepted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.pyutils import Path, Undefined, is_awaitable
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as ResolveInfo
+
+from domain.services.sessions import Reads
+from schema.cost import OperationCost, operation_cost
+from schema.plan import reads_of
+from schema.scopes import Requirement, requirements
+
+log = logging.getLogger("tenantry.graphql")
+Complete = Callable[[Any, Any, "_Run"], Any]  # (value, path, run) -> answer or awaitable answer
+PLANS_SIZE = 1024  # like the parse and validation caches, whose keys (the query texts) it shares
+
+
+class Fallback(Exception):  # noqa: N818 (a signal, not an error: the ordinary path answers instead)
+    """This request needs graphql-core: its answer is not a clean one."""
+
+
+class NotCompilable(Exception):  # noqa: N818
+    """The document uses something plans do not cover."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    key: str
+    name: str
+    resolve: Callable[..., Any]
+    nodes: list[FieldNode]
+    return_type: GraphQLOutputType
+    parent: GraphQLObjectType
+    definition: GraphQLField
+    args: dict[str, Any] | None  # None: the arguments use variables, coerced per request
+    complete: Complete
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One request's execution: what every resolve info shares."""
+
+    plan: Plan
+    context: Any
+    variables: Any  # graphql-core's VariableValues
+    coerced: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    schema: GraphQLSchema
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    root: tuple[_Field, ...]
+    reads: Reads
+    needs: tuple[Requirement, ...]
+    cost: OperationCost | None
+
+    async def execute(self, context: Any, variables: dict[str, Any] | None) -> dict[str, Any]:
+        """The operation's `data`, or Fallback."""
+        coerced = get_variable_values(self.schema, self.operation.variable_definitions or (), variables or {})
+        if isinstance(coerced, list):  # the variables do not fit the document: graphql-core says why
+            raise Fallback
+        run = _Run(self, context, coerced, coerced.coerced)
+        answer = _object(self.root, None, None, run)
+        if is_awaitable(answer):
+            answer = await answer
+        return answer  # type: ignore[no-any-return]
+
+    def cost_of(self, variables: dict[str, Any] | None) -> int:
+        return self.cost.of(variables) if self.cost is not None else 0
+
+
+def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Run) -> Any:
+    """The answer for one object: a dict, or an awaitable of it when a resolver awaits."""
+    answer: dict[str, Any] = {}
+    pending: list[tuple[str, Awaitable[Any]]] | None = None
+    try:
+        for field in fields:
+            at = Path(path, field.key, field.parent.name)
+            info = ResolveInfo(
+                field.name,
+                field.nodes,
+                field.return_type,
+                field.parent,
+                at,
+                run.plan.schema,
+                run.plan.fragments,
+                None,
+                run.plan.operation,
+                run.coerced,
+                run.context,
+                is_awaitable,
+                None,
+                None,
+                {},
+            )
+            args = field.args
+            if args is None:
+                args = get_argument_values(field.definition, field.nodes[0], run.variables)
+            value = field.resolve(source, info, **args)
+            value = _settle(value, field, at, run) if is_awaitable(value) else field.complete(value, at, run)
+            if is_awaitable(value):
+                if pending is None:
+                    pending = []
+                pending.append((field.key, value))
+                answer[field.key] = None  # keeps the answer's order
+            else:
+                answer[field.key] = value
+    except BaseException:
+        _drop(pending)
+        raise
+    if pending is None:
+        return answer
+    return _finish(answer, pending)
+
+
+async def _settle(value: Awaitable[Any], field: _Field, at: Path, run: _Run) -> Any:
+    completed = field.complete(await value, at, run)
+    return (await completed) if is_awaitable(completed) else completed
+
+
+async def _finish(answer: dict[str, Any], pending: list[tuple[str, Awaitable[Any]]]) -> dict[str, Any]:
+    values = await _gather([value for _, value in pending])
+    for (key, _), value in zip(pending, values, strict=True):
+        answer[key] = value
+    return answer
+
+
+async def _gather(awaitables: list[Awaitable[Any]]) -> list[Any]:
+    """All of them, settled together (DataLoaders batch what is asked in the same tick); the first
+    failure after all have settled, so nothing keeps running behind the answer."""
+    if len(awaitables) == 1:
+        return [await awaitables[0]]
+    results = await asyncio.gather(*awaitables, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+def _drop(pending: list[tuple[str, Awaitable[Any]]] | None) -> None:
+    """Close what will never be awaited (so no 'never awaited' warnings and no orphaned work)."""
+    for _, value in pending or ():
+        close = getattr(value, "close", None) or getattr(value, "cancel", None)
+        if close is not None:
+            close()
+
+
+# --- completion, chosen per type at compile time ---------------------------------------------------
+
+
+def _completer(return_type: GraphQLOutputType, sub: Callable[[GraphQLObjectType], tuple[_Field, ...]]) -> Complete:
+    if is_non_null_type(return_type):
+        assert isinstance(return_type, GraphQLNonNull)
+        inner = _nullable_completer(return_type.of_type, sub)
+
+        def non_null(value: Any, path: Any, run: _Run) -> Any:
+            if value is None or isinstance(value, Exception):
+                raise Fallback
+            return inner(value, path, run)
+
+        return non_null
+    inner = _nullable_completer(return_type, sub)
+
+    def nullable(value: Any, path: Any, run: _Run) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Exception):
+            raise Fallback
+        return inner(value, path, run)
+
+    return nullable
+
+
+def _nullable_completer(
+    return_type: GraphQLOutputType, sub: Callable[[GraphQLObjectType], tuple[_Field, ...]]
+) -> Complete:
+    if is_leaf_type(return_type):
+        coerce = return_type.coerce_output_value
+
+        def leaf(value: Any, _path: Any, _run: _Run) -> Any:
+            coerced = coerce(value)
+            if coerced is Undefined or coerced is None:
+                raise Fallback
+            return coerced
+
+        return leaf
+    if is_list_type(return_type):
+        assert isinstance(return_type, GraphQLList)
+        item = _completer(return_type.of_type, sub)
+
+        def items(value: Any, path: Any, run: _Run) -> Any:
+            if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+                raise Fallback
+            answers = [item(v, Path(path, i, None), run) for i, v in enumerate(value)]
+            waiting = [i for i, a in enumerate(answers) if is_awaitable(a)]
+            if not waiting:
+                return answers
+            return _items(answers, waiting)
+
+        return items
+    if is_object_type(return_type):
+        assert isinstance(return_type, GraphQLObjectType)
+        fields = sub(return_type)
+
+        def obj(value: Any, path: Any, run: _Run) -> Any:
+            return _object(fields, value, path, run)
+
+        return obj
+    raise NotCompilable(f"{return_type} is abstract")
+
+
+async def _items(answers: list[Any], waiting: list[int]) -> list[Any]:
+    settled = await _gather([answers[i] for i in waiting])
+    for i, value in zip(waiting, settled, strict=True):
+        answers[i] = value
+    return answers
+
+
+# --- compiling --------------------------------------------------------------------------------------
+
+
+def compile_plan(schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None) -> Plan:
+    """The plan of a valid query document's operation, or NotCompilable."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
+        raise NotCompilable("not one query operation")
+    operation = chosen[0]
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    root_type = schema.query_type
+    assert root_type is not None
+    compiler = _Compiler(schema, fragments)
+    root = compiler.fields(root_type, [operation.selection_set])
+    return Plan(
+        schema=schema,
+        operation=operation,
+        fragments=fragments,
+        root=root,
+        reads=reads_of(schema, document, query, operation_name),
+        needs=requirements(schema, document, operation_name),
+        cost=operation_cost(schema, query, document, operation_name),
+    )
+
+
+class _Compiler:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.schema = schema
+        self.fragments = fragments
+
+    def fields(self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> tuple[_Field, ...]:
+        grouped: dict[str, list[FieldNode]] = {}
+        for selection_set in selection_sets:
+            for node in self._collect(parent, selection_set, set()):
+                key = node.alias.value if node.alias else node.name.value
+                grouped.setdefault(key, []).append(node)
+        return tuple(self._field(parent, key, nodes) for key, nodes in grouped.items())
+
+    def _collect(
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode, seen: set[str]
+    ) -> Iterator[FieldNode]:
+        for node in selection_set.selections:
+            if node.directives:
+                raise NotCompilable("directives")
+            if isinstance(node, FieldNode):
+                yield node
+            elif isinstance(node, InlineFragmentNode):
+                if node.type_condition is None or self._applies(node.type_condition.name.value, parent):
+                    yield from self._collect(parent, node.selection_set, seen)
+            elif isinstance(node, FragmentSpreadNode):
+                name = node.name.value
+                fragment = self.fragments.get(name)
+                if name in seen or fragment is None:
+                    continue
+                seen.add(name)
+                if fragment.directives:
+                    raise NotCompilable("directives")
+                if self._applies(fragment.type_condition.name.value, parent):
+                    yield from self._collect(parent, fragment.selection_set, seen)
+
+    def _applies(self, condition: str, parent: GraphQLObjectType) -> bool:
+        if condition == parent.name:
+            return True
+        found = self.schema.get_type(condition)
+        if found is None or is_object_type(found):
+            return False
+        return self.schema.is_sub_type(found, parent)  # type: ignore[arg-type]
+
+    def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> _Field:
+        name = nodes[0].name.value
+        if name == "__typename":
+            typename = parent.name
+            return _Field(key, name, lambda *_, **__: typename, nodes, parent, parent, None, {}, _constant)  # type: ignore[arg-type]
+        if name.startswith("__"):
+            raise NotCompilable("introspection")
+        definition = parent.fields.get(name)
+        if definition is None or definition.resolve is None:
+            raise NotCompilable(f"{parent.name}.{name}")
+        uses_variables = any(_has_variables(arg.value) for node in nodes for arg in node.arguments or ())
+        args = None if uses_variables else (get_argument_values(definition, nodes[0]) if nodes[0].arguments else {})
+        subs = [n.selection_set for n in nodes if n.selection_set is not None]
+
+        def sub(object_type: GraphQLObjectType) -> tuple[_Field, ...]:
+            return self.fields(object_type, subs)
+
+        complete = _completer(definition.type, sub)
+        return _Field(key, name, definition.resolve, nodes, definition.type, parent, definition, args, complete)
+
+
+def _constant(value: Any, _path: Any, _run: _Run) -> Any:
+    return value
+
+
+def _has_variables(value: Any) -> bool:
+    kind = getattr(value, "kind", "")
+    if kind == "variable":
+        return True
+    if kind == "list_value":
+        return any(_has_variables(v) for v in value.values)
+    if kind == "object_value":
+        return any(_has_variables(f.value) for f in value.fields)
+    return False
+
+
+# --- the cache ----------------------------------------------------------------------------------------
+
+# Keyed on the schema too: a process may serve more than one (tests build many apps).
+_PLANS: OrderedDict[tuple[int, str, str | None], Plan | None] = OrderedDict()
+
+
+def plan_for(schema: GraphQLSchema, query: str, operation_name: str | None) -> Plan | None:
+    """The plan of a document that ran before, or None (not seen yet, or not compilable)."""
+    key = (id(schema), query, operation_name)
+    found = _PLANS.get(key)
+    if found is not None and found.schema is schema:
+        _PLANS.move_to_end(key)
+        return found
+    return None
+
+
+def remember(schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None) -> None:
+    key = (id(schema), query, operation_name)
+    known = _PLANS.get(key)
+    if key in _PLANS and (known is None or known.schema is schema):
+        return
+    try:
+        _PLANS[key] = compile_plan(schema, query, document, operation_name)
+    except NotCompilable:
+        _PLANS[key] = None  # not tried again
+    except Exception:  # a bug here must never cost the request its answer: it runs the ordinary way
+        log.exception("compiling an execution plan failed; the document runs without one")
+        _PLANS[key] = None
+    if len(_PLANS) > PLANS_SIZE:
+        _PLANS.popitem(last=False)
+
+
+class CompilePlan(SchemaExtension):
+    """After a query ran cleanly, makes its plan, so that the next request with its text skips
+    graphql-core's execution (server.compiled)."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        ec = self.execution_context
+        result = ec.result
+        if (
+            result is not None
+            and not result.errors
+            and ec.graphql_document is not None
+            and ec.query
+            and ec.operation_type.value == "query"
+        ):
+            # Keyed on the name the request gave (often none), as the fast path looks it up.
+            provided = getattr(ec, "_provided_operation_name", ec.operation_name)
+            remember(ec.schema._schema, ec.query, ec.graphql_document, provided)
+
+
+__all__ = ["CompilePlan", "Fallback", "GraphQLError", "Plan", "compile_plan", "plan_for", "remember"]

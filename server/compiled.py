@@ -1,0 +1,100 @@
+"""The fast path of /graphql: a query whose document has a plan (schema.compiled) skips Strawberry's
+request machinery and graphql-core's execution, and keeps every rule on the way.
+
+It does what the ordinary path does, in the same order and with the same functions: the request's
+credentials and CSRF rule (server.transport), persisted documents (server.persisted), the access log's
+facts, the read plan (what authenticate reads along), an API token's scopes, the rate-limit charge,
+then the plan's resolvers. Whenever the answer would not be a plain `data` (a scope refused, the
+budget spent, an error or a null where there should be none), it hands the request to the ordinary
+path with what it has learned: the same context (so the caller is not looked up twice) and the same
+charge (so the operation is not paid for twice), and graphql-core writes the answer it always writes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.http import GraphQLRequestData
+
+from domain.services.api_tokens import TokenAuthenticated
+from resolvers.context import Context
+from schema.compiled import Fallback, plan_for
+from schema.scopes import refusals
+from server.logs import request_facts
+from server.operations import note_response
+from server.persisted import PersistedQueryRefused
+from server.ratelimit import cost_of, current_charge
+
+if TYPE_CHECKING:
+    from server.app import GraphQLView
+
+# Where a request handed to the ordinary path keeps its context (GraphQLView.get_context reads it).
+CONTEXT_KEY = "tenantry.context"
+
+
+async def serve(view: GraphQLView, request: Request) -> Response | None:
+    """The answer, or None when the ordinary path must answer."""
+    if request.method != "POST" or request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return None
+    try:
+        data = view.decode_json(await request.body())
+    except Exception:  # the ordinary path refuses it with its own words
+        return None
+    assert isinstance(data, dict)
+    query, name, variables = data.get("query"), data.get("operationName"), data.get("variables")
+    if not (query is None or isinstance(query, str)) or not (name is None or isinstance(name, str)):
+        return None
+    if not (variables is None or isinstance(variables, dict)):
+        return None
+    context = await view.make_context(request)
+    extensions = data.get("extensions")
+    if extensions is not None or view.persisted.persisted_only:
+        try:
+            resolved = view.persisted.resolve(
+                GraphQLRequestData(query, variables, name, extensions if isinstance(extensions, dict) else None),
+                via_cookie=context.credentials.via_cookie,
+            )
+        except PersistedQueryRefused:
+            return None
+        query = resolved.query
+    plan = plan_for(view.core_schema, query, name) if query else None
+    if plan is None:
+        return None
+    request.scope[CONTEXT_KEY] = context  # from here on, the ordinary path continues with it
+    if (facts := request_facts.get()) is not None:
+        facts.operation_type = "query"
+        facts.operation_name = name or (plan.operation.name.value if plan.operation.name else None)
+    context.reads = plan.reads
+    if context.bears_api_token:
+        caller = await context.auth()
+        if not context.auth_settled or (isinstance(caller, TokenAuthenticated) and refusals(plan.needs, caller.scopes)):
+            return None
+    charge = current_charge()
+    if charge is None:
+        return None
+    charge.verdict = verdict = await view.limiter.charge_context(context, plan.cost_of(variables))
+    if not verdict.allowed:
+        return None
+    try:
+        answer: dict[str, Any] = {"data": await plan.execute(context, variables)}
+    except Fallback:
+        return None
+    except Exception:  # an error graphql-core would put in `errors` (or mask): it answers
+        import traceback
+
+        traceback.print_exc()
+        return None
+    answer["extensions"] = {"cost": cost_of(verdict)}
+    note_response(answer)
+    return _response(view, answer, context)
+
+
+def _response(view: GraphQLView, answer: dict[str, Any], context: Context) -> Response:
+    sub = context.response
+    response = Response(view.encode_json(answer), status_code=200, media_type="application/json")
+    response.headers.raw.extend(sub.headers.raw)
+    if sub.status_code:
+        response.status_code = sub.status_code
+    return response
