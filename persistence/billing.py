@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from domain.entities import BillingProfile, UserRole
 from persistence.database import dialect_insert
+from persistence.prepared import Prepared
 from persistence.rows import Repository, Row, address_from_row, address_to_row
 from persistence.tables import billing_history_t as history_t
 from persistence.tables import billing_profile_t as profile_t
@@ -18,6 +19,7 @@ from persistence.tables import users_t
 # The profile is a single row; its key never changes.
 PROFILE_ID = 1
 _CURRENT = select(profile_t).where(profile_t.c.id == PROFILE_ID)  # built once: read on every billingProfile
+_CURRENT_RAW = Prepared(_CURRENT)
 
 
 def profile_to_row(p: BillingProfile) -> dict[str, Any]:
@@ -61,8 +63,8 @@ def profile_from_row(r: Row) -> BillingProfile:
 
 class SqlBillingProfiles(Repository):
     def get(self) -> BillingProfile | None:
-        row = self.conn.execute(_CURRENT).mappings().first()
-        return profile_from_row(row) if row else None
+        rows = _CURRENT_RAW.mappings(self.conn, {})
+        return profile_from_row(rows[0]) if rows else None
 
     def add(self, profile: BillingProfile) -> bool:
         # ON CONFLICT DO NOTHING: of two racing first saves the later one inserts nothing (and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,6 +11,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from domain.entities import ContactCode, ContactEmail, ContactRole
 from domain.rules.email import email_key
+from persistence.prepared import Prepared
 from persistence.rows import Repository, Row
 from persistence.tables import contacts_t
 
@@ -29,6 +31,8 @@ _FOR_ACCOUNT = (
     .where(contacts_t.c.account_id == bindparam("account_id"))
     .order_by(contacts_t.c.created_at, contacts_t.c.id)
 )
+
+_FOR_ACCOUNT_RAW = Prepared(_FOR_ACCOUNT)
 
 
 def contact_from_row(r: Row) -> ContactEmail:
@@ -133,10 +137,11 @@ class SqlContacts(Repository):
         found: dict[UUID, list[ContactEmail]] = {a: [] for a in account_ids}
         if not account_ids:
             return found
+        rows: Iterable[Row]
         if len(account_ids) == 1:
-            rows = self.conn.execute(_FOR_ACCOUNT, {"account_id": account_ids[0]})
+            rows = _FOR_ACCOUNT_RAW.mappings(self.conn, {"account_id": account_ids[0]})
         else:
-            rows = self.conn.execute(_FOR_ACCOUNTS, {"account_ids": account_ids})
-        for row in rows.mappings():
+            rows = self.conn.execute(_FOR_ACCOUNTS, {"account_ids": account_ids}).mappings()
+        for row in rows:
             found[row["account_id"]].append(contact_from_row(row))
         return found

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from domain.entities import Account, Session, User
 from persistence.accounts import account_from_row
+from persistence.prepared import Prepared
 from persistence.rows import Repository, Row, labelled, split
 from persistence.tables import accounts_t, sessions_t, users_t
 from persistence.users import user_from_row
@@ -42,23 +43,27 @@ _FOR_USER = (
 )
 
 
+_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE)
+_FOR_USER_RAW = Prepared(_FOR_USER)
+
+
 class SqlSessions(Repository):
     def add(self, session: Session) -> None:
         values = {c.name: getattr(session, c.name) for c in sessions_t.c}
         self.conn.execute(insert(sessions_t).values(**values))
 
     def authenticate(self, token_hash: str) -> tuple[Session, User, Account] | None:
-        row = self.conn.execute(_AUTHENTICATE, {"token_hash": token_hash}).first()
-        if row is None:
+        rows = _AUTHENTICATE_RAW.rows(self.conn, {"token_hash": token_hash})
+        if not rows:
             return None
-        s, u, a = split(row, sessions_t, users_t, accounts_t)
+        s, u, a = split(rows[0], sessions_t, users_t, accounts_t)
         return session_from_row(s), user_from_row(u), account_from_row(a)
 
     def touch(self, session_id: UUID, at: datetime) -> None:
         self.conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(last_seen_at=at))
 
     def for_user(self, user_id: UUID) -> list[Session]:
-        return [session_from_row(r) for r in self.conn.execute(_FOR_USER, {"user_id": user_id}).mappings()]
+        return [session_from_row(r) for r in _FOR_USER_RAW.mappings(self.conn, {"user_id": user_id})]
 
     def delete(self, session_id: UUID, user_id: UUID) -> bool:
         stmt = delete(sessions_t).where(sessions_t.c.id == session_id, sessions_t.c.user_id == user_id)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    get_named_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -86,6 +88,9 @@ class _Field:
     definition: GraphQLField
     args: dict[str, Any] | None  # None: the arguments use variables, coerced per request
     complete: Complete
+    # A field without a resolver of its own (Strawberry's "basic" field): the attribute, read directly.
+    getter: Callable[[Any], Any] | None = None
+    leaf: bool = False  # a scalar or enum (or a list of them): its completion needs no path
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,28 +134,36 @@ def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Ru
     pending: list[tuple[str, Awaitable[Any]]] | None = None
     try:
         for field in fields:
+            if field.getter is not None and field.leaf:  # a plain attribute, a scalar: no info, no path
+                answer[field.key] = field.complete(field.getter(source), None, run)
+                continue
             at = Path(path, field.key, field.parent.name)
-            info = ResolveInfo(
-                field.name,
-                field.nodes,
-                field.return_type,
-                field.parent,
-                at,
-                run.plan.schema,
-                run.plan.fragments,
-                None,
-                run.plan.operation,
-                run.coerced,
-                run.context,
-                is_awaitable,
-                None,
-                None,
-                {},
-            )
-            args = field.args
-            if args is None:
-                args = get_argument_values(field.definition, field.nodes[0], run.variables)
-            value = field.resolve(source, info, **args)
+            if field.getter is not None:
+                value = field.getter(source)
+            else:
+                info = ResolveInfo(
+                    field.name,
+                    field.nodes,
+                    field.return_type,
+                    field.parent,
+                    at,
+                    run.plan.schema,
+                    run.plan.fragments,
+                    None,
+                    run.plan.operation,
+                    run.coerced,
+                    run.context,
+                    is_awaitable,
+                    None,
+                    None,
+                    {},
+                )
+                args = field.args
+                if args is None:
+                    args = get_argument_values(field.definition, field.nodes[0], run.variables)
+                value = field.resolve(source, info, **args)
+                if is_awaitable(value):
+                    value = _eagerly(value)
             value = _settle(value, field, at, run) if is_awaitable(value) else field.complete(value, at, run)
             if is_awaitable(value):
                 if pending is None:
@@ -165,6 +178,52 @@ def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Ru
     if pending is None:
         return answer
     return _finish(answer, pending)
+
+
+def _eagerly(value: Any) -> Any:
+    """An awaitable run as far as it goes without waiting: its result when it finished (a primed
+    DataLoader, the caller already looked up), else an awaitable of the rest. Most of a query's
+    awaitables finish at once, and then cost no Task, no gather and no trip round the event loop."""
+    if isinstance(value, asyncio.Future):
+        return value.result() if value.done() else value
+    if not asyncio.iscoroutine(value):
+        return value
+    try:
+        waiting = value.send(None)
+    except StopIteration as finished:
+        return finished.value
+    if waiting is not None:
+        # What a Task does at once with a future its coroutine yields: without it, the next
+        # coroutine to wait on the same future (two fields on one DataLoader key) fails at once.
+        waiting._asyncio_future_blocking = False
+    return _resume(value, waiting)
+
+
+async def _resume(coroutine: Any, waiting: Any) -> Any:
+    """Drive a coroutine that `_eagerly` started, as a Task would: it yields the futures it waits for
+    (or None for a bare yield); each is awaited here, then the coroutine goes on (and meets the
+    future's result or exception itself)."""
+    while True:
+        try:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                await waiting
+        except BaseException as error:
+            if waiting is None or not waiting.done():  # this task is being cancelled: pass it on
+                try:
+                    waiting = coroutine.throw(error)
+                except StopIteration as finished:
+                    return finished.value
+                if waiting is not None:
+                    waiting._asyncio_future_blocking = False
+                continue
+        try:
+            waiting = coroutine.send(None)
+        except StopIteration as finished:
+            return finished.value
+        if waiting is not None:
+            waiting._asyncio_future_blocking = False
 
 
 async def _settle(value: Awaitable[Any], field: _Field, at: Path, run: _Run) -> Any:
@@ -343,7 +402,8 @@ class _Compiler:
         name = nodes[0].name.value
         if name == "__typename":
             typename = parent.name
-            return _Field(key, name, lambda *_, **__: typename, nodes, parent, parent, None, {}, _constant)  # type: ignore[arg-type]
+            answer: Callable[[Any], Any] = lambda _: typename  # noqa: E731
+            return _Field(key, name, answer, nodes, parent, parent, None, {}, _constant, answer, True)  # type: ignore[arg-type]
         if name.startswith("__"):
             raise NotCompilable("introspection")
         definition = parent.fields.get(name)
@@ -357,7 +417,23 @@ class _Compiler:
             return self.fields(object_type, subs)
 
         complete = _completer(definition.type, sub)
-        return _Field(key, name, definition.resolve, nodes, definition.type, parent, definition, args, complete)
+        leaf = is_leaf_type(get_named_type(definition.type))
+        getter = _attribute(definition)
+        return _Field(
+            key, name, definition.resolve, nodes, definition.type, parent, definition, args, complete, getter, leaf
+        )
+
+
+def _attribute(definition: GraphQLField) -> Callable[[Any], Any] | None:
+    """For a field Strawberry answers by reading an attribute of its source (no resolver, no field
+    extension, the default resolver), that read; else None."""
+    field = (definition.extensions or {}).get("strawberry-definition")
+    resolve = definition.resolve
+    if not getattr(resolve, "_is_default", False) or field is None or not field.is_basic_field:
+        return None
+    if field.default_resolver is not getattr:
+        return None
+    return operator.attrgetter(field.python_name)
 
 
 def _constant(value: Any, _path: Any, _run: _Run) -> Any:
