@@ -75,7 +75,7 @@ def loop_reader(url: str) -> Engine | None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.connection.dbapi_connection.execute("BEGIN")  # the driver's own: this runs per request
 
     return engine
 

@@ -31,7 +31,7 @@ class _Compiled:
     binds: dict[str, Callable[[Any], Any]]
     defaults: dict[str, Any]  # values bound in the statement itself (`id == 1`)
     columns: tuple[str, ...]
-    results: tuple[Callable[[Any], Any] | None, ...]
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, its result processor)
 
 
 class Prepared:
@@ -59,13 +59,17 @@ class Prepared:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        processors = compiled.results
-        if not any(processors):
+        converted = compiled.converted
+        if not converted:
             return [tuple(row) for row in fetched]
-        return [
-            tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
-            for row in fetched
-        ]
+        rows = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for i, convert in converted:
+                if (value := row[i]) is not None:
+                    row[i] = convert(value)
+            rows.append(tuple(row))
+        return rows
 
     def mappings(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row as a dict of column values by name."""
@@ -85,7 +89,11 @@ class Prepared:
             binds={k: v for k, v in compiled._bind_processors.items() if callable(v)},
             defaults={k: v for k, v in compiled.params.items() if v is not None},
             columns=tuple(e.keyname for e in entries),
-            results=tuple(e.type._cached_result_processor(dialect, None) for e in entries),
+            converted=tuple(
+                (i, p)
+                for i, e in enumerate(entries)
+                if (p := e.type._cached_result_processor(dialect, None)) is not None
+            ),
         )
         self._compiled[id(dialect)] = (dialect, made)
         return made

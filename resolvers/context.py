@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -62,24 +63,57 @@ class Loaders:
     """Per-request DataLoaders: N objects asking for the same kind of data cost one statement."""
 
     def __init__(self, deps: Deps) -> None:
-        self.contacts: DataLoader[UUID, list[ContactEmail]] = DataLoader(self._contacts)
-        self.recovery_codes_remaining: DataLoader[UUID, int] = DataLoader(self._recovery_codes_remaining)
-        self.transfer_requests: DataLoader[UUID, list[TransferRequest]] = DataLoader(self._transfer_requests)
-        self.accounts: DataLoader[UUID, Account] = DataLoader(self._accounts)
-        self.sessions: DataLoader[UUID, list[Session]] = DataLoader(self._sessions)
-        self.authenticators: DataLoader[UUID, list[Authenticator]] = DataLoader(self._authenticators)
-        self.audit_actors: DataLoader[UUID, tuple[User, Account] | None] = DataLoader(self._audit_actors)
-        self.billing_versions: DataLoader[int, BillingProfile | None] = DataLoader(self._billing_versions)
-        self.api_tokens: DataLoader[UUID, list[ApiToken]] = DataLoader(self._api_tokens)
-        # The profile in force; its only key is CURRENT. A loader so that authenticate can prime it.
-        self.billing_profile: DataLoader[str, BillingProfile | None] = DataLoader(self._billing_profile)
         self.deps = deps
+
+    # Each made on first use: most requests use one or two of them, and every request makes a Loaders.
+    @cached_property
+    def contacts(self) -> DataLoader[UUID, list[ContactEmail]]:
+        return DataLoader(self._contacts)
+
+    @cached_property
+    def recovery_codes_remaining(self) -> DataLoader[UUID, int]:
+        return DataLoader(self._recovery_codes_remaining)
+
+    @cached_property
+    def transfer_requests(self) -> DataLoader[UUID, list[TransferRequest]]:
+        return DataLoader(self._transfer_requests)
+
+    @cached_property
+    def accounts(self) -> DataLoader[UUID, Account]:
+        return DataLoader(self._accounts)
+
+    @cached_property
+    def sessions(self) -> DataLoader[UUID, list[Session]]:
+        return DataLoader(self._sessions)
+
+    @cached_property
+    def authenticators(self) -> DataLoader[UUID, list[Authenticator]]:
+        return DataLoader(self._authenticators)
+
+    @cached_property
+    def audit_actors(self) -> DataLoader[UUID, tuple[User, Account] | None]:
+        return DataLoader(self._audit_actors)
+
+    @cached_property
+    def billing_versions(self) -> DataLoader[int, BillingProfile | None]:
+        return DataLoader(self._billing_versions)
+
+    @cached_property
+    def api_tokens(self) -> DataLoader[UUID, list[ApiToken]]:
+        return DataLoader(self._api_tokens)
+
+    @cached_property
+    def billing_profile(self) -> DataLoader[str, BillingProfile | None]:
+        """The profile in force; its only key is CURRENT. A loader so that authenticate can prime it."""
+        return DataLoader(self._billing_profile)
 
     def prime(self, found: Caller) -> None:
         """Fill the loaders with what authenticate read in its transaction, so they need no trip."""
         pre = found.preloaded
-        self.contacts.prime_many(pre.contacts)
-        self.sessions.prime_many(pre.sessions)
+        if pre.contacts:
+            self.contacts.prime_many(pre.contacts)
+        if pre.sessions:
+            self.sessions.prime_many(pre.sessions)
         if pre.billing_profile:
             self.billing_profile.prime(CURRENT, pre.billing_profile[0])
 
