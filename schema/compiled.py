@@ -59,7 +59,8 @@ from graphql.pyutils import Path, Undefined, is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as ResolveInfo
 
-from domain.services.sessions import Reads
+from domain.services.sessions import NO_READS, Reads
+from resolvers.signin import login_refusal
 from schema.cost import OperationCost, operation_cost
 from schema.plan import reads_of
 from schema.scopes import Requirement, requirements
@@ -112,6 +113,8 @@ class Plan:
     reads: Reads
     needs: tuple[Requirement, ...]
     cost: OperationCost | None
+    # A mutation's plan answers only what its one field can answer before doing anything (EARLY).
+    early: Callable[[Any, dict[str, Any]], Any] | None = None
 
     async def execute(self, context: Any, variables: dict[str, Any] | None) -> dict[str, Any]:
         """The operation's `data`, or Fallback."""
@@ -119,10 +122,27 @@ class Plan:
         if isinstance(coerced, list):  # the variables do not fit the document: graphql-core says why
             raise Fallback
         run = _Run(self, context, coerced, coerced.coerced)
+        if self.early is not None:
+            return await self._early(self.early, run)
         answer = _object(self.root, None, None, run)
         if is_awaitable(answer):
             answer = await answer
         return answer  # type: ignore[no-any-return]
+
+    async def _early(self, early: Callable[[Any, dict[str, Any]], Any], run: _Run) -> dict[str, Any]:
+        """The mutation's answer when its field answers at once (a refused sign-in), else Fallback:
+        nothing has run, and the ordinary path runs the mutation."""
+        (field,) = self.root
+        args = (
+            field.args
+            if field.args is not None
+            else get_argument_values(field.definition, field.nodes[0], run.variables)
+        )
+        payload = early(run.context, args)
+        if payload is None:
+            raise Fallback
+        answer = field.complete(payload, Path(None, field.key, field.parent.name), run)
+        return {field.key: (await answer) if is_awaitable(answer) else answer}
 
     def cost_of(self, variables: dict[str, Any] | None) -> int:
         return self.cost.of(variables) if self.cost is not None else 0
@@ -336,22 +356,28 @@ def compile_plan(schema: GraphQLSchema, query: str, document: DocumentNode, oper
     """The plan of a valid query document's operation, or NotCompilable."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
-        raise NotCompilable("not one query operation")
+    if len(chosen) != 1 or chosen[0].operation not in (OperationType.QUERY, OperationType.MUTATION):
+        raise NotCompilable("not one query or mutation")
     operation = chosen[0]
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    root_type = schema.query_type
+    mutation = operation.operation is OperationType.MUTATION
+    root_type = schema.mutation_type if mutation else schema.query_type
     assert root_type is not None
     compiler = _Compiler(schema, fragments)
     root = compiler.fields(root_type, [operation.selection_set])
+    early = None
+    if mutation:
+        if len(root) != 1 or (early := EARLY.get(root[0].name)) is None:
+            raise NotCompilable("a mutation without an early answer")
     return Plan(
         schema=schema,
         operation=operation,
         fragments=fragments,
         root=root,
-        reads=reads_of(schema, document, query, operation_name),
+        reads=NO_READS if mutation else reads_of(schema, document, query, operation_name),
         needs=requirements(schema, document, operation_name),
         cost=operation_cost(schema, query, document, operation_name),
+        early=early,
     )
 
 
@@ -422,6 +448,16 @@ class _Compiler:
         return _Field(
             key, name, definition.resolve, nodes, definition.type, parent, definition, args, complete, getter, leaf
         )
+
+
+def _login_refusal(context: Any, args: dict[str, Any]) -> Any:
+    given = args.get("input")
+    email = given.get("email") if isinstance(given, dict) else None
+    return login_refusal(context, email) if isinstance(email, str) else None
+
+
+# Mutation fields that may answer before doing anything, and how (None: they go on as usual).
+EARLY: dict[str, Callable[[Any, dict[str, Any]], Any]] = {"login": _login_refusal}
 
 
 def _attribute(definition: GraphQLField) -> Callable[[Any], Any] | None:
@@ -496,7 +532,7 @@ class CompilePlan(SchemaExtension):
             and not result.errors
             and ec.graphql_document is not None
             and ec.query
-            and ec.operation_type.value == "query"
+            and ec.operation_type.value in ("query", "mutation")
         ):
             # Keyed on the name the request gave (often none), as the fast path looks it up.
             provided = getattr(ec, "_provided_operation_name", ec.operation_name)

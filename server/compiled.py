@@ -64,7 +64,7 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
         return None
     request.scope[CONTEXT_KEY] = context  # from here on, the ordinary path continues with it
     if (facts := request_facts.get()) is not None:
-        facts.operation_type = "query"
+        facts.operation_type = plan.operation.operation.value
         facts.operation_name = name or (plan.operation.name.value if plan.operation.name else None)
     context.reads = plan.reads
     if context.bears_api_token:
