@@ -192,6 +192,10 @@ def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Ru
                 answer[field.key] = None  # keeps the answer's order
             else:
                 answer[field.key] = value
+    except Exception as error:
+        if pending is None:
+            raise
+        return _fail_after([value for _, value in pending], error)
     except BaseException:
         _drop(pending)
         raise
@@ -270,6 +274,14 @@ async def _gather(awaitables: list[Awaitable[Any]]) -> list[Any]:
     return results
 
 
+async def _fail_after(started: list[Awaitable[Any]], error: Exception) -> Any:
+    """`error`, once what already started has settled: closing an awaitable that wraps a resolver's
+    coroutine would leave that coroutine never awaited (a RuntimeWarning each), and a started
+    one must not keep running behind the answer."""
+    await asyncio.gather(*started, return_exceptions=True)
+    raise error
+
+
 def _drop(pending: list[tuple[str, Awaitable[Any]]] | None) -> None:
     """Close what will never be awaited (so no 'never awaited' warnings and no orphaned work)."""
     for _, value in pending or ():
@@ -324,7 +336,14 @@ def _nullable_completer(
         def items(value: Any, path: Any, run: _Run) -> Any:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
                 raise Fallback
-            answers = [item(v, Path(path, i, None), run) for i, v in enumerate(value)]
+            answers: list[Any] = []
+            for i, v in enumerate(value):
+                try:
+                    answers.append(item(v, Path(path, i, None), run))
+                except Exception as error:  # settle the items already started first (see _fail_after)
+                    if started := [a for a in answers if is_awaitable(a)]:
+                        return _fail_after(started, error)
+                    raise
             waiting = [i for i, a in enumerate(answers) if is_awaitable(a)]
             if not waiting:
                 return answers
@@ -436,7 +455,8 @@ class _Compiler:
         if definition is None or definition.resolve is None:
             raise NotCompilable(f"{parent.name}.{name}")
         uses_variables = any(_has_variables(arg.value) for node in nodes for arg in node.arguments or ())
-        args = None if uses_variables else (get_argument_values(definition, nodes[0]) if nodes[0].arguments else {})
+        # With the arguments' defaults, as graphql-core passes them (also for a field written without any).
+        args = None if uses_variables else get_argument_values(definition, nodes[0])
         subs = [n.selection_set for n in nodes if n.selection_set is not None]
 
         def sub(object_type: GraphQLObjectType) -> tuple[_Field, ...]:

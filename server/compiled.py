@@ -20,7 +20,7 @@ from strawberry.http import GraphQLRequestData
 
 from domain.services.api_tokens import TokenAuthenticated
 from resolvers.context import Context
-from schema.compiled import Fallback, plan_for
+from schema.compiled import plan_for
 from schema.scopes import refusals
 from server.logs import request_facts
 from server.operations import note_response
@@ -46,14 +46,14 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
     query, name, variables = data.get("query"), data.get("operationName"), data.get("variables")
     if not (query is None or isinstance(query, str)) or not (name is None or isinstance(name, str)):
         return None
-    if not (variables is None or isinstance(variables, dict)):
-        return None
-    context = await view.make_context(request)
     extensions = data.get("extensions")
+    if not all(value is None or isinstance(value, dict) for value in (variables, extensions)):
+        return None  # Strawberry refuses it (400) in its own words
+    context = await view.make_context(request)
     if extensions is not None or view.persisted.persisted_only:
         try:
             resolved = view.persisted.resolve(
-                GraphQLRequestData(query, variables, name, extensions if isinstance(extensions, dict) else None),
+                GraphQLRequestData(query, variables, name, extensions),
                 via_cookie=context.credentials.via_cookie,
             )
         except PersistedQueryRefused:
@@ -68,7 +68,10 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
         facts.operation_name = name or (plan.operation.name.value if plan.operation.name else None)
     context.reads = plan.reads
     if context.bears_api_token:
-        caller = await context.auth()
+        try:
+            caller = await context.auth()
+        except Exception:  # a database fault: the ordinary path meets it again and answers as it always does
+            return None
         if not context.auth_settled or (isinstance(caller, TokenAuthenticated) and refusals(plan.needs, caller.scopes)):
             return None
     charge = current_charge()
@@ -79,12 +82,7 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
         return None
     try:
         answer: dict[str, Any] = {"data": await plan.execute(context, variables)}
-    except Fallback:
-        return None
-    except Exception:  # an error graphql-core would put in `errors` (or mask): it answers
-        import traceback
-
-        traceback.print_exc()
+    except Exception:  # Fallback, or an error graphql-core puts in `errors` (or masks and logs): it answers
         return None
     answer["extensions"] = {"cost": cost_of(verdict)}
     note_response(answer)
