@@ -385,9 +385,8 @@ def compile_plan(schema: GraphQLSchema, query: str, document: DocumentNode, oper
     compiler = _Compiler(schema, fragments)
     root = compiler.fields(root_type, [operation.selection_set])
     early = None
-    if mutation:
-        if len(root) != 1 or (early := EARLY.get(root[0].name)) is None:
-            raise NotCompilable("a mutation without an early answer")
+    if mutation and (len(root) != 1 or (early := EARLY.get(root[0].name)) is None):
+        raise NotCompilable("a mutation without an early answer")
     return Plan(
         schema=schema,
         operation=operation,

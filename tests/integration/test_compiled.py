@@ -686,7 +686,8 @@ def test_a_mutation_never_takes_the_fast_path(api: Api, paths: Paths) -> None:
             variables = {"input": {"email": f"m{n}-{name}-{secrets.token_hex(3)}@example.com"}}
             added = send(api, paths, {"query": query, "operationName": name, "variables": variables}, token=user.token)
             assert added.path == ORDINARY and added.body["data"]["addContactEmail"] == {"errors": []}
-    assert planned(ADD) is None and planned(both, "M") is None
+    # Remembered as not compilable: a mutation's plan is only for an early answer (a refused sign-in).
+    assert planned(ADD) is False and planned(both, "M") is False
     assert [send(api, paths, {"query": both, "operationName": "Q"}, token=user.token).path for _ in range(2)] == [
         ORDINARY,
         FAST,
@@ -921,3 +922,37 @@ def test_twenty_concurrent_fast_requests_each_get_their_own_answer_and_charge(ap
             int(a.headers["ratelimit-remaining"]) for (c, _), a in zip(jobs, answers, strict=True) if c == credential
         )
         assert left == [expected[credential].remaining - k * cost for k in (4, 3, 2, 1)]
+
+
+LOGIN_DOC = """mutation Login($input: LoginInput!) {
+  login(input: $input) { token user { id } mfaRequired errors { field code message retryAfterSeconds } }
+}"""
+
+
+def test_a_refused_sign_in_is_answered_early_and_the_same(api: Api, paths: Paths, monkeypatch: Any) -> None:
+    """A sign-in the hasher cannot take (a flood) is refused from the plan of its document, with the
+    ordinary answer (payload, Retry-After, the charge); one it can take runs the ordinary way."""
+    user = api.new_account()
+    api.client.cookies.clear()  # a new device: a known one (this client's device cookie) goes on to login
+    body = {"query": LOGIN_DOC, "variables": {"input": {"email": user.email, "password": user.password}}}
+    with monkeypatch.context() as busy:
+        busy.setattr(api.deps.hasher, "saturated", lambda: True)
+        ordinary, early = refused_twice(api, paths, body)
+    assert ordinary.path == ORDINARY and early.path == FAST, early.response.text
+    assert early.response.status_code == ordinary.response.status_code == 200
+    assert masked(early.response.content) == masked(ordinary.response.content)
+    assert header_list(early.response) == header_list(ordinary.response)
+    assert early.response.headers["retry-after"] == "1"
+    assert early.body["data"]["login"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert early.body["data"]["login"]["token"] is None
+    assert early.remaining == ordinary.remaining - early.requested
+    signed_in = send(api, paths, body)
+    assert signed_in.path == FALLBACK and signed_in.body["data"]["login"]["token"]
+    assert "set-cookie" in signed_in.response.headers
+
+
+def refused_twice(api: Api, paths: Paths, body: dict[str, Any]) -> tuple[Sent, Sent]:
+    forget_plans()
+    ordinary = send(api, paths, body)
+    assert planned(body["query"])
+    return ordinary, send(api, paths, body)
