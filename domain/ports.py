@@ -168,6 +168,10 @@ class AttemptCounters(Protocol):
         """Count `by` attempts atomically and return the count in this window, these included."""
         ...
 
+    def hit_many(self, counts: list[tuple[str, str, datetime, int]]) -> dict[tuple[str, str, datetime], int]:
+        """`hit` for each (scope, key, window start, by), each key once: the count each reached."""
+        ...
+
     def refund(self, scope: str, key: str, window_start: datetime) -> None: ...
 
     def count(self, scope: str, key: str, window_start: datetime) -> int:

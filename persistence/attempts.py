@@ -20,6 +20,22 @@ class SqlAttemptCounters(Repository):
         ).returning(attempts_t.c.count)
         return int(self.conn.execute(stmt).scalar_one())
 
+    def hit_many(self, counts: list[tuple[str, str, datetime, int]]) -> dict[tuple[str, str, datetime], int]:
+        """`hit` for many counters in one statement per 500 (the flush of a busy process)."""
+        totals: dict[tuple[str, str, datetime], int] = {}
+        for start in range(0, len(counts), 500):
+            rows = [
+                {"scope": s, "key": k, "window_start": w, "count": by} for s, k, w, by in counts[start : start + 500]
+            ]
+            stmt = dialect_insert(self.conn, attempts_t).values(rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["scope", "key", "window_start"],
+                set_={"count": attempts_t.c.count + stmt.excluded.count},
+            ).returning(attempts_t.c.scope, attempts_t.c.key, attempts_t.c.window_start, attempts_t.c.count)
+            for scope, key, window_start, count in self.conn.execute(stmt):
+                totals[(scope, key, window_start)] = int(count)
+        return totals
+
     def refund(self, scope: str, key: str, window_start: datetime) -> None:
         self.conn.execute(
             update(attempts_t)

@@ -136,3 +136,32 @@ def test_a_cookie_sent_from_elsewhere_spends_a_budget_of_its_own(limited: Api) -
     panel = limited.client.post("/graphql", json={"query": ME}, headers={"origin": "https://panel.example.com"})
     assert budget(panel)[1] == POINTS - 2
     assert budget(post(limited, ME, user.token))[1] == POINTS - 4  # the bearer token is the same session
+
+
+def test_a_flush_writes_many_counters_in_one_statement_and_adds_to_what_is_there(api: Api) -> None:
+    """The flush of a busy process: 30 counters (some already counted) in one statement each time."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    counts = [("test:flush", f"k{n}", start, n + 1) for n in range(30)]
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if sql.lstrip().upper().startswith("INSERT INTO ATTEMPT_COUNTERS"):
+            statements.append(sql)
+
+    event.listen(api.runtime.engine, "before_cursor_execute", record)
+    try:
+        with api.deps.uow() as uow:
+            first = uow.attempts.hit_many(counts[:10])
+            uow.commit()
+        with api.deps.uow() as uow:
+            second = uow.attempts.hit_many(counts)
+            uow.commit()
+    finally:
+        event.remove(api.runtime.engine, "before_cursor_execute", record)
+    assert len(statements) == 2, [s[:60] + " ... " + s[-40:] for s in statements]
+    assert first == {(s, k, w): by for s, k, w, by in counts[:10]}
+    assert second == {(s, k, w): by * (2 if n < 10 else 1) for n, (s, k, w, by) in enumerate(counts)}

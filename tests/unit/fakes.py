@@ -392,6 +392,9 @@ class FakeAttempts:
         self.t.attempts[k] = self.t.attempts.get(k, 0) + by
         return self.t.attempts[k]
 
+    def hit_many(self, counts: list[tuple[str, str, datetime, int]]) -> dict[tuple[str, str, datetime], int]:
+        return {(s, k, w): self.hit(s, k, w, by) for s, k, w, by in counts}
+
     def refund(self, scope: str, key: str, window_start: datetime) -> None:
         k = (scope, key, window_start)
         if self.t.attempts.get(k, 0) > 0:
