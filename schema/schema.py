@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.accounts import AccountType
 from schema.contacts import ContactEmailType
+from schema.introspection import AnswerIntrospection, IntrospectionAnswers, repair_is_one_of, standard_queries
 from schema.limits import MAX_TOKENS, PARSE_FAILED, VALIDATION_FAILED, LimitedValidation
 from schema.mutation import Mutation
 from schema.plan import ReadPlan
@@ -59,7 +60,9 @@ def build_schema(
     *, introspection: bool = True, extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = ()
 ) -> strawberry.Schema:
     """The served schema; `extensions` are added after the built-in ones (the server's logging)."""
-    return TenantrySchema(
+    # Per schema: answers are never shared with a schema built with other settings.
+    answers = IntrospectionAnswers() if introspection else None
+    schema = TenantrySchema(
         query=Query,
         mutation=Mutation,
         types=[UserType, AccountType, SessionType, ContactEmailType],
@@ -73,8 +76,14 @@ def build_schema(
             ReadPlan,  # before any extension that asks for the session
             ScopeCheck,
             *extensions,
+            # Last: an introspection-only query is answered once everything above let it run.
+            *([lambda: AnswerIntrospection(answers)] if answers is not None else []),
         ],
     )
+    repair_is_one_of(schema._schema)
+    if answers is not None:
+        answers.warm(schema._schema, standard_queries())
+    return schema
 
 
 def sdl() -> str:
