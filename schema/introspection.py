@@ -13,7 +13,7 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -33,7 +33,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.introspection_walk import ROOT_FIELDS, answer, refusal
 
-# Answers of other documents kept: each at most MAX_ANSWER_FIELDS fields (GraphiQL's, 0.35 MB).
+# Answers of other documents kept, as JSON: GraphiQL's is 150 KB, the largest we could ask 210 KB.
 RECENT_SIZE = 16
 
 _IGNORED = re.compile(r"[\s,]+")
@@ -52,19 +52,16 @@ def document_key(query: str) -> str:
 _Key = tuple[str, str | None, str]  # document_key, operation name, variables (JSON)
 
 
-class _Kept(NamedTuple):
-    data: dict[str, Any] | None
-    too_large: bool
-
-
 class IntrospectionAnswers:
     """Answers to one schema's introspection-only queries, by document, operation and variables:
-    the standard queries' answers for good, the most recent others' in a small LRU."""
+    the standard queries' answers for good (built before start-up's gc.freeze(), so the garbage
+    collector never walks them), the most recent others' in a small LRU as JSON text (one object
+    each, however large: documents anyone may send must not grow what the collector walks)."""
 
     def __init__(self) -> None:
         self.schema: GraphQLSchema | None = None
-        self.standard: dict[_Key, _Kept] = {}
-        self.recent: OrderedDict[_Key, _Kept] = OrderedDict()
+        self.standard: dict[_Key, dict[str, Any]] = {}
+        self.recent: OrderedDict[_Key, str | None] = OrderedDict()  # None: past the answer budget
 
     def warm(self, schema: GraphQLSchema, queries: Iterable[str]) -> None:
         """Binds the answers to `schema` and answers `queries` (valid, introspection-only) ahead."""
@@ -74,8 +71,8 @@ class IntrospectionAnswers:
             operation = get_operation_ast(document)
             assert operation is not None
             result = answer(schema, document, operation, None)
-            assert result is not None and not result.errors, result
-            self.standard[document_key(query), _name(operation), ""] = _Kept(result.data, too_large=False)
+            assert result is not None and result.data is not None and not result.errors, result
+            self.standard[document_key(query), _name(operation), ""] = result.data
 
     def get(
         self,
@@ -90,20 +87,20 @@ class IntrospectionAnswers:
         if operation is None or operation.operation is not OperationType.QUERY or not _may_introspect(operation):
             return None
         key = _key(query, operation, variables) if schema is self.schema else None
-        kept = None if key is None else self.standard.get(key) or self.recent.get(key)
-        if kept is None:
-            result = answer(schema, document, operation, variables)
-            if result is not None and key is not None and not (result.errors and result.data is not None):
-                self._keep(key, _Kept(result.data, too_large=result.data is None))  # field errors: not kept
-            return result
-        if key is not None and key in self.recent:
+        if key is None:
+            return answer(schema, document, operation, variables)
+        if (standard := self.standard.get(key)) is not None:
+            return ExecutionResult(standard, None)
+        if key in self.recent:
             self.recent.move_to_end(key)
-        return refusal() if kept.too_large else ExecutionResult(kept.data, None)
-
-    def _keep(self, key: _Key, kept: _Kept) -> None:
-        self.recent[key] = kept
-        if len(self.recent) > RECENT_SIZE:
-            self.recent.popitem(last=False)
+            text = self.recent[key]
+            return refusal() if text is None else ExecutionResult(json.loads(text), None)
+        result = answer(schema, document, operation, variables)
+        if result is not None and not (result.errors and result.data is not None):  # field errors: not kept
+            self.recent[key] = None if result.data is None else json.dumps(result.data, separators=(",", ":"))
+            if len(self.recent) > RECENT_SIZE:
+                self.recent.popitem(last=False)
+        return result
 
 
 def _may_introspect(operation: OperationDefinitionNode) -> bool:

@@ -243,6 +243,9 @@ def test_answers_are_kept_per_document_and_variables_in_a_bounded_list(monkeypat
     for i in range(RECENT_SIZE + 5):
         get(answers, f'{{ t{i}: __type(name: "User") {{ name }} }}')
     assert len(answers.recent) == RECENT_SIZE
+    refused = wide("description specifiedByURL")
+    assert get(answers, refused) == get(answers, refused) == walked(refused)
+    assert calls.count("walk") == 2 + RECENT_SIZE + 5 + 1  # the refusal is kept too
 
 
 def test_answers_are_never_shared_with_another_schema(monkeypatch: pytest.MonkeyPatch) -> None:
