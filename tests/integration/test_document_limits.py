@@ -180,8 +180,8 @@ def _cpu_ms(api: Api, document: str, token: str) -> float:
     return best
 
 
-# GraphiQL's introspection, uncached, cost 8x a plain README `me` here (37 ms vs 7.5 ms in
-# bench/worst_document.py); answered apart (schema/introspection.py), about 3x.
+# GraphiQL's introspection, uncached, cost 6-8x a plain README `me` here through the executor;
+# answered apart (schema/introspection.py), about 3x.
 INTROSPECTION_FACTOR = 4.5
 
 
