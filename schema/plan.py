@@ -7,7 +7,17 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import DocumentNode, FieldNode, GraphQLSchema, TypeInfo, TypeInfoVisitor, Visitor, visit
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    visit,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -54,9 +64,24 @@ def reads_of(schema: GraphQLSchema, document: DocumentNode, query: str, operatio
 
 
 def _plan(schema: GraphQLSchema, document: DocumentNode) -> Reads:
+    if _introspection_only(document):  # reads nothing: spares the walk over a large document
+        return NO_READS
     collector = _Collector(TypeInfo(schema))
     visit(document, TypeInfoVisitor(collector.type_info, collector))
     return Reads(**dict.fromkeys(collector.flags, True)) if collector.flags else NO_READS
+
+
+def _introspection_only(document: DocumentNode) -> bool:
+    """Every operation asks only `__schema`, `__type` or `__typename` at its root (directly)."""
+    return all(
+        isinstance(definition, OperationDefinitionNode)
+        and all(isinstance(s, FieldNode) and s.name.value in INTROSPECTION for s in definition.selection_set.selections)
+        for definition in document.definitions
+        if not isinstance(definition, FragmentDefinitionNode)
+    )
+
+
+INTROSPECTION = frozenset({"__schema", "__type", "__typename"})
 
 
 class _Collector(Visitor):

@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.accounts import AccountType
 from schema.compiled import CompilePlan
 from schema.contacts import ContactEmailType
+from schema.introspection import AnswerIntrospection, IntrospectionAnswers, repair_is_one_of, standard_queries
 from schema.limits import MAX_TOKENS, PARSE_FAILED, VALIDATION_FAILED, LimitedValidation
 from schema.mutation import Mutation
 from schema.plan import ReadPlan
@@ -60,7 +61,9 @@ def build_schema(
     *, introspection: bool = True, extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = ()
 ) -> strawberry.Schema:
     """The served schema; `extensions` are added after the built-in ones (the server's logging)."""
-    return TenantrySchema(
+    # Per schema: answers are never shared with a schema built with other settings.
+    answers = IntrospectionAnswers() if introspection else None
+    schema = TenantrySchema(
         query=Query,
         mutation=Mutation,
         types=[UserType, AccountType, SessionType, ContactEmailType],
@@ -74,9 +77,15 @@ def build_schema(
             ReadPlan,  # before any extension that asks for the session
             ScopeCheck,
             *extensions,
+            # An introspection-only query is answered once everything above let it run.
+            *([lambda: AnswerIntrospection(answers)] if answers is not None else []),
             CompilePlan,  # last: it looks at the result the others have let through
         ],
     )
+    repair_is_one_of(schema._schema)
+    if answers is not None:
+        answers.warm(schema._schema, standard_queries())
+    return schema
 
 
 def sdl() -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from domain.entities import AccountKind, UserRole
 from domain.services import accounts
+from schema.introspection import document_key, standard_queries
 from server.cli import DEMO_ACCOUNTS, DEMO_USERS
 from support import LOGIN, without_cost
 from tests.browser.conftest import LiveServer
@@ -117,3 +118,18 @@ def api_token(live_server: LiveServer) -> str:
     """A session token for the README's user, signed in through the API as a script would."""
     body = {"query": LOGIN, "variables": {"input": {"email": EMAIL, "password": PASSWORD}}}
     return httpx.post(live_server.url + "/graphql", json=body).json()["data"]["login"]["token"]
+
+
+def test_graphiql_loads_the_schema_from_the_introspection_answered_at_start_up(
+    live_server: LiveServer, page: Any
+) -> None:
+    is_graphql_post = lambda r: r.url.endswith("/graphql") and r.request.method == "POST"  # noqa: E731
+    with page.expect_response(is_graphql_post) as first:
+        open_graphiql(page, live_server.url)
+    sent, body = first.value.request.post_data_json, without_cost(first.value.json())
+
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["__schema"]["queryType"] == {"name": "Query", "kind": "OBJECT"}
+    # graphql-js's text (indented its own way, not graphql-core's) is one of the documents answered ahead.
+    assert sent["operationName"] == "IntrospectionQuery"
+    assert document_key(sent["query"]) in {document_key(q) for q in standard_queries()}

@@ -440,6 +440,7 @@ STOOD_IN_FOR = {
     "RecordOperation": "the request's facts, set from the plan",
     "ChargeCost": "the limiter's charge; the ordinary path reuses its verdict",
     "CompilePlan": "nothing: it made the plan",
+    "AnswerIntrospection": "nothing: introspection documents never get a plan",
 }
 
 

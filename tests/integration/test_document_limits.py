@@ -9,8 +9,9 @@ import time
 from typing import Any
 
 import pytest
-from graphql import get_introspection_query
+from graphql import get_introspection_query, graphql_sync
 
+from schema.schema import build_schema
 from support import Api, without_cost
 
 # Unbounded, these cost 0.1-2 s each (bench/worst_document.py). A timed test is not a benchmark:
@@ -157,3 +158,73 @@ def test_deeply_nested_get_variables_and_extensions_get_400(api: Api) -> None:
         response = api.client.get("/graphql", params={"query": "{ __typename }", param: deep})
         assert response.status_code == 400, response.text
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def _renamed(document: str) -> str:
+    """The document under an operation name of its own: no cache (parse, validation, answers) hits."""
+    nonce = secrets.token_hex(8)
+    if document.lstrip().startswith("{"):
+        return f"query N{nonce} {document}"
+    return re.sub(r"^(\s*query\s+)(\w+)", rf"\g<1>\g<2>{nonce}", document, count=1)
+
+
+def _cpu_ms(api: Api, document: str, token: str) -> float:
+    """Process CPU milliseconds of the cheapest of five uncached runs (the server runs in-process)."""
+    best = float("inf")
+    for _ in range(5):
+        text = _renamed(document)
+        started = time.process_time()
+        body = api.gql(text, token=token)
+        best = min(best, (time.process_time() - started) * 1000)
+        assert "errors" not in body, body["errors"]
+    return best
+
+
+# GraphiQL's introspection, uncached, cost 6-8x a plain README `me` here through the executor;
+# answered apart (schema/introspection.py), about 3x.
+INTROSPECTION_FACTOR = 4.5
+
+
+def test_uncached_introspection_costs_a_few_plain_requests_not_many(api: Api) -> None:
+    user = api.new_account()
+    _cpu_ms(api, README_ME, user.token), _cpu_ms(api, GRAPHIQL, user.token)  # warm up
+    plain, introspection = _cpu_ms(api, README_ME, user.token), _cpu_ms(api, GRAPHIQL, user.token)
+    assert introspection < INTROSPECTION_FACTOR * plain, (introspection, plain)
+
+
+def _wide_introspection(each: str) -> str:
+    """Every field, argument and input field of every type, and under each the fields of its type:
+    more than 12,000 answer fields from under 500 selections (the most per selection we found)."""
+    ref = f"type {{ name kind {each} ofType {{ name kind {each} ofType {{ name kind {each} }} }} }}"
+    sub = f"fields {{ name description isDeprecated deprecationReason {ref} }} inputFields {{ name {ref} }}"
+    outer = f"name type {{ name kind {sub} ofType {{ name kind {sub} ofType {{ name kind {sub} }} }} }}"
+    return f"{{ __schema {{ types {{ name fields {{ {outer} args {{ {outer} }} }} inputFields {{ {outer} }} }} }} }}"
+
+
+def test_an_introspection_answering_too_many_fields_gets_one_coded_error(api: Api) -> None:
+    assert api.gql(_wide_introspection("description specifiedByURL")) == {
+        "data": None,
+        "errors": [
+            {
+                "message": "This introspection would answer more than 12,000 fields; "
+                "ask for less (the standard introspection query fits).",
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+            }
+        ],
+    }
+    assert "errors" not in api.gql(_wide_introspection(""))  # a little smaller is answered
+
+
+def test_introspection_answers_equal_graphql_cores_as_sent_and_renamed(api: Api) -> None:
+    schema = build_schema()._schema
+    expected = graphql_sync(schema, GRAPHIQL)
+    assert expected.errors is None
+    graphql_js = "\n    " + GRAPHIQL.replace("\n", "\n      ")  # graphql-js indents its text; same document
+    for text in (GRAPHIQL, GRAPHIQL, graphql_js, _renamed(GRAPHIQL)):
+        assert api.gql(text) == {"data": expected.data}
+
+
+def test_is_one_of_on_wrapped_types_is_null_not_an_unexpected_error(api: Api) -> None:
+    body = api.gql('{ __type(name: "User") { fields { type { isOneOf ofType { name isOneOf } } } } }')
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["__type"]["fields"][0]["type"] == {"isOneOf": None, "ofType": {"name": "ID", "isOneOf": False}}

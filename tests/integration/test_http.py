@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from graphql import get_introspection_query
 
 from support import LOGIN, Api, SmtpSink
 
@@ -93,6 +94,10 @@ def test_introspection_can_be_switched_off_and_then_hides_suggestions(
     with Api.start(database_url, smtp, tmp_path, introspection=False) as closed:
         body = closed.gql("{ __schema { types { name } } }")
         assert "introspection" in body["errors"][0]["message"].lower()
+        # The standard query, answered ahead by every server that has introspection on, is not here.
+        standard = closed.gql(get_introspection_query())
+        assert standard["data"] is None and "introspection" in standard["errors"][0]["message"].lower()
+        assert closed.gql("{ __typename }") == {"data": {"__typename": "Query"}}
         typo = closed.gql("{ mee { id } }")["errors"][0]["message"]
         assert "Did you mean" not in typo
 

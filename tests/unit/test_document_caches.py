@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
+from typing import Any, cast
 
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
+from schema.limits import ALL_RULES, VARIABLE_RULES, LimitedValidation
 from schema.schema import CACHE_SIZE, build_schema
 
 QUERY = "query Cached { __typename }"
@@ -25,3 +28,31 @@ def test_second_execution_of_a_document_hits_both_caches() -> None:
         asyncio.run(run())
     after = parse.cache_info().hits, validate.cache_info().hits
     assert after[0] - before[0] == 5 and after[1] - before[1] == 5
+
+
+def rules_for(query: str) -> tuple[object, ...]:
+    extension = LimitedValidation(introspection=True)
+    extension.execution_context = cast(Any, SimpleNamespace(query=query, validation_rules=()))
+    next(iter(extension.on_operation()))
+    return tuple(extension.execution_context.validation_rules)
+
+
+def errors_of(query: str, variables: dict[str, object] | None = None) -> list[str]:
+    async def run() -> list[str]:
+        result = await build_schema().execute(query, variable_values=variables, context_value=None)
+        return [e.message for e in result.errors or ()]
+
+    return asyncio.run(run())
+
+
+def test_the_variable_rules_are_skipped_only_for_texts_without_variables() -> None:
+    # Each walks the whole document again, and a text without `$` gives them nothing to find.
+    assert set(ALL_RULES) >= VARIABLE_RULES
+    assert not VARIABLE_RULES & set(rules_for('{ __type(name: "User") { name } }'))
+    assert set(rules_for("query Q($n: String!) { __type(name: $n) { name } }")) >= VARIABLE_RULES
+    assert errors_of("query Q($unused: Int) { __typename }") == ["Variable '$unused' is never used in operation 'Q'."]
+    assert errors_of("{ __type(name: $undefined) { name } }") == ["Variable '$undefined' is not defined."]
+    assert errors_of("query Q($n: String) { __type(name: $n) { name } }") == [
+        "Variable '$n' of type 'String' used in position expecting type 'String!'."
+    ]
+    assert errors_of("{ __typename }") == []
