@@ -75,7 +75,14 @@ def loop_reader(url: str) -> Engine | None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.connection.dbapi_connection.execute("BEGIN")  # the driver's own: this runs per request
+        # The driver's own cursor (this runs per request), announced like any statement (counters).
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            for listener in conn.dispatch.before_cursor_execute:
+                listener(conn, cursor, "BEGIN", (), None, False)
+            cursor.execute("BEGIN")
+        finally:
+            cursor.close()
 
     return engine
 
