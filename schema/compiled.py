@@ -212,42 +212,41 @@ def _eagerly(value: Any) -> Any:
         return value.result() if value.done() else value
     if not asyncio.iscoroutine(value):
         return value
+    finished, found = _advance(value, None)
+    return found if finished else _resume(value, found)
+
+
+def _advance(coroutine: Any, error: BaseException | None) -> tuple[bool, Any]:
+    """One step of a coroutine (with `error` thrown in, if any): (True, its result) when it
+    finished, else (False, the future it now waits for, or None for a bare yield)."""
     try:
-        waiting = value.send(None)
+        waiting = coroutine.send(None) if error is None else coroutine.throw(error)
     except StopIteration as finished:
-        return finished.value
+        return True, finished.value
     if waiting is not None:
         # What a Task does at once with a future its coroutine yields: without it, the next
         # coroutine to wait on the same future (two fields on one DataLoader key) fails at once.
         waiting._asyncio_future_blocking = False
-    return _resume(value, waiting)
+    return False, waiting
 
 
 async def _resume(coroutine: Any, waiting: Any) -> Any:
-    """Drive a coroutine that `_eagerly` started, as a Task would: it yields the futures it waits for
-    (or None for a bare yield); each is awaited here, then the coroutine goes on (and meets the
-    future's result or exception itself)."""
+    """Drive a coroutine that `_eagerly` started, as a Task would: each future it yields is awaited
+    here, then the coroutine goes on (and meets the future's result or exception itself)."""
     while True:
+        error: BaseException | None = None
         try:
             if waiting is None:
                 await asyncio.sleep(0)
             else:
                 await waiting
-        except BaseException as error:
+        except BaseException as raised:
             if waiting is None or not waiting.done():  # this task is being cancelled: pass it on
-                try:
-                    waiting = coroutine.throw(error)
-                except StopIteration as finished:
-                    return finished.value
-                if waiting is not None:
-                    waiting._asyncio_future_blocking = False
-                continue
-        try:
-            waiting = coroutine.send(None)
-        except StopIteration as finished:
-            return finished.value
-        if waiting is not None:
-            waiting._asyncio_future_blocking = False
+                error = raised
+        finished, found = _advance(coroutine, error)
+        if finished:
+            return found
+        waiting = found
 
 
 async def _settle(value: Awaitable[Any], field: _Field, at: Path, run: _Run) -> Any:

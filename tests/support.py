@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 from stdnum import luhn
 
+import server.app
 from domain.entities import AccountKind, UserRole
 from domain.services import accounts
 from server.app import Runtime, create_app
@@ -273,3 +274,23 @@ mutation Login($input: LoginInput!) {
   login(input: $input) { token mfaRequired mfaChallenge errors { field code message } user { id email } }
 }
 """
+
+
+class FrozenClock:
+    """The app's clock (server.app.utc_now), standing still until a test moves it."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: float | timedelta) -> None:
+        self.now += by if isinstance(by, timedelta) else timedelta(seconds=by)
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch, now: datetime | None = None) -> FrozenClock:
+    """Apps built after this read `FrozenClock`'s time."""
+    frozen = FrozenClock(now)
+    monkeypatch.setattr(server.app, "utc_now", frozen)
+    return frozen

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from graphql import FieldNode, NameNode, OperationDefinitionNode, SelectionSetNo
 from sqlalchemy import create_engine, event, select, update
 from starlette.testclient import TestClient
 
-import server.app
 from domain.entities import UserRole
 from domain.rules.api_tokens import new_secret
 from domain.services import api_tokens, transfers
@@ -40,7 +39,7 @@ from schema import compiled as plans
 from server import compiled, panel
 from server.logs import RequestIdFilter
 from server.persisted import sha256
-from support import Api, Seeded, SmtpSink, unique_orgnr
+from support import Api, FrozenClock, Seeded, SmtpSink, freeze_clock, unique_orgnr
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = runpy.run_path(str(ROOT / "bench" / "documents.py"))  # the README's SPA documents
@@ -61,34 +60,19 @@ ME = "query Me { me { id email } }"
 # --- the clock, the app and the paths taken --------------------------------------------------------
 
 
-class Clock:
-    """The app's clock, frozen (budgets, last-seen times) until a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    return freeze_clock(monkeypatch)
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(server.app, "utc_now", fake)
-    return fake
-
-
-@pytest.fixture
-def api(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+def api(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: FrozenClock) -> Iterator[Api]:
     with Api.start(database_url, smtp, tmp_path) as running:
         yield running
 
 
 @pytest.fixture
-def on_sqlite(sqlite_url: str, smtp: SmtpSink, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+def on_sqlite(sqlite_url: str, smtp: SmtpSink, tmp_path: Path, clock: FrozenClock) -> Iterator[Api]:
     with Api.start(sqlite_url, smtp, tmp_path) as running:
         yield running
 
@@ -472,7 +456,7 @@ def test_a_token_without_the_scope_is_refused_as_on_the_ordinary_path(api: Api, 
 
 
 def test_missing_expired_and_garbage_credentials_are_unauthenticated_as_on_the_ordinary_path(
-    api: Api, paths: Paths, clock: Clock
+    api: Api, paths: Paths, clock: FrozenClock
 ) -> None:
     world = seed(api)
     billing = {"query": "query Billing { billingProfile { legalName } }"}
@@ -580,7 +564,7 @@ def test_a_failing_look_up_of_an_api_token_answers_as_on_the_ordinary_path(
 
 
 @pytest.fixture
-def limited(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+def limited(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: FrozenClock) -> Iterator[Api]:
     with Api.start(database_url, smtp, tmp_path, rate_limit_points=100, rate_limit_anonymous_points=100) as running:
         yield running
 
@@ -609,7 +593,7 @@ def test_a_spent_budget_is_refused_as_on_the_ordinary_path_and_nothing_is_charge
 
 @pytest.fixture
 def persisted_only(
-    database_url: str, smtp: SmtpSink, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    database_url: str, smtp: SmtpSink, tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Api]:
     """Persisted-only mode, with a panel build whose manifest holds ME."""
     dist = tmp_path / "dist"
@@ -789,7 +773,7 @@ def test_a_failed_read_on_the_event_loop_is_tried_again_in_the_thread_pool(
     unreachable.dispose()
 
 
-def test_last_seen_and_last_used_are_written_at_most_once_a_minute(api: Api, paths: Paths, clock: Clock) -> None:
+def test_last_seen_and_last_used_are_written_at_most_once_a_minute(api: Api, paths: Paths, clock: FrozenClock) -> None:
     user = api.new_account()  # signed in now: the session was seen now
     secret = secret_for(api, user, ["PROFILE_READ"])
     started = clock.now
@@ -834,7 +818,7 @@ def test_last_seen_and_last_used_are_written_at_most_once_a_minute(api: Api, pat
 
 
 @pytest.fixture
-def logged(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+def logged(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: FrozenClock) -> Iterator[Api]:
     with Api.start(database_url, smtp, tmp_path, access_log=True) as running:
         yield running
 

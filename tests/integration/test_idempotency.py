@@ -16,14 +16,13 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import func, select
 
-import server.app
 from domain.idempotency import LEASE
 from domain.services import contacts as contacts_service
 from persistence import idempotency as keys
 from persistence import maintenance
 from persistence.tables import contacts_t, idempotency_keys_t, sessions_t
 from server import idempotency as http_idempotency
-from support import LOGIN, Api, SmtpSink, without_cost
+from support import LOGIN, Api, FrozenClock, SmtpSink, freeze_clock, without_cost
 
 ADD = (
     "mutation A($input: AddContactEmailInput!) "
@@ -33,28 +32,13 @@ LIST = "{ me { account { contacts { email } } } }"
 ME = "{ me { email } }"
 
 
-class Clock:
-    """The app's clock, frozen until the test moves it."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    return freeze_clock(monkeypatch)
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(server.app, "utc_now", fake)
-    return fake
-
-
-@pytest.fixture
-def api(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+def api(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: FrozenClock) -> Iterator[Api]:
     with Api.start(database_url, smtp, tmp_path) as running:
         yield running
 
@@ -282,7 +266,7 @@ def test_an_anonymous_sign_in_replays_its_answer_without_a_second_session_or_coo
     assert signed_in.status_code == 200 and "idempotent-replayed" not in signed_in.headers
 
 
-def test_keys_expire_after_24_hours_and_housekeeping_deletes_them(api: Api, clock: Clock) -> None:
+def test_keys_expire_after_24_hours_and_housekeeping_deletes_them(api: Api, clock: FrozenClock) -> None:
     user = api.new_account()
     key = new_key()
     first = login(api, user.email, user.password, key)

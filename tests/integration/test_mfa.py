@@ -19,13 +19,12 @@ import pytest
 from qrcodes import decode_qr_data_uri
 from sqlalchemy import event, select
 
-import server.app
 from domain.errors import DomainError
 from domain.services import mfa
 from persistence.tables import authenticators_t as auth_t
 from persistence.tables import mfa_recovery_codes_t as recovery_t
 from persistence.tables import mfa_secrets_t as secrets_t
-from support import LOGIN, Api, Seeded, SmtpSink
+from support import LOGIN, Api, FrozenClock, Seeded, SmtpSink, freeze_clock
 
 START = """mutation { startMfaEnrollment {
   enrollment { secret otpauthUri qrCodeDataUri expiresAt } errors { field code message } } }"""
@@ -42,29 +41,15 @@ ME_MFA = "query { me { email mfa { enabled enabledAt recoveryCodesRemaining } } 
 LOGOUT = "mutation { logout { errors { code } } }"
 
 
-class Clock:
-    """The app's clock: frozen 10 s into a 30-second step until the test moves it."""
-
-    def __init__(self) -> None:
-        start = int(datetime.now(UTC).timestamp()) // 30 * 30 + 10
-        self.now = datetime.fromtimestamp(start, UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """Frozen 10 s into a 30-second TOTP step until the test moves it."""
+    start = int(datetime.now(UTC).timestamp()) // 30 * 30 + 10
+    return freeze_clock(monkeypatch, datetime.fromtimestamp(start, UTC))
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(server.app, "utc_now", fake)
-    return fake
-
-
-@pytest.fixture
-def api(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+def api(database_url: str, smtp: SmtpSink, tmp_path: Path, clock: FrozenClock) -> Iterator[Api]:
     with Api.start(database_url, smtp, tmp_path) as running:
         yield running
 
@@ -75,7 +60,7 @@ class Enrolled:
     totp: pyotp.TOTP
     recovery_codes: list[str]
 
-    def code(self, clock: Clock, offset_seconds: float = 0) -> str:
+    def code(self, clock: FrozenClock, offset_seconds: float = 0) -> str:
         return self.totp.at(clock.now + timedelta(seconds=offset_seconds))
 
 
@@ -83,7 +68,7 @@ def errors_of(payload: dict[str, Any]) -> list[str]:
     return [e["code"] for e in payload["errors"]]
 
 
-def enroll(api: Api, clock: Clock, user: Seeded | None = None) -> Enrolled:
+def enroll(api: Api, clock: FrozenClock, user: Seeded | None = None) -> Enrolled:
     """MFA on for a new (or the given) user, the way a person does it; then the next step begins."""
     user = user or api.new_account()
     enrollment = api.data(START, token=user.token)["startMfaEnrollment"]["enrollment"]
@@ -104,7 +89,7 @@ def complete(api: Api, mfa_challenge: str, code: str) -> dict[str, Any]:
     return api.data(COMPLETE, {"input": {"mfaChallenge": mfa_challenge, "code": code}})["completeMfaLogin"]
 
 
-def test_enrolment_and_sign_in_end_to_end(api: Api, clock: Clock) -> None:
+def test_enrolment_and_sign_in_end_to_end(api: Api, clock: FrozenClock) -> None:
     user = api.new_account()
     enrollment = api.data(START, token=user.token)["startMfaEnrollment"]
     assert enrollment["errors"] == []
@@ -154,14 +139,14 @@ def test_enrolment_and_sign_in_end_to_end(api: Api, clock: Clock) -> None:
     assert api.data(ME_MFA, token=signed_in["token"])["me"]["email"] == user.email
 
 
-def test_wrong_password_of_an_mfa_user_gets_no_challenge(api: Api, clock: Clock) -> None:
+def test_wrong_password_of_an_mfa_user_gets_no_challenge(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     result = api.data(LOGIN, {"input": {"email": enrolled.user.email, "password": "wrong-password-1"}})["login"]
     assert result["mfaRequired"] is False and result["mfaChallenge"] is None
     assert errors_of(result) == ["INVALID_CREDENTIALS"]
 
 
-def test_replayed_and_earlier_codes_are_refused(api: Api, clock: Clock) -> None:
+def test_replayed_and_earlier_codes_are_refused(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     code = enrolled.code(clock)
     assert complete(api, challenge(api, enrolled.user), code)["token"]
@@ -174,7 +159,7 @@ def test_replayed_and_earlier_codes_are_refused(api: Api, clock: Clock) -> None:
     assert complete(api, challenge(api, enrolled.user), enrolled.code(clock))["token"]
 
 
-def test_clock_skew_of_one_step_is_accepted_and_two_steps_refused(api: Api, clock: Clock) -> None:
+def test_clock_skew_of_one_step_is_accepted_and_two_steps_refused(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     clock.advance(30)  # so that the step before is not the one that confirmed the set-up
     for skew in (-60, 60):
@@ -183,7 +168,7 @@ def test_clock_skew_of_one_step_is_accepted_and_two_steps_refused(api: Api, cloc
     assert complete(api, challenge(api, enrolled.user), enrolled.code(clock, 30))["token"]
 
 
-def test_two_concurrent_uses_of_one_code_let_exactly_one_in(api: Api, clock: Clock) -> None:
+def test_two_concurrent_uses_of_one_code_let_exactly_one_in(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     for _ in range(3):
         challenges = [challenge(api, enrolled.user) for _ in range(2)]
@@ -195,7 +180,7 @@ def test_two_concurrent_uses_of_one_code_let_exactly_one_in(api: Api, clock: Clo
         clock.advance(30)
 
 
-def test_many_simultaneous_uses_of_one_code_in_the_service_let_exactly_one_in(api: Api, clock: Clock) -> None:
+def test_many_simultaneous_uses_of_one_code_in_the_service_let_exactly_one_in(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     challenges = [challenge(api, enrolled.user) for _ in range(6)]
     code = enrolled.code(clock)
@@ -203,7 +188,7 @@ def test_many_simultaneous_uses_of_one_code_in_the_service_let_exactly_one_in(ap
     assert sorted(outcomes) == ["INVALID_CODE"] * 5 + ["SIGNED_IN"]
 
 
-def test_recovery_code_signs_in_once_in_any_format(api: Api, clock: Clock) -> None:
+def test_recovery_code_signs_in_once_in_any_format(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     first, second = enrolled.recovery_codes[:2]
     typed = first.replace("-", "").upper()
@@ -217,7 +202,7 @@ def test_recovery_code_signs_in_once_in_any_format(api: Api, clock: Clock) -> No
     assert complete(api, challenge(api, enrolled.user), spaced)["user"]["mfa"]["recoveryCodesRemaining"] == 8
 
 
-def test_a_challenge_is_void_after_five_wrong_codes(api: Api, clock: Clock) -> None:
+def test_a_challenge_is_void_after_five_wrong_codes(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     mfa_challenge = challenge(api, enrolled.user)
     wrong = f"{(int(enrolled.code(clock)) + 1) % 1_000_000:06d}"
@@ -229,7 +214,7 @@ def test_a_challenge_is_void_after_five_wrong_codes(api: Api, clock: Clock) -> N
     assert complete(api, challenge(api, enrolled.user), enrolled.code(clock))["token"]
 
 
-def test_ten_wrong_codes_per_user_across_challenges_then_refused(api: Api, clock: Clock) -> None:
+def test_ten_wrong_codes_per_user_across_challenges_then_refused(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     wrong = f"{(int(enrolled.code(clock)) + 1) % 1_000_000:06d}"
     codes = []
@@ -241,7 +226,7 @@ def test_ten_wrong_codes_per_user_across_challenges_then_refused(api: Api, clock
     assert errors_of(refused) == ["TOO_MANY_ATTEMPTS"] and "minute" in refused["errors"][0]["message"]
 
 
-def test_concurrent_wrong_codes_spend_one_attempt_each(api: Api, clock: Clock) -> None:
+def test_concurrent_wrong_codes_spend_one_attempt_each(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     wrong = f"{(int(enrolled.code(clock)) + 1) % 1_000_000:06d}"
     one = challenge(api, enrolled.user)
@@ -252,7 +237,7 @@ def test_concurrent_wrong_codes_spend_one_attempt_each(api: Api, clock: Clock) -
     assert sorted(outcomes) == ["INVALID_CODE"] * 5 + ["TOO_MANY_ATTEMPTS"] * 20
 
 
-def test_aliased_second_steps_in_one_request_are_refused_before_any_check(api: Api, clock: Clock) -> None:
+def test_aliased_second_steps_in_one_request_are_refused_before_any_check(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     mfa_challenge = challenge(api, enrolled.user)
     aliases = " ".join(
@@ -273,7 +258,7 @@ def test_aliased_second_steps_in_one_request_are_refused_before_any_check(api: A
     assert complete(api, mfa_challenge, enrolled.code(clock))["token"]
 
 
-def test_challenges_expire_are_single_use_and_bound_to_their_user(api: Api, clock: Clock) -> None:
+def test_challenges_expire_are_single_use_and_bound_to_their_user(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     other = enroll(api, clock)
     expired = challenge(api, enrolled.user)
@@ -294,7 +279,7 @@ def test_challenges_expire_are_single_use_and_bound_to_their_user(api: Api, cloc
     assert errors_of(complete(api, challenge(api, enrolled.user), other.code(clock))) == ["INVALID_CODE"]
 
 
-def test_second_step_input_problems(api: Api, clock: Clock) -> None:
+def test_second_step_input_problems(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     mfa_challenge = challenge(api, enrolled.user)
     assert complete(api, "", "")["errors"] == [
@@ -322,7 +307,7 @@ def test_second_step_input_problems(api: Api, clock: Clock) -> None:
     assert wrong_type.get("data") is None and wrong_type["errors"]
 
 
-def test_start_again_replaces_the_pending_secret(api: Api, clock: Clock) -> None:
+def test_start_again_replaces_the_pending_secret(api: Api, clock: FrozenClock) -> None:
     user = api.new_account()
     first = pyotp.parse_uri(api.data(START, token=user.token)["startMfaEnrollment"]["enrollment"]["otpauthUri"])
     second = pyotp.parse_uri(api.data(START, token=user.token)["startMfaEnrollment"]["enrollment"]["otpauthUri"])
@@ -339,7 +324,7 @@ def test_start_again_replaces_the_pending_secret(api: Api, clock: Clock) -> None
     assert errors_of(confirm_again["confirmMfaEnrollment"]) == ["INVALID_CODE"]
 
 
-def test_confirm_enrolment_errors(api: Api, clock: Clock) -> None:
+def test_confirm_enrolment_errors(api: Api, clock: FrozenClock) -> None:
     user = api.new_account()
 
     def confirm(code: str) -> list[str]:
@@ -368,7 +353,7 @@ def test_confirm_enrolment_errors(api: Api, clock: Clock) -> None:
     }
 
 
-def test_mfa_mutations_need_a_session(api: Api, clock: Clock) -> None:
+def test_mfa_mutations_need_a_session(api: Api, clock: FrozenClock) -> None:
     for query, variables in (
         (START, {}),
         (CONFIRM, {"input": {"code": "123456"}}),
@@ -379,7 +364,7 @@ def test_mfa_mutations_need_a_session(api: Api, clock: Clock) -> None:
         assert body["data"] is None and body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
 
 
-def test_secrets_and_recovery_codes_are_stored_sealed(api: Api, clock: Clock) -> None:
+def test_secrets_and_recovery_codes_are_stored_sealed(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     with api.runtime.engine.connect() as conn:
         secret = conn.execute(select(auth_t).where(auth_t.c.user_id == enrolled.user.user_id)).mappings().one()
@@ -390,7 +375,7 @@ def test_secrets_and_recovery_codes_are_stored_sealed(api: Api, clock: Clock) ->
     assert len(stored) == 10 and not stored & canonical and all(len(d) == 64 for d in stored)
 
 
-def test_disable_mfa_needs_password_and_code(api: Api, clock: Clock) -> None:
+def test_disable_mfa_needs_password_and_code(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     token = enrolled.user.token
 
@@ -417,7 +402,7 @@ def test_disable_mfa_needs_password_and_code(api: Api, clock: Clock) -> None:
     assert errors_of(complete(api, challenge(api, enrolled.user), enrolled.code(clock))) == ["INVALID_CODE"]
 
 
-def test_regenerate_recovery_codes_needs_a_current_app_code(api: Api, clock: Clock) -> None:
+def test_regenerate_recovery_codes_needs_a_current_app_code(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     token = enrolled.user.token
 
@@ -440,7 +425,7 @@ def test_regenerate_recovery_codes_needs_a_current_app_code(api: Api, clock: Clo
     ) == ["MFA_NOT_ENABLED"]
 
 
-def test_recovery_codes_remaining_costs_one_statement_per_request(api: Api, clock: Clock) -> None:
+def test_recovery_codes_remaining_costs_one_statement_per_request(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     statements: list[str] = []
 
@@ -482,7 +467,7 @@ CHANGE_PASSWORD = """mutation P($input: ChangePasswordInput!) {
   changePassword(input: $input) { revokedSessions errors { code } } }"""
 
 
-def test_a_pending_second_step_dies_with_a_password_change(api: Api, clock: Clock) -> None:
+def test_a_pending_second_step_dies_with_a_password_change(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     pending = challenge(api, enrolled.user)  # someone who knew the old password got this far
     new_password = "a-fresh-passphrase-" + enrolled.user.password
@@ -492,7 +477,7 @@ def test_a_pending_second_step_dies_with_a_password_change(api: Api, clock: Cloc
     assert errors_of(complete(api, pending, enrolled.code(clock))) == ["CODE_EXPIRED"]
 
 
-def test_a_pending_second_step_dies_when_mfa_is_turned_off(api: Api, clock: Clock) -> None:
+def test_a_pending_second_step_dies_when_mfa_is_turned_off(api: Api, clock: FrozenClock) -> None:
     enrolled = enroll(api, clock)
     pending = challenge(api, enrolled.user)
     off = {"input": {"password": enrolled.user.password, "code": enrolled.recovery_codes[0]}}

@@ -9,9 +9,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from domain.entities import UserRole
-from support import LOGIN, Api
+from support import LOGIN, Api, FrozenClock
 
-from .test_mfa import COMPLETE, Clock, api, clock, enroll  # noqa: F401 (api and clock are fixtures)
+from .test_mfa import COMPLETE, api, clock, enroll  # noqa: F401 (api and clock are fixtures)
 
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 DEVICE_COOKIE = "__Host-tenantry_device"
@@ -52,7 +52,7 @@ def login_as(api: Api, email: str, password: str, agent: str, device: str | None
     return dict(result["data"]["login"])
 
 
-def test_the_whole_story_alert_report_reset_and_mfa(api: Api, clock: Clock) -> None:
+def test_the_whole_story_alert_report_reset_and_mfa(api: Api, clock: FrozenClock) -> None:
     # 1. device A: the first sign-in (and turning MFA on) sends no alert
     enrolled = enroll(api, clock)
     user = enrolled.user
