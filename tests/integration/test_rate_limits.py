@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,8 +145,11 @@ def test_a_flush_writes_many_counters_in_one_statement_and_adds_to_what_is_there
 
     from sqlalchemy import event
 
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    counts = [("test:flush", f"k{n}", start, n + 1) for n in range(30)]
+    # This quarter hour (housekeeping deletes counters of windows long gone) and keys of its own.
+    now = datetime.now(UTC)
+    start = now.replace(minute=now.minute // 15 * 15, second=0, microsecond=0)
+    tag = secrets.token_hex(4)
+    counts = [("test:flush", f"{tag}-{n}", start, n + 1) for n in range(30)]
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
