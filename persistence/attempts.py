@@ -5,20 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from persistence.database import dialect_insert
 from persistence.rows import Repository
 from persistence.tables import attempts_t
 
+# The upsert every sign-in and code attempt runs, built once per dialect (its INSERT differs).
+_HIT: dict[str, Any] = {}
+
+
+def _hit_statement(conn: Connection) -> Any:
+    found = _HIT.get(conn.dialect.name)
+    if found is None:
+        values = {"scope": "p_scope", "key": "p_key", "window_start": "p_start", "count": "p_by"}
+        stmt = dialect_insert(conn, attempts_t).values({c: bindparam(p) for c, p in values.items()})
+        found = _HIT[conn.dialect.name] = stmt.on_conflict_do_update(
+            index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + stmt.excluded.count}
+        ).returning(attempts_t.c.count)
+    return found
+
 
 class SqlAttemptCounters(Repository):
     def hit(self, scope: str, key: str, window_start: datetime, by: int = 1) -> int:
-        stmt = dialect_insert(self.conn, attempts_t).values(scope=scope, key=key, window_start=window_start, count=by)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + by}
-        ).returning(attempts_t.c.count)
-        return int(self.conn.execute(stmt).scalar_one())
+        params = {"p_scope": scope, "p_key": key, "p_start": window_start, "p_by": by}
+        return int(self.conn.execute(_hit_statement(self.conn), params).scalar_one())
 
     def hit_many(self, counts: list[tuple[str, str, datetime, int]]) -> dict[tuple[str, str, datetime], int]:
         """`hit` for many counters in one statement per 500 (the flush of a busy process)."""
