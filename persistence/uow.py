@@ -81,11 +81,13 @@ class SqlUnitOfWork:
         write: bool = True,
         on_mail_committed: Callable[[], None] | None = None,
         request_id: Callable[[], str | None] | None = None,
+        connection: Connection | None = None,
     ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
         self.write = write
+        self._given = connection  # kept by its factory across units of work (the event loop's reads)
         self.on_mail_committed = on_mail_committed
         self.request_id = request_id
         self._conn: Connection | None = None
@@ -104,7 +106,7 @@ class SqlUnitOfWork:
             raise
 
     def _open(self) -> SqlUnitOfWork:
-        conn = self.engine.connect().execution_options(**{WRITE: self.write})
+        conn = (self._given or self.engine.connect()).execution_options(**{WRITE: self.write})
         self._conn = conn
         self._tx = conn.begin()
         self._outbox = SqlOutbox(conn, self.keyring, self.clock, self.request_id)
@@ -131,7 +133,8 @@ class SqlUnitOfWork:
             if self._tx.is_active:
                 self._tx.rollback()
         finally:
-            self._conn.close()
+            if self._given is None:
+                self._conn.close()
             self._conn = self._tx = None
             self._leave_queue()
 
@@ -158,10 +161,15 @@ class SqlUnitOfWorkFactory:
         *,
         on_mail_committed: Callable[[], None] | None = None,
         request_id: Callable[[], str | None] | None = None,
+        keep_connection: bool = False,
     ) -> None:
         self.engine = engine
         self.keyring = keyring
         self.clock = clock
+        # One connection for every unit of work it makes: only for a single thread's short reads
+        # (the event loop's, on SQLite), which then skip the pool's check-out and check-in.
+        self.keep_connection = keep_connection
+        self._kept: Connection | None = None
         self.on_mail_committed = on_mail_committed
         # The id of the request being served, stored with queued mail so its delivery can be traced.
         self.request_id = request_id
@@ -174,4 +182,15 @@ class SqlUnitOfWorkFactory:
             write=write,
             on_mail_committed=self.on_mail_committed,
             request_id=self.request_id,
+            connection=self._connection() if self.keep_connection else None,
         )
+
+    def _connection(self) -> Connection:
+        if self._kept is None or self._kept.closed or self._kept.invalidated:
+            self._kept = self.engine.connect()
+        return self._kept
+
+    def close(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None

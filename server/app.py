@@ -101,7 +101,11 @@ class Runtime:
         )
         # SQLite's reads of a request's caller run on the event loop, through a connection of their own.
         loop_engine = loop_reader(settings.database_url)
-        loop_uow = SqlUnitOfWorkFactory(loop_engine, keyring, utc_now) if loop_engine is not None else None
+        loop_uow = (
+            SqlUnitOfWorkFactory(loop_engine, keyring, utc_now, keep_connection=True)
+            if loop_engine is not None
+            else None
+        )
         rp = RelyingParty(settings.webauthn_rp_id, settings.mfa_issuer, settings.allowed_origins)
         deps = Deps(
             uow,
@@ -124,6 +128,8 @@ class Runtime:
     def close(self) -> None:
         self.hasher.close()
         self.engine.dispose()
+        if isinstance(self.deps.loop_uow, SqlUnitOfWorkFactory):
+            self.deps.loop_uow.close()
         if self.loop_engine is not None:
             self.loop_engine.dispose()
 

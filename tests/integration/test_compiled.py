@@ -760,6 +760,7 @@ def test_a_failed_read_on_the_event_loop_is_tried_again_in_the_thread_pool(
     # The loop's connection cannot be had (as when the file is locked or gone): every read fails there.
     unreachable = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
     monkeypatch.setattr(api.deps.loop_uow, "engine", unreachable)
+    api.deps.loop_uow.close()  # the connection it kept goes too: the next read connects anew
     for credential in (user.token, secret):
         with caplog.at_level(logging.WARNING, logger="tenantry"), recorded(api) as seen:
             caplog.clear()
