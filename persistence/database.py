@@ -34,16 +34,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20)
     _WRITERS[engine] = FifoLock()
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from pysqlite so that BEGIN is ours to write.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+    _on_connect(engine, "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -52,6 +43,19 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
     return engine
+
+
+def _on_connect(engine: Engine, *pragmas: str) -> None:
+    """Each new SQLite connection of `engine`: transaction control taken from pysqlite (so that BEGIN
+    is ours to write), then `pragmas`."""
+
+    @event.listens_for(engine, "connect")
+    def _set_up(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
 
 
 def loop_reader(url: str) -> Engine | None:
@@ -65,13 +69,7 @@ def loop_reader(url: str) -> Engine | None:
         return None
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 0.05}, poolclass=StaticPool)
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.execute("PRAGMA busy_timeout=50")
-        cursor.close()
+    _on_connect(engine, "query_only=ON", "busy_timeout=50")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -249,25 +247,14 @@ async def authenticate(
             return None
         if deps.loop_uow is not None and (quick := _on_loop(api_tokens.look_up, deps, token, client_ip, reads)):
             found, due = quick
-            return await in_thread(api_tokens.touch, deps, found, client_ip) if found and due else found
-        return await in_thread(api_tokens.authenticate, deps, token, client_ip, reads)
+            return await run_in_threadpool(api_tokens.touch, deps, found, client_ip) if found and due else found
+        return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip, reads)
     if deps.loop_uow is not None and (seen := _on_loop(sessions.look_up, deps, token, reads)):
         session, session_due = seen
         if session is not None and session_due:
-            await in_thread(sessions.touch, deps, session)
+            await run_in_threadpool(sessions.touch, deps, session)
         return session
-    return await in_thread(sessions.authenticate, deps, token, reads)
-
-
-# The caller's look-ups (every signed-in request on PostgreSQL) take this pool: a plain executor
-# costs half of what Starlette's (anyio's) thread-pool trip costs in CPU, and they need none of its extras.
-_LOOKUPS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="tenantry-lookup")
-
-
-async def in_thread(function: Callable[..., _Found], *args: Any) -> _Found:
-    """`function(*args)` in a worker thread, in a copy of this request's context (its request id)."""
-    context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_LOOKUPS, context.run, function, *args)
+    return await run_in_threadpool(sessions.authenticate, deps, token, reads)
 
 
 def _on_loop(look_up: Callable[..., _Found], deps: Deps, *args: Any) -> _Found | None:

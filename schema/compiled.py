@@ -49,6 +49,7 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     get_named_type,
+    get_operation_ast,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -133,12 +134,7 @@ class Plan:
         """The mutation's answer when its field answers at once (a refused sign-in), else Fallback:
         nothing has run, and the ordinary path runs the mutation."""
         (field,) = self.root
-        args = (
-            field.args
-            if field.args is not None
-            else get_argument_values(field.definition, field.nodes[0], run.variables)
-        )
-        payload = early(run.context, args)
+        payload = early(run.context, _arguments(field, run))
         if payload is None:
             raise Fallback
         answer = field.complete(payload, Path(None, field.key, field.parent.name), run)
@@ -178,10 +174,7 @@ def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Ru
                     None,
                     {},
                 )
-                args = field.args
-                if args is None:
-                    args = get_argument_values(field.definition, field.nodes[0], run.variables)
-                value = field.resolve(source, info, **args)
+                value = field.resolve(source, info, **_arguments(field, run))
                 if is_awaitable(value):
                     value = _eagerly(value)
             value = _settle(value, field, at, run) if is_awaitable(value) else field.complete(value, at, run)
@@ -202,6 +195,13 @@ def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Ru
     if pending is None:
         return answer
     return _finish(answer, pending)
+
+
+def _arguments(field: _Field, run: _Run) -> dict[str, Any]:
+    """The field's arguments: fixed in the document, or coerced from this request's variables."""
+    if field.args is not None:
+        return field.args
+    return get_argument_values(field.definition, field.nodes[0], run.variables)
 
 
 def _eagerly(value: Any) -> Any:
@@ -372,11 +372,9 @@ async def _items(answers: list[Any], waiting: list[int]) -> list[Any]:
 
 def compile_plan(schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None) -> Plan:
     """The plan of a valid query document's operation, or NotCompilable."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-    if len(chosen) != 1 or chosen[0].operation not in (OperationType.QUERY, OperationType.MUTATION):
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation not in (OperationType.QUERY, OperationType.MUTATION):
         raise NotCompilable("not one query or mutation")
-    operation = chosen[0]
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     mutation = operation.operation is OperationType.MUTATION
     root_type = schema.mutation_type if mutation else schema.query_type

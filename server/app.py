@@ -38,7 +38,7 @@ from persistence import maintenance
 from persistence.database import loop_reader, make_engine
 from persistence.migrate import upgrade
 from persistence.uow import SqlUnitOfWorkFactory
-from resolvers.context import Context, Loaders
+from resolvers.context import Context, Credentials, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
 from server import compiled, graphiql, idempotency
@@ -170,22 +170,24 @@ class GraphQLView(GraphQL[Context, None]):
             return handed_over
         return self.context_for(request, response)
 
-    async def make_context(self, request: Request) -> Context:
+    async def make_context(self, request: Request, given: Credentials) -> Context:
         """A request's context with its own sub-response (the fast path's)."""
-        return self.context_for(request, await super().get_sub_response(request))
+        return self.context_for(request, await super().get_sub_response(request), given)
 
-    def context_for(self, request: Request, response: Response) -> Context:
+    def credentials_of(self, request: Request) -> Credentials:
+        return credentials(request, self.cookie_origins, explain=self.explain_refusals)
+
+    def context_for(self, request: Request, response: Response, given: Credentials | None = None) -> Context:
         client = request.client.host if request.client else None
-        context = LoggedContext(
+        return LoggedContext(
             request=request,
             response=response,
             deps=self.deps,
-            credentials=credentials(request, self.cookie_origins, explain=self.explain_refusals),
+            credentials=given or self.credentials_of(request),
             client_ip=client,
             user_agent=request.headers.get("user-agent"),
             loaders=Loaders(self.deps),
         )
-        return context
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page(request)

@@ -49,19 +49,19 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
     extensions = data.get("extensions")
     if not all(value is None or isinstance(value, dict) for value in (variables, extensions)):
         return None  # Strawberry refuses it (400) in its own words
-    context = await view.make_context(request)
+    given = view.credentials_of(request)
     if extensions is not None or view.persisted.persisted_only:
         try:
             resolved = view.persisted.resolve(
-                GraphQLRequestData(query, variables, name, extensions),
-                via_cookie=context.credentials.via_cookie,
+                GraphQLRequestData(query, variables, name, extensions), via_cookie=given.via_cookie
             )
         except PersistedQueryRefused:
             return None
         query = resolved.query
     plan = plan_for(view.core_schema, query, name) if query else None
-    if plan is None:
+    if plan is None:  # before any context is made: most requests without a plan are mutations
         return None
+    context = await view.make_context(request, given)
     request.scope[CONTEXT_KEY] = context  # from here on, the ordinary path continues with it
     if (facts := request_facts.get()) is not None:
         facts.operation_type = plan.operation.operation.value
