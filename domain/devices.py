@@ -1,7 +1,7 @@
 """Known devices (OWASP's "device cookies"): a browser or client that has signed in successfully
 carries a long-lived device token for that user.
 
-A sign-in from a known device, with the right password, gets a reserved lane on the hasher and
+A sign-in from a known device, with the right password, goes first in the hasher's queue and
 is exempt from the per-account failure lock, so an attacker who floods sign-ins or knows the
 owner's email cannot keep the owner out. A known device has its own limit instead: 10 failures
 per device per 15 minutes. The token is opaque: the user's ID, a random nonce and the issue time,

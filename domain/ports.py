@@ -403,8 +403,8 @@ class UnitOfWorkFactory(Protocol):
 
 class PasswordHasher(Protocol):
     def slot(self, client: str | None = None, *, known: bool = False) -> AbstractContextManager[None]:
-        """Hold a hashing slot for this thread's next hashes: at most one per `client` at a time, the
-        reserved lane open to `known` devices; waits briefly, then raises TooManyAttempts."""
+        """Hold a hashing slot for this thread's next hashes: at most one per `client` at a time,
+        `known` devices first in the queue; waits briefly, then raises TooManyAttempts."""
         ...
 
     def saturated(self) -> bool:

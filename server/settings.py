@@ -35,7 +35,7 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "Tenantry <no-reply@tenantry.local>"
     bcrypt_rounds: int = 12
-    # One bcrypt hash per core at a time (plus a reserved lane for known devices, see domain/devices.py).
+    # One bcrypt hash per core at a time; one core fewer under a flood (see domain/security.py).
     hash_concurrency: int = field(default_factory=lambda: os.cpu_count() or 1)
     session_absolute_ttl: int = 12 * 3600
     session_idle_ttl: int = 3600

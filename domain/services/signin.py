@@ -78,8 +78,8 @@ def login(
 
     The attempt is counted before the password is hashed (so a refusal because the hasher is busy
     counts too): against the known device's own limit when the request carries a device token of
-    this user, else against the account's and the client's. A known device also gets a reserved
-    lane on the hasher, so neither a flood nor a locked account keeps its owner out.
+    this user, else against the account's and the client's. A known device also goes first in the
+    hasher's queue, so neither a flood nor a locked account keeps its owner out.
     """
     _check_login_input(email, password)
     now = deps.clock()

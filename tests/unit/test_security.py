@@ -64,23 +64,61 @@ def _holding(
     return release, holder
 
 
-def test_a_busy_hasher_refuses_after_a_short_wait_but_keeps_a_lane_for_known_devices() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=1, wait=0.05)
+def test_a_busy_hasher_refuses_an_unknown_device_after_a_short_wait() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=0.05)
     release, holder = _holding(hasher, "10.0.0.1")
     started = time.monotonic()
     with pytest.raises(TooManyAttempts) as refused, hasher.slot("10.0.0.2"):
         pass
     assert 0.04 <= time.monotonic() - started < 1 and refused.value.retry_after == 1
-    with hasher.slot("10.0.0.3", known=True):  # the reserved lane
-        assert not hasher.verify("password", hasher._dummy)
     release.set()
     holder.join()
     with hasher.slot("10.0.0.2"):
         assert not hasher.verify("password", hasher._dummy)
 
 
+def test_a_known_device_goes_first_and_waits_longer_while_a_flood_holds_the_slots() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=0.05, known_wait=5)
+    release, holder = _holding(hasher, "10.0.0.1")  # a flood's hash in progress
+    got: list[float] = []
+
+    def sign_in() -> None:
+        with hasher.slot(known=True):
+            got.append(time.monotonic())
+
+    owner = threading.Thread(target=sign_in)
+    owner.start()
+    time.sleep(0.1)  # the owner waits past an unknown device's wait...
+    assert not got
+    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.2"):  # ...and nobody unknown jumps ahead
+        pass
+    freed = time.monotonic()
+    release.set()
+    holder.join()
+    owner.join(5)
+    assert got and got[0] - freed < 1  # the owner takes the slot the moment it frees
+
+
+def test_under_pressure_hashing_leaves_a_core_to_request_handling() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=2, pressed=1, wait=0.05)
+    release, holder = _holding(hasher, "10.0.0.1")
+    with hasher.slot("10.0.0.2"):  # calm: every slot may be used
+        pass
+    hasher._pressed_at = time.monotonic()  # a flood had to queue a moment ago
+    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.2"):
+        pass
+    assert hasher.saturated() is False  # the one queue place is free...
+    release.set()
+    holder.join()
+    with hasher.slot("10.0.0.2"):  # ...and the one slot frees
+        pass
+    cores = os.cpu_count() or 1
+    assert BcryptHasher(rounds=4, concurrency=cores)._pressed_slots == max(1, cores - 1)
+    assert BcryptHasher(rounds=4, concurrency=1)._pressed_slots == 1
+
+
 def test_one_client_has_at_most_one_hash_in_flight() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=4, reserved=1, wait=0.05)
+    hasher = BcryptHasher(rounds=4, concurrency=4, pressed=4, wait=0.05)
     release, holder = _holding(hasher, "10.0.0.1")
     with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.1"):
         pass
@@ -93,7 +131,7 @@ def test_one_client_has_at_most_one_hash_in_flight() -> None:
 
 
 def test_a_slot_that_frees_up_within_the_wait_is_taken_instead_of_refusing() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=0, wait=2)
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=2)
     release, holder = _holding(hasher, "10.0.0.1")
     threading.Timer(0.1, release.set).start()
     started = time.monotonic()
@@ -133,7 +171,7 @@ def test_limit_windows_are_fixed_and_aligned() -> None:
 
 
 def test_the_queue_for_a_slot_is_short_and_extra_requests_are_refused_at_once() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=0, wait=5)
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=5)
     release, holder = _holding(hasher, "10.0.0.1")
     queued = threading.Thread(target=lambda: hasher.slot("10.0.0.2").__enter__())
     queued.start()
@@ -148,7 +186,7 @@ def test_the_queue_for_a_slot_is_short_and_extra_requests_are_refused_at_once() 
 
 
 def test_a_saturated_hasher_says_so_before_anyone_queues() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=0, wait=5)
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=5)
     assert not hasher.saturated()
     release, holder = _holding(hasher, "10.0.0.1")
     assert not hasher.saturated()  # the queue has room
@@ -168,18 +206,18 @@ def _policy_of_the_thread_that_hashes(hasher: BcryptHasher, client: str, *, know
 
 @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policies")
 def test_sign_ins_hash_at_normal_priority_until_a_flood_queues_then_at_the_lowest() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1, reserved=1, wait=0.05)
-    # Alone, a sign-in is not starved by other work on the host.
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=0.05)
+    # Alone, a sign-in is not starved by other work on the host, nor is a known device's.
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.1") == os.SCHED_OTHER
-    release, holder = _holding(hasher, "10.0.0.2")  # the one general slot is busy...
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.1", known=True) == os.SCHED_OTHER
+    release, holder = _holding(hasher, "10.0.0.2")  # the one slot is busy...
     with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.3"):  # ...so the next is refused
         pass
-    # A known device's hash stays at normal priority, flood or not.
-    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.4", known=True) == os.SCHED_OTHER
     release.set()
     holder.join()
-    # Under pressure every general hash takes only CPU nothing else wants...
+    # Under pressure every hash takes only CPU nothing else wants, a known device's too...
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5") == os.SCHED_IDLE
+    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5", known=True) == os.SCHED_IDLE
     hasher._pressed_at -= hasher.PRESSURE_SECONDS  # ...until the pressure has been gone a while
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.6") == os.SCHED_OTHER
     hasher.close()
