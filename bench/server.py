@@ -90,7 +90,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     uvicorn.run(
-        build(), host="127.0.0.1", port=args.port, workers=1, access_log=False, log_config=None, proxy_headers=True
+        build(),
+        host="127.0.0.1",
+        port=args.port,
+        workers=1,
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+        http="server.wire:HttpToolsProtocol",
     )
 
 

@@ -247,6 +247,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=True,
         log_config=None,
+        http="server.wire:HttpToolsProtocol",  # uvicorn's own, each answer in one write
     )
     return 0
 
