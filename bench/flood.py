@@ -35,7 +35,7 @@ class FloodPlan:
     warmup: float = 0.3
 
 
-FULL = FloodPlan(rounds=3, seconds=4.0, seconds_capacity=3.0)
+FULL = FloodPlan(rounds=5, seconds=5.0, seconds_capacity=3.0)
 QUICK = FloodPlan(rounds=1, seconds=3.0, seconds_capacity=1.5)
 
 
