@@ -36,9 +36,19 @@ class Device:
     issued_at: datetime
     email: str  # a short keyed digest of the sign-in email it was issued for (see `email_digest`)
 
+    @property
+    def hasher_key(self) -> str:
+        """Who this device is to the password hasher (one hash in flight each, see BcryptHasher)."""
+        return f"device:{self.nonce}"
+
     def names(self, keyring: Keyring, email: str) -> bool:
         """Whether the token was issued for this sign-in email (a new email makes devices unknown)."""
         return self.email == email_digest(keyring, email)
+
+
+def user_hasher_key(user_id: UUID) -> str:
+    """Who a signed-in user (or one who proved a reset code) is to the password hasher."""
+    return f"user:{user_id}"
 
 
 def email_digest(keyring: Keyring, email: str) -> str:

@@ -54,21 +54,25 @@ class BcryptHasher:
     out or slowing everyone else down.
 
     - At most `concurrency` hashes run at once (by default one per core, see server.settings).
-    - Known devices (and signed-in users re-checking their password) go first: while one waits, no
-      unknown device takes a slot, so a flood of wrong passwords delays the owner by at most the
-      hash in progress (OWASP device cookies). They may wait `known_wait`, unknown devices `wait`.
-    - One unknown client (an IPv4 address, an IPv6 /64) has at most one hash in flight; known
-      devices are exempt, so an attacker behind the owner's NAT cannot hold the owner's slot.
-    - The queue of unknown devices is short (as long as the number of slots): past it, or past
-      `wait`, a request is refused with TooManyAttempts; the caller has counted the attempt already,
-      so refusals count too. A bounded queue keeps a flood from parking dozens of threads.
-    - Calm (no request had to queue or was refused for `PRESSURE_SECONDS`), the first hash runs at
-      normal priority on a thread of its own, so a sign-in is never starved by a host busy with
-      other work (at the lowest priority one took 4x as long with two busy cores). Under pressure (a
-      flood) every hash runs at the lowest priority (SCHED_IDLE: only CPU that nothing else wants)
-      and at most `pressed` at once, by default one core fewer than the host has: request handling
-      keeps a core that hashing never occupies (measured on 2 vCPUs: `me` p99 rose 48% with idle-
-      priority work on every core, 4% with one core left free).
+    - Known devices (and signed-in users re-checking their password) go first: while one waits, the
+      next free slot is theirs, unless the last one went to a known device and an unknown device is
+      waiting (so turns alternate: nobody with a device token of their own can shut everyone else
+      out). A flood of wrong passwords therefore delays the owner by at most two hashes (OWASP
+      device cookies). Known devices may wait `known_wait`, unknown devices `wait`.
+    - `client` says who asks: an unknown device's address (an IPv4 address, an IPv6 /64), or a known
+      device's or signed-in user's own key, so an attacker behind the owner's NAT cannot hold the
+      owner's slot. Each has at most one hash in flight.
+    - Both queues are short (as long as the number of slots): past it, or past the wait, a request is
+      refused with TooManyAttempts; the caller has counted the attempt already, so refusals count
+      too. A bounded queue keeps a flood from parking dozens of threads.
+    - One thread hashes at normal priority: calm (no request had to queue or was refused for
+      `PRESSURE_SECONDS`) it takes the first hash, so a sign-in is never starved by a host busy with
+      other work (at the lowest priority one took 4x as long with two busy cores); under pressure
+      only known devices use it. Every other hash runs at the lowest priority (SCHED_IDLE: only CPU
+      that nothing else wants), and under pressure at most `pressed` hashes run at once, by default
+      one core fewer than the host has: request handling keeps a core that hashing never occupies
+      (measured on 2 vCPUs: `me` p99 rose 48% with idle-priority work on every core, 4% with one
+      core left free).
     Hashing runs on small dedicated pools, so the event loop stays free.
     """
 
@@ -94,6 +98,7 @@ class BcryptHasher:
         self._clients: set[str] = set()
         self._waiting = 0  # unknown devices in the queue
         self._known_waiting = 0
+        self._last_known = False  # whether the last slot went to a known device
         self._held = threading.local()
         self._pools = {
             "lead": ThreadPoolExecutor(1, "bcrypt-lead"),
@@ -104,8 +109,6 @@ class BcryptHasher:
     @contextmanager
     def slot(self, client: str | None = None, *, known: bool = False) -> Iterator[None]:
         """Hold a hashing slot for this thread's next hashes (re-entrant), or raise TooManyAttempts."""
-        if known:
-            client = None  # a known device is bounded by its own failure limit instead
         if getattr(self._held, "depth", 0):
             self._held.depth += 1
         else:
@@ -138,29 +141,44 @@ class BcryptHasher:
     def _admit(self, client: str | None, known: bool) -> str:
         deadline = time.monotonic() + (self.known_wait if known else self.wait)
         with self._cond:
+            if known and self._known_waiting >= self._slots():
+                raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
             self._known_waiting += known
+            queued = False  # once in the queue, a request stays until its wait is over
             try:
                 while True:
-                    ahead = not known and (self._known_waiting > 0 or (client is not None and client in self._clients))
-                    if not ahead and self._busy < self._slots():
+                    if not self._behind(client, known) and self._busy < self._slots():
                         self._busy += 1
+                        self._last_known = known
                         if client:
                             self._clients.add(client)
-                        if self._lead_free and not self._pressed():
+                        if self._lead_free and (known or not self._pressed()):
                             self._lead_free = False
                             return "lead"
                         return "idle"
                     self._pressed_at = time.monotonic()
                     left = deadline - time.monotonic()
-                    if left <= 0 or (not known and self._waiting >= self._slots()):
+                    if left <= 0 or (not known and not queued and self._waiting >= self._slots()):
+                        self._cond.notify_all()  # one fewer in the queue: whoever deferred to it looks again
                         raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
                     self._waiting += not known
+                    queued = True
                     try:
                         self._cond.wait(left)
                     finally:
                         self._waiting -= not known
             finally:
-                self._known_waiting -= known
+                if known:
+                    self._known_waiting -= 1
+                    self._cond.notify_all()
+
+    def _behind(self, client: str | None, known: bool) -> bool:
+        """Whether this request must let others go first (the lock is held)."""
+        if client is not None and client in self._clients:
+            return True  # its own hash is in flight
+        if known:
+            return self._last_known and self._waiting > 0  # an unknown device's turn
+        return self._known_waiting > 0 and not self._last_known
 
     def _pressed(self) -> bool:
         return time.monotonic() - self._pressed_at < self.PRESSURE_SECONDS

@@ -26,6 +26,8 @@ class CoalescingTransport(asyncio.Transport):
         self._held: bytes | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._transport.is_closing():
+            return  # as asyncio's own transports do, give or take their warning
         held = self._held
         if held is None:
             self._held = bytes(data)
@@ -73,6 +75,9 @@ class CoalescingTransport(asyncio.Transport):
 
     def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
         self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
 
     def can_write_eof(self) -> bool:
         return self._transport.can_write_eof()

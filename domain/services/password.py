@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from domain import alerts, limits, mails
+from domain import alerts, mails
 from domain.deps import Deps
+from domain.devices import user_hasher_key
 from domain.entities import Actor, Mail, User
 from domain.errors import Collector, InvalidCredentials, Required
 from domain.rules.passwords import check_new_password
@@ -33,7 +34,7 @@ def change_password(deps: Deps, actor: Actor, *, current_password: str, new_pass
     check_password(deps, user, current_password, actor.ip_address, field=_CURRENT)
     same = normalize_password(new_password, _NEW) == normalize_password(current_password, _CURRENT)
     _check_policy(user, new_password, current_matches=same)
-    with deps.hasher.slot(limits.client_key(actor.ip_address), known=True):  # the checked owner's lane
+    with deps.hasher.slot(user_hasher_key(user.id), known=True):  # the checked owner goes first
         new_hash = deps.hasher.hash(new_password)
     with deps.uow() as uow:
         if not uow.profiles.set_password(user.id, user.password_hash, new_hash):

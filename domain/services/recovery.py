@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from domain import alerts, codes, limits, mails
 from domain.deps import Deps
+from domain.devices import user_hasher_key
 from domain.entities import AuditEvent, AuthenticatorKind, Mail, PasswordResetCode, User, UserRole
 from domain.errors import Collector, DomainError, InvalidCode, PasswordReused, Required
 from domain.limits import Limit
@@ -75,8 +76,8 @@ def reset_password(
     if user is None:
         raise InvalidCode(_WRONG, ("code",))
     digest = _spend_and_check(deps, user, typed)
-    # The right code proves the owner: the known-device lane is theirs, as for a signed-in user.
-    with deps.hasher.slot(limits.client_key(ip), known=True):
+    # The right code proves the owner: they go first, as a signed-in user does.
+    with deps.hasher.slot(user_hasher_key(user.id), known=True):
         _policy(user, new_password, same=deps.hasher.verify(new_password, user.password_hash))
         new_hash = deps.hasher.hash(new_password)
     with deps.uow() as uow:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from domain import devices, limits, passkeys
 from domain.audit import FailedSignIn, sign_in_event
 from domain.deps import Deps
-from domain.devices import Device
+from domain.devices import Device, user_hasher_key
 from domain.entities import AuthenticatorKind, MfaChallenge, User
 from domain.errors import InvalidCredentials, PasswordResetRequired, Required, TooManyAttempts
 from domain.ports import UnitOfWork
@@ -94,7 +94,7 @@ def login(
         if user is not None:
             record_failure(deps, user, ip, user_agent, FailedSignIn.LOCKED)
         raise
-    with deps.hasher.slot(limits.client_key(ip), known=known is not None):
+    with deps.hasher.slot(limits.client_key(ip) if known is None else known.hasher_key, known=known is not None):
         if user is None:
             deps.hasher.verify_dummy(password)
             raise InvalidCredentials("The email or password is wrong.")
@@ -158,8 +158,8 @@ def check_password(
     normalize_password(password, field)
     keys = signin_keys(deps, user.email, ip)
     limits.spend(deps.uow, deps.clock(), keys)
-    # A signed-in user has proven a session: the known-device lane is theirs too.
-    with deps.hasher.slot(limits.client_key(ip), known=True):
+    # A signed-in user has proven a session: they go first like a known device.
+    with deps.hasher.slot(user_hasher_key(user.id), known=True):
         if not deps.hasher.verify(password, user.password_hash):
             raise InvalidCredentials("The password is wrong.", field)
     with deps.uow() as uow:

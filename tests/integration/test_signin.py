@@ -125,9 +125,9 @@ def test_concurrent_wrong_passwords_spend_one_attempt_each(api: Api) -> None:
         for _ in range(4):
             results = pool.map(lambda _: login_result(api, user.email, "wrong-password-1"), range(16))
             codes += [r["errors"][0]["code"] for r in results]
-    # Exactly ten failures get checked whatever the interleaving; the rest are refused
-    # (by the limit, or at once while every hashing slot is busy).
-    assert codes.count("INVALID_CREDENTIALS") == 10
+    # At most ten failures get checked whatever the interleaving; the rest are refused (by the
+    # limit, or while this client's one hash is in flight and the queue is full: those count too).
+    assert 1 <= codes.count("INVALID_CREDENTIALS") <= 10
     assert set(codes) == {"INVALID_CREDENTIALS", "TOO_MANY_ATTEMPTS"}
     assert login_result(api, user.email, user.password)["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
 

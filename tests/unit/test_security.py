@@ -77,26 +77,76 @@ def test_a_busy_hasher_refuses_an_unknown_device_after_a_short_wait() -> None:
         assert not hasher.verify("password", hasher._dummy)
 
 
-def test_a_known_device_goes_first_and_waits_longer_while_a_flood_holds_the_slots() -> None:
-    hasher = BcryptHasher(rounds=4, concurrency=1, wait=0.05, known_wait=5)
+def _taking(hasher: BcryptHasher, client: str, known: bool, order: list[str]) -> threading.Thread:
+    """A thread that queues for a slot and notes when it got one."""
+
+    def take() -> None:
+        with hasher.slot(client, known=known):
+            order.append(client)
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    time.sleep(0.1)  # queued before whoever comes next
+    return thread
+
+
+def test_a_known_device_goes_first_while_a_flood_holds_the_slots() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=5, known_wait=5)
     release, holder = _holding(hasher, "10.0.0.1")  # a flood's hash in progress
-    got: list[float] = []
+    order: list[str] = []
+    queued = [_taking(hasher, "10.0.0.2", False, order), _taking(hasher, "device:owner", True, order)]
+    assert order == []
+    release.set()
+    for thread in [holder, *queued]:
+        thread.join(5)
+    assert order == ["device:owner", "10.0.0.2"]  # queued last, served first
 
-    def sign_in() -> None:
-        with hasher.slot(known=True):
-            got.append(time.monotonic())
 
-    owner = threading.Thread(target=sign_in)
-    owner.start()
-    time.sleep(0.1)  # the owner waits past an unknown device's wait...
-    assert not got
-    with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.2"):  # ...and nobody unknown jumps ahead
+def test_turns_alternate_so_known_devices_cannot_shut_everyone_else_out() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=5, known_wait=5)
+    release, holder = _holding(hasher, "device:a", known=True)  # the last slot went to a known device
+    order: list[str] = []
+    queued = [_taking(hasher, "device:b", True, order), _taking(hasher, "10.0.0.2", False, order)]
+    release.set()
+    for thread in [holder, *queued]:
+        thread.join(5)
+    assert order == ["10.0.0.2", "device:b"]
+
+
+def test_a_known_device_has_one_hash_in_flight_and_its_queue_is_short() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=2, pressed=2, wait=0.05, known_wait=0.1)
+    release, holder = _holding(hasher, "device:a", known=True)
+    with pytest.raises(TooManyAttempts), hasher.slot("device:a", known=True):  # its own second one
         pass
-    freed = time.monotonic()
+    with hasher.slot("device:b", known=True):  # another device is not held up
+        pass
     release.set()
     holder.join()
-    owner.join(5)
-    assert got and got[0] - freed < 1  # the owner takes the slot the moment it frees
+    one = BcryptHasher(rounds=4, concurrency=1, known_wait=5)
+    release, holder = _holding(one, "10.0.0.1")
+    order: list[str] = []
+    queued = _taking(one, "device:b", True, order)  # the one queue place for known devices
+    started = time.monotonic()
+    with pytest.raises(TooManyAttempts), one.slot("device:c", known=True):
+        pass
+    assert time.monotonic() - started < 1  # refused at once
+    release.set()
+    holder.join()
+    queued.join(5)
+
+
+def test_a_free_slot_is_taken_at_once_when_a_known_device_leaves_the_queue() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=2, pressed=2, wait=3, known_wait=3)
+    (release, first), (also, second) = _holding(hasher, "10.0.0.1"), _holding(hasher, "10.0.0.3")
+    order: list[str] = []
+    queued = [_taking(hasher, "device:owner", True, order), _taking(hasher, "10.0.0.2", False, order)]
+    freed = time.monotonic()
+    release.set()
+    also.set()
+    for thread in [first, second, *queued]:
+        thread.join(5)
+    assert sorted(order) == ["10.0.0.2", "device:owner"] and time.monotonic() - freed < 1
 
 
 def test_under_pressure_hashing_leaves_a_core_to_request_handling() -> None:
@@ -124,7 +174,7 @@ def test_one_client_has_at_most_one_hash_in_flight() -> None:
         pass
     with hasher.slot("10.0.0.9"):  # others are not held up
         pass
-    with hasher.slot("10.0.0.1", known=True):  # nor is a known device behind the same address
+    with hasher.slot("device:owner", known=True):  # nor is a known device behind the same address
         pass
     release.set()
     holder.join()
@@ -209,15 +259,16 @@ def test_sign_ins_hash_at_normal_priority_until_a_flood_queues_then_at_the_lowes
     hasher = BcryptHasher(rounds=4, concurrency=1, wait=0.05)
     # Alone, a sign-in is not starved by other work on the host, nor is a known device's.
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.1") == os.SCHED_OTHER
-    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.1", known=True) == os.SCHED_OTHER
+    assert _policy_of_the_thread_that_hashes(hasher, "device:owner", known=True) == os.SCHED_OTHER
     release, holder = _holding(hasher, "10.0.0.2")  # the one slot is busy...
     with pytest.raises(TooManyAttempts), hasher.slot("10.0.0.3"):  # ...so the next is refused
         pass
     release.set()
     holder.join()
-    # Under pressure every hash takes only CPU nothing else wants, a known device's too...
+    # Under pressure an unknown device's hash takes only CPU nothing else wants; a known device's
+    # is not starved by a busy host...
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5") == os.SCHED_IDLE
-    assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.5", known=True) == os.SCHED_IDLE
+    assert _policy_of_the_thread_that_hashes(hasher, "device:owner", known=True) == os.SCHED_OTHER
     hasher._pressed_at -= hasher.PRESSURE_SECONDS  # ...until the pressure has been gone a while
     assert _policy_of_the_thread_that_hashes(hasher, "10.0.0.6") == os.SCHED_OTHER
     hasher.close()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from server.wire import CoalescingTransport
+import uvicorn
+from uvicorn.server import ServerState
+
+from server.wire import CoalescingTransport, HttpToolsProtocol
 
 
 class RecordingTransport(asyncio.Transport):
@@ -50,3 +54,34 @@ def test_closing_sends_what_is_held_first_and_a_closed_socket_gets_nothing() -> 
 
     real = asyncio.run(close())
     assert real.writes == [b"HTTP/1.1 400 Bad Request\r\n\r\n"] and real.closed
+
+
+class SocketlessTransport(RecordingTransport):
+    """What uvicorn asks of a connection's transport, without a socket."""
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 8000) if name in ("peername", "sockname") else default
+
+    def pause_reading(self) -> None: ...
+    def resume_reading(self) -> None: ...
+
+
+def test_uvicorn_with_this_protocol_answers_a_request_in_one_write() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def exchange() -> list[bytes]:
+        config = uvicorn.Config(app, http="server.wire:HttpToolsProtocol", log_config=None, lifespan="off")
+        config.load()
+        assert config.http_protocol_class is HttpToolsProtocol
+        protocol = HttpToolsProtocol(config, ServerState(), {}, asyncio.get_running_loop())
+        real = SocketlessTransport()
+        protocol.connection_made(real)
+        protocol.data_received(b"GET / HTTP/1.1\r\nhost: example.com\r\n\r\n")
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return real.writes
+
+    (answer,) = asyncio.run(exchange())
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b"\r\n\r\n{}")
