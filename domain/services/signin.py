@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -94,7 +96,7 @@ def login(
         if user is not None:
             record_failure(deps, user, ip, user_agent, FailedSignIn.LOCKED)
         raise
-    with deps.hasher.slot(limits.client_key(ip) if known is None else known.hasher_key, known=known is not None):
+    with _slot(deps, keys, limits.client_key(ip) if known is None else known.hasher_key, known=known is not None):
         if user is None:
             deps.hasher.verify_dummy(password)
             raise InvalidCredentials("The email or password is wrong.")
@@ -116,6 +118,24 @@ def login(
             result = open_session(deps, uow, user, ip=ip, user_agent=user_agent, known_device=known)
         uow.commit()
     return result
+
+
+@contextmanager
+def _slot(deps: Deps, keys: limits.Keys, holder: str | None, *, known: bool) -> Iterator[None]:
+    """A hashing slot for an attempt already counted against `keys`. Turned away because the hasher
+    is busy, the attempt counts against the client's limit only: the account's (or the known
+    device's) is given back, since no password was checked."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(deps.hasher.slot(holder, known=known))
+        except TooManyAttempts:
+            given_back = [(limit, key) for limit, key in keys if limit != deps.policy.ip_limit]
+            if given_back:
+                with deps.uow() as uow:
+                    limits.refund(uow, deps.clock(), given_back)
+                    uow.commit()
+            raise
+        yield
 
 
 def record_failure(deps: Deps, user: User, ip: str | None, user_agent: str | None, reason: FailedSignIn) -> None:
@@ -159,7 +179,7 @@ def check_password(
     keys = signin_keys(deps, user.email, ip)
     limits.spend(deps.uow, deps.clock(), keys)
     # A signed-in user has proven a session: they go first like a known device.
-    with deps.hasher.slot(user_hasher_key(user.id), known=True):
+    with _slot(deps, keys, user_hasher_key(user.id), known=True):
         if not deps.hasher.verify(password, user.password_hash):
             raise InvalidCredentials("The password is wrong.", field)
     with deps.uow() as uow:

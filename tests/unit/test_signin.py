@@ -226,6 +226,7 @@ def test_a_refusal_while_the_hasher_is_busy_counts_against_the_client(world: Wor
         signin.login(busy, email=alva.email, password=PASSWORD, ip=IP, user_agent=None)
     assert refused.value.retry_after == 1
     assert world.attempts(BY_IP) == 1  # a flood of refusals runs into the per-client limit
+    assert world.attempts(ACCOUNT) == 0  # but no password was checked: the account's attempt is given back
 
 
 def test_a_known_device_goes_first_while_the_hasher_is_busy(world: World, alva: User) -> None:
