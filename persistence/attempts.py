@@ -15,14 +15,19 @@ from persistence.tables import attempts_t
 _HIT: dict[str, Any] = {}
 
 
+def _adding(stmt: Any) -> Any:
+    """An insert of counters that adds to the ones already there (the upsert both hits share)."""
+    return stmt.on_conflict_do_update(
+        index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + stmt.excluded.count}
+    )
+
+
 def _hit_statement(conn: Connection) -> Any:
     found = _HIT.get(conn.dialect.name)
     if found is None:
         values = {"scope": "p_scope", "key": "p_key", "window_start": "p_start", "count": "p_by"}
         stmt = dialect_insert(conn, attempts_t).values({c: bindparam(p) for c, p in values.items()})
-        found = _HIT[conn.dialect.name] = stmt.on_conflict_do_update(
-            index_elements=["scope", "key", "window_start"], set_={"count": attempts_t.c.count + stmt.excluded.count}
-        ).returning(attempts_t.c.count)
+        found = _HIT[conn.dialect.name] = _adding(stmt).returning(attempts_t.c.count)
     return found
 
 
@@ -38,11 +43,9 @@ class SqlAttemptCounters(Repository):
             rows = [
                 {"scope": s, "key": k, "window_start": w, "count": by} for s, k, w, by in counts[start : start + 500]
             ]
-            stmt = dialect_insert(self.conn, attempts_t).values(rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["scope", "key", "window_start"],
-                set_={"count": attempts_t.c.count + stmt.excluded.count},
-            ).returning(attempts_t.c.scope, attempts_t.c.key, attempts_t.c.window_start, attempts_t.c.count)
+            stmt = _adding(dialect_insert(self.conn, attempts_t).values(rows)).returning(
+                attempts_t.c.scope, attempts_t.c.key, attempts_t.c.window_start, attempts_t.c.count
+            )
             for scope, key, window_start, count in self.conn.execute(stmt):
                 totals[(scope, key, window_start)] = int(count)
         return totals

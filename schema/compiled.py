@@ -15,7 +15,9 @@ is on an object type (no interfaces or unions), no selection carries a directive
 introspection (`__typename` excepted). At run time anything but a clean answer (an error raised or
 returned, a null where the schema promises a value, variables that do not coerce) raises
 `Fallback`, and the caller runs the request the ordinary way, where errors get their usual shape.
-Queries change nothing, so running a query's resolvers twice is harmless.
+Queries change nothing, so running a query's resolvers twice is harmless. The one mutation with a
+plan is `login`, and only for its early refusal (EARLY): its plan runs no resolver, and a sign-in
+that goes on falls back before anything has run.
 
 Plans are kept per document text and operation name, bounded like the parse and validation caches,
 and made by the `CompilePlan` extension after a query ran without errors (so a plan's document is
@@ -37,7 +39,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
@@ -555,4 +556,4 @@ class CompilePlan(SchemaExtension):
             remember(ec.schema._schema, ec.query, ec.graphql_document, provided)
 
 
-__all__ = ["CompilePlan", "Fallback", "GraphQLError", "Plan", "compile_plan", "plan_for", "remember"]
+__all__ = ["CompilePlan", "Fallback", "Plan", "compile_plan", "plan_for", "remember"]

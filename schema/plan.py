@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 
 from domain.services.sessions import NO_READS, Reads
 from resolvers.context import Context
+from schema.introspection_walk import ROOT_FIELDS
 
 # The fields whose data authenticate can read along: (parent type, field) -> the Reads flag.
 READ_ALONG = {
@@ -75,13 +76,10 @@ def _introspection_only(document: DocumentNode) -> bool:
     """Every operation asks only `__schema`, `__type` or `__typename` at its root (directly)."""
     return all(
         isinstance(definition, OperationDefinitionNode)
-        and all(isinstance(s, FieldNode) and s.name.value in INTROSPECTION for s in definition.selection_set.selections)
+        and all(isinstance(s, FieldNode) and s.name.value in ROOT_FIELDS for s in definition.selection_set.selections)
         for definition in document.definitions
         if not isinstance(definition, FragmentDefinitionNode)
     )
-
-
-INTROSPECTION = frozenset({"__schema", "__type", "__typename"})
 
 
 class _Collector(Visitor):
