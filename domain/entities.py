@@ -198,7 +198,7 @@ class ApiToken:
         return self.revoked_at is None and now < self.expires_at
 
 
-@dataclass
+@dataclass(frozen=True)
 class ContactEmail:
     id: UUID
     account_id: UUID

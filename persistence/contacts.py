@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,20 +18,21 @@ _NO_CODE: dict[str, Any] = {"code_digest": None, "code_expires_at": None, "code_
 _ROLE_COLUMNS = {ContactRole.BILLING: "billing", ContactRole.TECH: "tech", ContactRole.DPO: "dpo"}
 
 
+# What a ContactEmail is made of (not the code's columns).
+_ENTITY = select(
+    *(
+        contacts_t.c[name]
+        for name in ("id", "account_id", "email", "billing", "tech", "dpo", "verified_at", "created_at")
+    )
+)
 # Built once: read on every request that shows contacts.
-_FOR_ACCOUNTS = (
-    select(contacts_t)
-    .where(contacts_t.c.account_id.in_(bindparam("account_ids", expanding=True)))
-    .order_by(contacts_t.c.created_at, contacts_t.c.id)
+_FOR_ACCOUNTS = _ENTITY.where(contacts_t.c.account_id.in_(bindparam("account_ids", expanding=True))).order_by(
+    contacts_t.c.created_at, contacts_t.c.id
 )
 # One account (every signed-in request that shows contacts): no expanding IN to render per call.
-_FOR_ACCOUNT = (
-    select(contacts_t)
-    .where(contacts_t.c.account_id == bindparam("account_id"))
-    .order_by(contacts_t.c.created_at, contacts_t.c.id)
+_FOR_ACCOUNT = _ENTITY.where(contacts_t.c.account_id == bindparam("account_id")).order_by(
+    contacts_t.c.created_at, contacts_t.c.id
 )
-
-_FOR_ACCOUNT_RAW = Prepared(_FOR_ACCOUNT)
 
 
 def contact_from_row(r: Row) -> ContactEmail:
@@ -45,6 +45,10 @@ def contact_from_row(r: Row) -> ContactEmail:
         roles=roles,
         verified_at=r["verified_at"],
     )
+
+
+# Entities are immutable and made from their row alone: an unchanged row (most reads) is not converted again.
+_FOR_ACCOUNT_RAW = Prepared(_FOR_ACCOUNT, build=contact_from_row)
 
 
 def roles_to_row(roles: frozenset[ContactRole]) -> dict[str, bool]:
@@ -137,11 +141,9 @@ class SqlContacts(Repository):
         found: dict[UUID, list[ContactEmail]] = {a: [] for a in account_ids}
         if not account_ids:
             return found
-        rows: Iterable[Row]
         if len(account_ids) == 1:
-            rows = _FOR_ACCOUNT_RAW.mappings(self.conn, {"account_id": account_ids[0]})
-        else:
-            rows = self.conn.execute(_FOR_ACCOUNTS, {"account_ids": account_ids}).mappings()
-        for row in rows:
+            found[account_ids[0]] = _FOR_ACCOUNT_RAW.built(self.conn, {"account_id": account_ids[0]})
+            return found
+        for row in self.conn.execute(_FOR_ACCOUNTS, {"account_ids": account_ids}).mappings():
             found[row["account_id"]].append(contact_from_row(row))
         return found

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
+
+MEMO_SIZE = 16384  # rows remembered per statement and dialect (a few MB at most)
 
 
 @dataclass(frozen=True)
@@ -32,16 +35,41 @@ class _Compiled:
     defaults: dict[str, Any]  # values bound in the statement itself (`id == 1`)
     columns: tuple[str, ...]
     converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, its result processor)
+    # For `built`: a fetched row (as the driver returned it) -> what `build` made of it, remembered.
+    memo: Callable[[tuple[Any, ...]], Any] | None
 
 
 class Prepared:
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any], build: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self.statement = statement
+        self.build = build
         self._compiled: dict[int, tuple[Dialect, _Compiled]] = {}
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row, each value converted as SQLAlchemy would convert it."""
         compiled = self._for(conn.dialect)
+        fetched = self._fetch(conn, compiled, params)
+        converted = compiled.converted
+        if not converted:
+            return [tuple(row) for row in fetched]
+        return [_convert(row, converted) for row in fetched]
+
+    def mappings(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every row as a dict of column values by name."""
+        columns = self._for(conn.dialect).columns
+        return [dict(zip(columns, row, strict=True)) for row in self.rows(conn, params)]
+
+    def built(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row made into what `build` (given to the constructor) makes of its dict, remembered by
+        the row's values as the driver returned them: a row read again unchanged costs one look-up
+        instead of its conversions and its object. `build` must depend on the row alone (and its
+        result must not be changed by whoever gets it), since one result serves every read of the row."""
+        compiled = self._for(conn.dialect)
+        memo = compiled.memo
+        assert memo is not None, "Prepared(..., build=...) was not given a build function"
+        return [memo(tuple(row)) for row in self._fetch(conn, compiled, params)]
+
+    def _fetch(self, conn: Connection, compiled: _Compiled, params: Mapping[str, Any]) -> Sequence[Any]:
         binds = compiled.binds
         given = {**compiled.defaults, **params} if compiled.defaults else params
         values = {k: (binds[k](v) if k in binds else v) for k, v in given.items()}
@@ -59,22 +87,7 @@ class Prepared:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        converted = compiled.converted
-        if not converted:
-            return [tuple(row) for row in fetched]
-        rows = []
-        for fetched_row in fetched:
-            row = list(fetched_row)
-            for i, convert in converted:
-                if (value := row[i]) is not None:
-                    row[i] = convert(value)
-            rows.append(tuple(row))
-        return rows
-
-    def mappings(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Every row as a dict of column values by name."""
-        columns = self._for(conn.dialect).columns
-        return [dict(zip(columns, row, strict=True)) for row in self.rows(conn, params)]
+        return fetched
 
     def _for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(id(dialect))
@@ -82,18 +95,38 @@ class Prepared:
             return found[1]
         compiled = self.statement.compile(dialect=dialect)
         entries = compiled._result_columns
+        columns = tuple(e.keyname for e in entries)
+        converted = tuple(
+            (i, p) for i, e in enumerate(entries) if (p := e.type._cached_result_processor(dialect, None)) is not None
+        )
         made = _Compiled(
             sql=compiled.string,
             names=tuple(compiled.positiontup or ()),
             positional=bool(compiled.positional),
             binds={k: v for k, v in compiled._bind_processors.items() if callable(v)},
             defaults={k: v for k, v in compiled.params.items() if v is not None},
-            columns=tuple(e.keyname for e in entries),
-            converted=tuple(
-                (i, p)
-                for i, e in enumerate(entries)
-                if (p := e.type._cached_result_processor(dialect, None)) is not None
-            ),
+            columns=columns,
+            converted=converted,
+            memo=self._memo(columns, converted),
         )
         self._compiled[id(dialect)] = (dialect, made)
         return made
+
+    def _memo(self, columns: tuple[str, ...], converted: tuple[tuple[int, Callable[[Any], Any]], ...]) -> Any:
+        build = self.build
+        if build is None:
+            return None
+
+        @lru_cache(maxsize=MEMO_SIZE)
+        def made(row: tuple[Any, ...]) -> Any:
+            return build(dict(zip(columns, _convert(row, converted), strict=True)))
+
+        return made
+
+
+def _convert(fetched: Any, converted: tuple[tuple[int, Callable[[Any], Any]], ...]) -> tuple[Any, ...]:
+    row = list(fetched)
+    for i, convert in converted:
+        if (value := row[i]) is not None:
+            row[i] = convert(value)
+    return tuple(row)

@@ -27,11 +27,14 @@ always one the limits and validation accepted).
 from __future__ import annotations
 
 import asyncio
+import enum
+import keyword
 import logging
 import operator
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -94,6 +97,7 @@ class _Field:
     # A field without a resolver of its own (Strawberry's "basic" field): the attribute, read directly.
     getter: Callable[[Any], Any] | None = None
     leaf: bool = False  # a scalar or enum (or a list of them): its completion needs no path
+    attribute: str | None = None  # the attribute `getter` reads, when it reads one
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +130,7 @@ class Plan:
         run = _Run(self, context, coerced, coerced.coerced)
         if self.early is not None:
             return await self._early(self.early, run)
-        answer = _object(self.root, None, None, run)
+        answer = _object(self.shape, None, None, run)
         if is_awaitable(answer):
             answer = await answer
         return answer  # type: ignore[no-any-return]
@@ -144,16 +148,64 @@ class Plan:
     def cost_of(self, variables: dict[str, Any] | None) -> int:
         return self.cost.of(variables) if self.cost is not None else 0
 
+    @cached_property
+    def shape(self) -> _Shape:
+        return _shape(self.root)
 
-def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Run) -> Any:
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """An object's fields as a plan runs them: the answer's keys in order (a template to copy), the
+    plain attributes with scalar values filled by one generated function, the rest one by one."""
+
+    template: dict[str, Any]
+    fill: Callable[[Any, dict[str, Any], _Run], None] | None
+    rest: tuple[_Field, ...]
+
+
+def _shape(fields: tuple[_Field, ...]) -> _Shape:
+    plain = tuple(f for f in fields if f.getter is not None and f.leaf)
+    rest = tuple(f for f in fields if not (f.getter is not None and f.leaf))
+    return _Shape(dict.fromkeys(f.key for f in fields), _filler(plain) if plain else None, rest)
+
+
+# Leaf types whose completion leaves a value of exactly this Python type as it is (graphql-core's
+# serializers for String, ID and Boolean return such a value unchanged).
+_UNCHANGED = {"String": str, "ID": str, "Boolean": bool}
+
+
+def _filler(fields: tuple[_Field, ...]) -> Callable[[Any, dict[str, Any], _Run], None]:
+    """One function that reads every plain scalar attribute of a source into the answer, as graphql-jit
+    generates code for a selection set: each value goes through its field's completion, except a
+    value that completion would return unchanged (a str for a String, a bool for a Boolean)."""
+    names: dict[str, Any] = {}
+    lines = ["def fill(source, answer, run):"]
+    for i, field in enumerate(fields):
+        names[f"k{i}"], names[f"g{i}"], names[f"c{i}"] = field.key, field.getter, field.complete
+        read = f"source.{field.attribute}" if field.attribute else f"g{i}(source)"
+        kind = _UNCHANGED.get(get_named_type(field.return_type).name)
+        if kind is not None and not is_list_type(_nullable(field.return_type)):
+            names[f"t{i}"] = kind
+            lines.append(f"    v = {read}")
+            lines.append(f"    answer[k{i}] = v if v.__class__ is t{i} else c{i}(v, None, run)")
+        else:
+            lines.append(f"    answer[k{i}] = c{i}({read}, None, run)")
+    exec("\n".join(lines), names)  # noqa: S102 (the code is ours: attribute names Strawberry checked)
+    return names["fill"]  # type: ignore[no-any-return]
+
+
+def _nullable(return_type: GraphQLOutputType) -> GraphQLOutputType:
+    return return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+
+
+def _object(shape: _Shape, source: Any, path: Path | None, run: _Run) -> Any:
     """The answer for one object: a dict, or an awaitable of it when a resolver awaits."""
-    answer: dict[str, Any] = {}
+    answer = shape.template.copy()
+    if shape.fill is not None:  # a plain attribute, a scalar: no info, no path
+        shape.fill(source, answer, run)
     pending: list[tuple[str, Awaitable[Any]]] | None = None
     try:
-        for field in fields:
-            if field.getter is not None and field.leaf:  # a plain attribute, a scalar: no info, no path
-                answer[field.key] = field.complete(field.getter(source), None, run)
-                continue
+        for field in shape.rest:
             at = Path(path, field.key, field.parent.name)
             if field.getter is not None:
                 value = field.getter(source)
@@ -182,8 +234,7 @@ def _object(fields: tuple[_Field, ...], source: Any, path: Path | None, run: _Ru
             if is_awaitable(value):
                 if pending is None:
                     pending = []
-                pending.append((field.key, value))
-                answer[field.key] = None  # keeps the answer's order
+                pending.append((field.key, value))  # its key already holds its place in the answer
             else:
                 answer[field.key] = value
     except Exception as error:
@@ -321,6 +372,20 @@ def _nullable_completer(
 ) -> Complete:
     if is_leaf_type(return_type):
         coerce = return_type.coerce_output_value
+        names = _enum_names(return_type)
+        if names:
+
+            def enum_value(value: Any, _path: Any, _run: _Run) -> Any:
+                """A member's name from a table made once (Strawberry's own coercion searches the values)."""
+                found = names.get(value) if value.__class__ in names.classes else None
+                if found is not None:
+                    return found
+                coerced = coerce(value)
+                if coerced is Undefined or coerced is None:
+                    raise Fallback
+                return coerced
+
+            return enum_value
 
         def leaf(value: Any, _path: Any, _run: _Run) -> Any:
             coerced = coerce(value)
@@ -332,6 +397,15 @@ def _nullable_completer(
     if is_list_type(return_type):
         assert isinstance(return_type, GraphQLList)
         item = _completer(return_type.of_type, sub)
+        if is_leaf_type(get_named_type(return_type.of_type)) and not is_list_type(_nullable(return_type.of_type)):
+
+            def leaves(value: Any, _path: Any, run: _Run) -> Any:
+                """Scalars or enum values: their completion needs no path and never waits."""
+                if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+                    raise Fallback
+                return [item(v, None, run) for v in value]
+
+            return leaves
 
         def items(value: Any, path: Any, run: _Run) -> Any:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
@@ -352,13 +426,34 @@ def _nullable_completer(
         return items
     if is_object_type(return_type):
         assert isinstance(return_type, GraphQLObjectType)
-        fields = sub(return_type)
+        shape = _shape(sub(return_type))
 
         def obj(value: Any, path: Any, run: _Run) -> Any:
-            return _object(fields, value, path, run)
+            return _object(shape, value, path, run)
 
         return obj
     raise NotCompilable(f"{return_type} is abstract")
+
+
+class _Names(dict[Any, str]):
+    classes: frozenset[type]
+
+
+def _enum_names(leaf: Any) -> _Names | None:
+    """For a Strawberry enum: each member of its Python enum by the name it is answered with, as its
+    `coerce_output_value` answers it (the first name whose value equals the member's)."""
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    values = getattr(leaf, "values", None)
+    if not isinstance(wrapped, type) or not issubclass(wrapped, enum.Enum) or not isinstance(values, dict):
+        return None
+    names = _Names()
+    for member in wrapped:
+        for name, value in values.items():
+            if member.value == value.value:
+                names[member] = name
+                break
+    names.classes = frozenset({wrapped})
+    return names
 
 
 async def _items(answers: list[Any], waiting: list[int]) -> list[Any]:
@@ -461,9 +556,21 @@ class _Compiler:
 
         complete = _completer(definition.type, sub)
         leaf = is_leaf_type(get_named_type(definition.type))
-        getter = _attribute(definition)
+        attribute = _attribute(definition)
+        getter = operator.attrgetter(attribute) if attribute is not None else None
         return _Field(
-            key, name, definition.resolve, nodes, definition.type, parent, definition, args, complete, getter, leaf
+            key,
+            name,
+            definition.resolve,
+            nodes,
+            definition.type,
+            parent,
+            definition,
+            args,
+            complete,
+            getter,
+            leaf,
+            attribute,
         )
 
 
@@ -477,16 +584,17 @@ def _login_refusal(context: Any, args: dict[str, Any]) -> Any:
 EARLY: dict[str, Callable[[Any, dict[str, Any]], Any]] = {"login": _login_refusal}
 
 
-def _attribute(definition: GraphQLField) -> Callable[[Any], Any] | None:
+def _attribute(definition: GraphQLField) -> str | None:
     """For a field Strawberry answers by reading an attribute of its source (no resolver, no field
-    extension, the default resolver), that read; else None."""
+    extension, the default resolver), that attribute's name; else None."""
     field = (definition.extensions or {}).get("strawberry-definition")
     resolve = definition.resolve
     if not getattr(resolve, "_is_default", False) or field is None or not field.is_basic_field:
         return None
     if field.default_resolver is not getattr:
         return None
-    return operator.attrgetter(field.python_name)
+    name: str = field.python_name
+    return name if name.isidentifier() and not keyword.iskeyword(name) else None
 
 
 def _constant(value: Any, _path: Any, _run: _Run) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 import strawberry
 
@@ -40,7 +41,10 @@ class ContactEmailType(NodeType):
     created_at: datetime = strawberry.field(description="When it was added.")
 
     @staticmethod
+    @lru_cache(maxsize=16384)
     def from_entity(c: ContactEmail) -> ContactEmailType:
+        """Remembered by the (immutable) entity: a contact shown again unchanged is not made again.
+        The result is shared, so nothing may change it."""
         return ContactEmailType(
             id=strawberry.ID(to_global_id("ContactEmail", c.id)),
             email=c.email,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
 from uuid import UUID
 
 
+@lru_cache(maxsize=16384)  # every answer shows the same few IDs again and again (the caller's, its account's)
 def to_global_id(type_name: str, raw_id: UUID) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode("ascii").rstrip("=")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -41,7 +40,8 @@ from persistence.uow import SqlUnitOfWorkFactory
 from resolvers.context import Context, Credentials, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
-from server import compiled, graphiql, idempotency
+from server import compiled, graphiql, idempotency, jsonwire
+from server.lane import ExpressLane
 from server.logs import current_request_id, request_facts
 from server.mailer import FileTransport, OutboxWorker, SmtpTransport, Transport
 from server.middleware import RequestMiddleware, SecurityHeadersMiddleware
@@ -211,7 +211,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         try:
-            decoded = json.loads(data)
+            decoded = jsonwire.loads(data)
         except UnicodeDecodeError as error:  # Strawberry turns only JSONDecodeError into a 400
             raise HTTPException(400, "The request body is not valid UTF-8.") from error
         except RecursionError:  # nested past the interpreter's limit (the C decoder checks it)
@@ -228,7 +228,7 @@ class GraphQLView(GraphQL[Context, None]):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return jsonwire.dumps(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -238,7 +238,8 @@ class GraphQLView(GraphQL[Context, None]):
             if idempotency.KEY_HEADER in request.headers:
                 response = await self.idempotency.serve(self, request)
             else:
-                response = await compiled.serve(self, request) or await self.run(request)
+                tried = scope.pop(compiled.TRIED_KEY, False)  # by the express lane (server.lane)
+                response = (None if tried else await compiled.serve(self, request)) or await self.run(request)
         except PersistedQueryRefused as error:
             if facts := request_facts.get():
                 facts.add_codes([error.code])
@@ -257,12 +258,23 @@ class GraphQLView(GraphQL[Context, None]):
 class App(Starlette):
     """Starlette with the security headers outside everything, its own 500 page included."""
 
-    def __init__(self, *, hsts: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        hsts: bool,
+        lane: tuple[GraphQLView, dict[str, Any], dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.hsts = hsts
+        self.lane = lane  # the view, the request middleware's and the CORS options of the express lane
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=self.hsts)
+        stack = SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=self.hsts)
+        if self.lane is None:
+            return stack
+        view, edge, cors = self.lane
+        return ExpressLane.around(stack, view=view, edge=edge, cors=cors)
 
 
 def home_routes() -> list[BaseRoute]:
@@ -315,29 +327,32 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return JSONResponse({"status": "ok"})
 
     graphql = GraphQLView(runtime)
+    # SPAs served from an allowed origin may call with the browser's session cookie.
+    cors: dict[str, Any] = {
+        "allow_origins": list(settings.allowed_origins),
+        "allow_credentials": True,
+        "allow_methods": ["GET", "POST"],
+        "allow_headers": ["authorization", "content-type", "x-request-id", "x-device-token", "idempotency-key"],
+        "expose_headers": ["x-request-id", "idempotent-replayed", *RateLimiter.HEADERS],
+        "max_age": 600,
+    }
+    edge: dict[str, Any] = {"max_body_bytes": settings.max_body_bytes, "access_log": settings.access_log}
     return App(
         routes=[
-            *panel_routes(),  # first: when built, the panel owns `/`
-            *home_routes(),
+            # First: nearly every request is for it, and the router tries routes in order.
             Route("/graphql", runtime.limiter.wrap(graphql), methods=["GET", "POST"], name="graphql_endpoint"),
+            *panel_routes(),  # before home_routes: when built, the panel owns `/`
+            *home_routes(),
             *([graphiql.files()] if settings.graphiql else []),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
         hsts=settings.env == "production",
         middleware=[
-            Middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log),
-            # SPAs served from an allowed origin may call with the browser's session cookie.
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.allowed_origins),
-                allow_credentials=True,
-                allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-request-id", "x-device-token", "idempotency-key"],
-                expose_headers=["x-request-id", "idempotent-replayed", *RateLimiter.HEADERS],
-                max_age=600,
-            ),
+            Middleware(RequestMiddleware, **edge),
+            Middleware(CORSMiddleware, **cors),
         ],
+        lane=(graphql, edge, cors),
         lifespan=lifespan,
     )
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 # Where a request handed to the ordinary path keeps its context (GraphQLView.get_context reads it).
 CONTEXT_KEY = "tenantry.context"
+# Set on a request the express lane (server.lane) already asked the fast path about.
+TRIED_KEY = "tenantry.fast_path_tried"
 
 
 async def serve(view: GraphQLView, request: Request) -> Response | None:

@@ -14,6 +14,7 @@ from server.logs import RequestFacts, request_facts, request_id
 
 access_log = logging.getLogger("tenantry.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+BEGUN_KEY = "tenantry.begun"  # (request id, facts, start) of a request the express lane handed over
 
 
 class RequestMiddleware:
@@ -26,13 +27,14 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+        # A request the express lane (server.lane) began and handed over keeps its id, facts and start.
+        begun = scope.pop(BEGUN_KEY, None)
+        if begun is not None:
+            rid, facts, started = begun
+        else:
+            (rid, facts), started = begin_request(scope), time.perf_counter()
         token = request_id.set(rid)
-        client = scope.get("client")
-        facts = RequestFacts(client_ip=client[0] if client else None)
         facts_token = request_facts.set(facts)
-        started = time.perf_counter()
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -43,7 +45,7 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            body = await self._read_body(scope, receive)
+            body = await self.read_body(scope, receive)
             if body is None:
                 facts.add_codes(["PAYLOAD_TOO_LARGE"])
                 await _json_error(
@@ -53,14 +55,14 @@ class RequestMiddleware:
                     f"The request body is larger than {self.max_body_bytes} bytes.",
                 )
             else:
-                await self.app(scope, _replay(body, receive), send_with_id)
+                await self.app(scope, replay(body, receive), send_with_id)
         finally:
             if self.access_log:
-                _log_access(scope, status, (time.perf_counter() - started) * 1000, facts)
+                log_access(scope, status, (time.perf_counter() - started) * 1000, facts)
             request_facts.reset(facts_token)
             request_id.reset(token)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+    async def read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, or None past the limit (checked on the header and on the bytes read)."""
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
@@ -81,7 +83,18 @@ class RequestMiddleware:
         return b"".join(chunks)
 
 
-def _replay(body: bytes, upstream: Receive) -> Receive:
+def begin_request(scope: Scope) -> tuple[str, RequestFacts]:
+    """The request's id (the client's X-Request-Id when it is a sane one) and its facts for the log."""
+    incoming = b""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            incoming = value
+    given = incoming.decode("latin-1")
+    client = scope.get("client")
+    return given if _SANE_ID.match(given) else uuid.uuid4().hex, RequestFacts(client_ip=client[0] if client else None)
+
+
+def replay(body: bytes, upstream: Receive) -> Receive:
     sent = False
 
     async def receive() -> Message:
@@ -94,7 +107,7 @@ def _replay(body: bytes, upstream: Receive) -> Receive:
     return receive
 
 
-def _log_access(scope: Scope, status: int, elapsed_ms: float, facts: RequestFacts) -> None:
+def log_access(scope: Scope, status: int, elapsed_ms: float, facts: RequestFacts) -> None:
     """One line per request: as text for people, and with the same facts as fields for JSON logs."""
     fields = {
         "method": scope["method"],

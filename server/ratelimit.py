@@ -8,9 +8,9 @@ RateLimit-* headers on every /graphql response, including those refused before a
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +29,7 @@ from domain.limits import Limit
 from domain.rate import Budgets, RatePolicy, Verdict
 from resolvers.context import Caller, Context, Credentials, authenticate
 from schema.cost import operation_cost
+from server import jsonwire
 from server.settings import Settings
 from server.transport import credentials
 
@@ -39,18 +40,29 @@ log = logging.getLogger("tenantry")
 
 
 @dataclass
-class _Charge:
+class Charge:
     """One request's verdict, once known."""
 
     verdict: Verdict | None = None
 
 
-_current: ContextVar[_Charge | None] = ContextVar("rate_charge", default=None)
+_current: ContextVar[Charge | None] = ContextVar("rate_charge", default=None)
+CHARGE_KEY = "tenantry.charge"  # the Charge of a request the express lane (server.lane) handed over
 
 
-def current_charge() -> _Charge | None:
+def current_charge() -> Charge | None:
     """This request's charge (None outside /graphql): the fast path (server.compiled) charges it."""
     return _current.get()
+
+
+@contextmanager
+def charging(charge: Charge) -> Iterator[None]:
+    """`charge` is the current request's while the block runs."""
+    reset = _current.set(charge)
+    try:
+        yield
+    finally:
+        _current.reset(reset)
 
 
 class RateLimiter:
@@ -189,7 +201,7 @@ class _Headers:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        charge = _Charge()
+        charge = scope.pop(CHARGE_KEY, None) or Charge()
         reset = _current.set(charge)
         held: list[Message] = []
 
@@ -200,7 +212,7 @@ class _Headers:
                     if _is_json(message):
                         held.append(message)  # its body gets extensions.cost
                         return
-                _add_headers(message, charge.verdict)
+                add_headers(message, charge.verdict)
             elif held:
                 held.append(message)
                 if message.get("more_body"):
@@ -210,7 +222,7 @@ class _Headers:
                 body = _with_cost(body, charge.verdict)
                 headers = MutableHeaders(scope=start)
                 headers["content-length"] = str(len(body))
-                _add_headers(start, charge.verdict)
+                add_headers(start, charge.verdict)
                 await send(start)
                 message = {"type": "http.response.body", "body": body}
             await send(message)
@@ -221,7 +233,7 @@ class _Headers:
             _current.reset(reset)
 
 
-def _add_headers(message: Message, verdict: Verdict) -> None:
+def add_headers(message: Message, verdict: Verdict) -> None:
     headers = MutableHeaders(scope=message)
     headers["ratelimit-limit"] = str(verdict.limit)
     headers["ratelimit-remaining"] = str(verdict.remaining)
@@ -236,10 +248,10 @@ def _is_json(message: Message) -> bool:
 
 def _with_cost(body: bytes, verdict: Verdict) -> bytes:
     try:
-        decoded = json.loads(body)
+        decoded = jsonwire.loads(body)
     except ValueError:
         return body
     if not isinstance(decoded, dict) or "cost" in (decoded.get("extensions") or {}):
         return body  # a stored answer replayed as it was first sent (Idempotency-Key)
     decoded.setdefault("extensions", {})["cost"] = cost_of(verdict)
-    return json.dumps(decoded, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsonwire.dumps(decoded)

@@ -38,6 +38,7 @@ from resolvers.context import COOKIE_NAME
 from schema import compiled as plans
 from server import compiled, panel
 from server.logs import RequestIdFilter
+from server.middleware import RequestMiddleware
 from server.persisted import sha256
 from support import Api, FrozenClock, Seeded, SmtpSink, freeze_clock, unique_orgnr
 
@@ -942,3 +943,44 @@ def refused_twice(api: Api, paths: Paths, body: dict[str, Any]) -> tuple[Sent, S
     ordinary = send(api, paths, body)
     assert planned(body["query"])
     return ordinary, send(api, paths, body)
+
+
+# --- 8. the express lane (server.lane) ---------------------------------------------------------------
+
+
+def test_the_express_lane_answers_fast_requests_itself_and_hands_the_rest_to_the_stack_once(
+    api: Api, paths: Paths, monkeypatch: Any
+) -> None:
+    """A fast answer never enters the middleware stack; a request the fast path hands over enters it
+    once, keeping its request id; what the lane does not take goes to the stack untouched."""
+    entered: list[str] = []
+    stack_call = RequestMiddleware.__call__
+
+    async def counting(self: RequestMiddleware, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            entered.append(scope["path"])
+        await stack_call(self, scope, receive, send)
+
+    monkeypatch.setattr(RequestMiddleware, "__call__", counting)
+    user = api.new_account()
+    member = api.new_user(user.account_id)
+    forget_plans()
+    entered.clear()  # the sign-ups above
+    first, fast = (send(api, paths, {"query": ME}, token=user.token) for _ in range(2))
+    assert (first.path, fast.path, entered) == (ORDINARY, FAST, ["/graphql"])
+    given = send(api, paths, {"query": ME}, token=user.token, headers={"x-request-id": "from-the-client-1"})
+    assert given.path == FAST and given.response.headers["x-request-id"] == "from-the-client-1"
+    audit = "query Audit { me { account { auditLog(first: 1) { edges { node { action } } } } } }"
+    assert send(api, paths, {"query": audit}, token=user.token).path == ORDINARY
+    refused = send(api, paths, {"query": audit}, token=member.token, headers={"x-request-id": "handed-over-1"})
+    assert refused.path == FALLBACK and refused.response.headers["x-request-id"] == "handed-over-1"
+    assert refused.body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert len(entered) == 3  # the audit document's first run and its refusal, handed over
+    # Not the lane's: another content type, an Idempotency-Key (the stack answers both as it always does).
+    plain = api.client.post(
+        "/graphql", content=json.dumps({"query": ME}), headers={"content-type": "text/plain", "authorization": "x"}
+    )
+    assert plain.status_code >= 400 and len(entered) == 4
+    key = {"idempotency-key": secrets.token_hex(8), "authorization": f"Bearer {user.token}"}
+    keyed = api.client.post("/graphql", json={"query": ME}, headers=key)
+    assert "errors" not in keyed.json() and len(entered) == 5

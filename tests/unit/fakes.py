@@ -319,13 +319,13 @@ class FakeContacts:
         contact, code = self.t.contacts.get(contact_id), self.t.contact_codes.get(contact_id)
         if contact is None or code is None or code.digest != code_digest or contact.verified:
             return False
-        contact.verified_at = at
+        self.t.contacts[contact_id] = replace(contact, verified_at=at)
         self.t.contact_codes[contact_id] = replace(code, digest=None, expires_at=None, attempts=0)
         return True
 
     def set_roles(self, contact_id: UUID, roles: frozenset[ContactRole]) -> None:
         if contact_id in self.t.contacts:
-            self.t.contacts[contact_id].roles = roles
+            self.t.contacts[contact_id] = replace(self.t.contacts[contact_id], roles=roles)
 
     def remove(self, contact_id: UUID) -> None:
         self.t.contacts.pop(contact_id, None)

@@ -1,0 +1,151 @@
+"""The express lane of /graphql: a query whose document has a plan answered without the middleware stack
+in between, with every header and log line the stack gives it.
+
+Most requests a server sees are the same few queries again: the settings page, the billing profile, an
+integration's poll. Through Starlette's stack each of them passes eight layers (error page, request id
+and access log, CORS, exception handlers, router, rate-limit headers, the view) that each wrap `send`
+and rebuild the response's headers. The lane does for a POST to /graphql what those layers do, in one
+place and with their own parts: the request id, the facts and the access log line of
+`RequestMiddleware`, its body limit, the RateLimit-* headers of `server.ratelimit`, Starlette's own
+CORS middleware (its `send`, so what it adds is what it always adds) and the security headers. Between
+them it asks the fast path (server.compiled) for the answer.
+
+Whenever the fast path cannot answer (no plan yet, a mutation, an error to report, a refusal), or the
+request is one the lane does not take (an Idempotency-Key, another content type, a body without its
+length), it hands the request to the full stack as it came, with what it learned: the body read (played
+back), the request id and facts (one request, one id and one log line), the rate-limit charge and the
+context (so nothing is charged or looked up twice).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import compiled
+from server.logs import request_facts, request_id
+from server.middleware import (
+    BEGUN_KEY,
+    RequestMiddleware,
+    SecurityHeadersMiddleware,
+    begin_request,
+    log_access,
+    replay,
+)
+from server.ratelimit import CHARGE_KEY, Charge, add_headers, charging
+
+if TYPE_CHECKING:
+    from server.app import GraphQLView
+
+log = logging.getLogger("tenantry.lane")
+_IDEMPOTENCY = b"idempotency-key"
+
+
+class ExpressLane:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        view: GraphQLView,
+        edge: RequestMiddleware,
+        security: SecurityHeadersMiddleware,
+        cors: CORSMiddleware,
+    ) -> None:
+        self.app = app
+        self.view = view
+        self.edge = edge
+        self.cors = cors
+        ours = [*security.headers, (b"cache-control", b"no-store")]  # /graphql's answers: no cache keeps them
+        self.security = ours
+        self.security_names = {name for name, _ in ours}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/graphql":
+            await self.app(scope, receive, send)
+            return
+        length = json = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"content-type":
+                json = value.split(b";")[0].strip() == b"application/json"
+            elif name == _IDEMPOTENCY:
+                json = False  # stored answers are server.idempotency's
+                break
+        if not json or length is None or not length.isdigit() or int(length) > self.edge.max_body_bytes:
+            await self.app(scope, receive, send)  # the stack refuses or answers it in its own words
+            return
+        rid, facts = begin_request(scope)
+        rid_token, facts_token = request_id.set(rid), request_facts.set(facts)
+        started = time.perf_counter()
+        try:
+            # None only past the limit, which a body of the declared length cannot be: then the stack
+            # meets an empty body and refuses it.
+            body = await self.edge.read_body(scope, receive)
+            charge = Charge()
+            answered = 0
+            if body is not None:
+                answered = await self._answer(scope, receive, send, body, charge, rid)
+            if not answered:
+                scope[BEGUN_KEY] = (rid, facts, started)
+                scope[CHARGE_KEY] = charge
+                await self.app(scope, replay(body or b"", receive), send)
+                return
+            if self.edge.access_log:
+                log_access(scope, answered, (time.perf_counter() - started) * 1000, facts)
+        finally:
+            request_facts.reset(facts_token)
+            request_id.reset(rid_token)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, body: bytes, charge: Charge, rid: str) -> int:
+        """The status answered through the fast path, or 0: nothing sent."""
+        scope[compiled.TRIED_KEY] = True  # if handed over, the view goes straight to the ordinary path
+        with charging(charge):
+            try:
+                response = await compiled.serve(self.view, Request(scope, replay(body, receive)))
+            except Exception:  # the full stack meets it again and answers as it always does
+                log.debug("the express lane handed a request over after an error", exc_info=True)
+                return 0
+        if response is None or charge.verdict is None:
+            return 0
+        start: Message = {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
+        add_headers(start, charge.verdict)
+        names, security = self.security_names, self.security
+        rid_header = (b"x-request-id", rid.encode())
+
+        async def finish(message: Message) -> None:
+            kept = [(k, v) for k, v in message["headers"] if k.lower() not in names]
+            message["headers"] = [*kept, rid_header, *security]
+            await send(message)
+
+        await self.cors.send(start, finish, Headers(scope=scope))
+        await send({"type": "http.response.body", "body": response.body})
+        return response.status_code
+
+    @classmethod
+    def around(
+        cls, stack: SecurityHeadersMiddleware, *, view: GraphQLView, edge: dict[str, Any], cors: dict[str, Any]
+    ) -> ExpressLane:
+        """The lane in front of the app's middleware stack, with the stack's own settings: those of its
+        RequestMiddleware (`edge`) and of its CORSMiddleware (`cors`), and its security headers."""
+        return cls(
+            stack,
+            view=view,
+            edge=RequestMiddleware(_nothing, **edge),
+            security=stack,
+            cors=CORSMiddleware(_nothing, **cors),  # the lane calls its `send` only
+        )
+
+
+async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover (never called)
+    raise AssertionError("the express lane's copies of the middleware wrap nothing")
