@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -211,7 +212,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         try:
-            decoded = jsonwire.loads(data)
+            decoded = json.loads(data)
         except UnicodeDecodeError as error:  # Strawberry turns only JSONDecodeError into a 400
             raise HTTPException(400, "The request body is not valid UTF-8.") from error
         except RecursionError:  # nested past the interpreter's limit (the C decoder checks it)

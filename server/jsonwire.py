@@ -1,11 +1,11 @@
-"""JSON on the wire: orjson where it gives the same bytes and values, the standard library otherwise.
+"""Answers on the wire: orjson writes them, several times faster than the standard library.
 
-orjson writes what `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` writes for everything
-an answer holds (str keys, strings, ints, floats, bools, None, lists, dicts), several times faster.
-Anything it refuses (a non-str key, an int past 64 bits, a string with a lone surrogate) goes to the
-standard library, which answers or fails as it always did. Reading is the same: a body orjson refuses
-(invalid UTF-8, NaN, a huge integer, deep nesting) is read again by `json.loads`, so its errors, and
-what the request pipeline says about them, do not change.
+orjson writes the bytes `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` writes for what an
+answer holds (str keys, strings, ints, bools, None, lists, dicts); a float's value is the same, though
+a small exponent may be written shorter (`1e-7`, not `1e-07`; the schema has no Float field). Anything
+orjson refuses (an int past 64 bits, a string with a lone surrogate) goes to the standard library, which
+answers or fails as it always did. Bodies are read by the standard library: orjson would read a huge
+integer as a float, and its errors would read differently.
 """
 
 from __future__ import annotations
@@ -21,10 +21,3 @@ def dumps(value: Any) -> bytes:
         return orjson.dumps(value)
     except TypeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def loads(data: str | bytes) -> Any:
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)

@@ -8,6 +8,7 @@ RateLimit-* headers on every /graphql response, including those refused before a
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -248,7 +249,7 @@ def _is_json(message: Message) -> bool:
 
 def _with_cost(body: bytes, verdict: Verdict) -> bytes:
     try:
-        decoded = jsonwire.loads(body)
+        decoded = json.loads(body)
     except ValueError:
         return body
     if not isinstance(decoded, dict) or "cost" in (decoded.get("extensions") or {}):

@@ -30,7 +30,8 @@ ALLOWED: dict[str, set[str]] = {
     "persistence": {"persistence", "domain", "sqlalchemy", "alembic"},
     "resolvers": {"resolvers", "domain", "schema", "strawberry", "starlette", "graphql"},
     "schema": {"schema", "domain", "resolvers", "strawberry", "graphql"},
-    "server": set(LAYERS) | {"strawberry", "graphql", "starlette", "uvicorn", "sqlalchemy", "cross_web", "alembic", "orjson"},
+    "server": set(LAYERS)
+    | {"strawberry", "graphql", "starlette", "uvicorn", "sqlalchemy", "cross_web", "alembic", "orjson"},
 }
 STDLIB = set(__import__("sys").stdlib_module_names)
 

@@ -5,6 +5,7 @@ with an exception that leaves nothing running and no coroutine never awaited."""
 from __future__ import annotations
 
 import asyncio
+import enum
 import gc
 import json
 import logging
@@ -15,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import (
     GraphQLArgument,
     GraphQLEnumType,
@@ -344,3 +346,68 @@ def test_only_a_query_that_ran_cleanly_gets_a_plan(cache: OrderedDict[Any, Any])
     assert [key[1:] for key, plan in cache.items() if plan is not None] == [("query Clean { __typename }", None)]
     # A mutation is compiled only for an early answer (login's refusal); others are remembered as not.
     assert [key[1:] for key, plan in cache.items() if plan is None] == [("mutation { __typename }", None)]
+
+
+# --- plain attributes of Strawberry types: generated code and enum tables -------------------------------
+
+
+class Shade(enum.Enum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+@strawberry.type
+class Swatch:
+    label: str
+    code: strawberry.ID
+    matte: bool
+    shade: Shade
+    shades: list[Shade]
+    maybe: str | None
+    count: int
+
+
+@strawberry.type
+class Palette:
+    @strawberry.field
+    def swatches(self) -> list[Swatch]:
+        return [
+            Swatch(
+                label="plain", code=strawberry.ID("a1"), matte=True, shade=Shade.DARK, shades=[], maybe=None, count=1
+            ),
+            # Values of other Python types than the field's: completion coerces them as graphql-core does.
+            Swatch(label=7, code=12, matte=1, shade=Shade.LIGHT, shades=[Shade.DARK, Shade.LIGHT], maybe="x", count=2),  # type: ignore[arg-type]
+        ]
+
+
+def test_plain_attributes_answer_what_graphql_core_answers_whatever_their_python_type() -> None:
+    served = strawberry.Schema(query=Palette)._schema
+    text = "{ swatches { label code matte shade shades maybe count __typename again: label } }"
+    plan = compile_plan(served, text, parse(text), None)
+    assert plan.shape.rest[0].name == "swatches" and plan.shape.fill is None
+
+    async def both() -> tuple[Any, Any]:
+        expected = await graphql(served, text, root_value=Palette())
+        assert expected.errors is None, expected.errors
+        return expected.data, await plan.execute(SimpleNamespace(), None)
+
+    expected, answer = asyncio.run(both())
+    assert json.dumps(answer) == json.dumps(expected)
+    assert answer["swatches"][1]["label"] == "7" and answer["swatches"][1]["shades"] == ["DARK", "LIGHT"]
+
+
+@strawberry.type
+class Broken:
+    @strawberry.field
+    def swatches(self) -> list[Swatch]:
+        return [
+            Swatch(label=None, code=strawberry.ID("b"), matte=True, shade=Shade.DARK, shades=[], maybe=None, count=1)
+        ]  # type: ignore[arg-type]
+
+
+def test_a_null_where_a_plain_attribute_promises_a_value_is_a_fallback() -> None:
+    served = strawberry.Schema(query=Broken)._schema
+    text = "{ swatches { code label } }"
+    plan = compile_plan(served, text, parse(text), None)
+    with pytest.raises(Fallback):
+        asyncio.run(plan.execute(SimpleNamespace(), None))

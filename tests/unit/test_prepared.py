@@ -1,0 +1,60 @@
+"""Hot reads on the driver's cursor (persistence.prepared): rows converted as SQLAlchemy converts them,
+and `built` objects remembered by the row's values, so an unchanged row is not converted again and a
+changed one always is."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Column, MetaData, String, Table, Uuid, bindparam, create_engine, insert, select, update
+
+from persistence.prepared import Prepared
+from persistence.tables import UTCDateTime
+
+metadata = MetaData()
+things = Table(
+    "things",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner", String(20)),
+    Column("name", String(20)),
+    Column("flag", Boolean),
+    Column("at", UTCDateTime),
+)
+made: list[dict[str, Any]] = []
+
+
+def build(row: dict[str, Any]) -> tuple[Any, ...]:
+    made.append(row)
+    return (row["id"], row["name"], row["flag"], row["at"])
+
+
+BY_OWNER = Prepared(select(things).where(things.c.owner == bindparam("owner")).order_by(things.c.name), build=build)
+
+
+def test_built_rows_are_converted_once_and_again_when_they_change() -> None:
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(things),
+            [
+                {"id": first, "owner": "a", "name": "one", "flag": True, "at": at},
+                {"id": second, "owner": "a", "name": "two", "flag": False, "at": None},
+            ],
+        )
+        made.clear()
+        read = BY_OWNER.built(conn, {"owner": "a"})
+        assert read == [(first, "one", True, at), (second, "two", False, None)]
+        assert isinstance(read[0][0], uuid.UUID) and read[0][3].tzinfo is UTC  # as SQLAlchemy converts them
+        again = BY_OWNER.built(conn, {"owner": "a"})
+        assert [a is b for a, b in zip(read, again, strict=True)] == [True, True] and len(made) == 2
+        conn.execute(update(things).where(things.c.id == second).values(flag=True))
+        changed = BY_OWNER.built(conn, {"owner": "a"})
+        assert changed[0] is read[0] and changed[1] == (second, "two", True, None) and len(made) == 3
+        assert BY_OWNER.mappings(conn, {"owner": "a"})[1]["flag"] is True
+        assert BY_OWNER.built(conn, {"owner": "nobody"}) == []
