@@ -67,6 +67,7 @@ from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as
 from domain.services.sessions import NO_READS, Reads
 from resolvers.signin import login_refusal
 from schema.cost import OperationCost, operation_cost
+from schema.memo import ByIdentity, is_unchanging
 from schema.plan import reads_of
 from schema.scopes import Requirement, requirements
 
@@ -161,12 +162,27 @@ class _Shape:
     template: dict[str, Any]
     fill: Callable[[Any, dict[str, Any], _Run], None] | None
     rest: tuple[_Field, ...]
+    # Only plain attributes: the answer depends on the source alone. For an unchanging source
+    # (schema.memo) it is remembered by the source's identity.
+    answers: ByIdentity[Any, dict[str, Any]] | None
 
 
 def _shape(fields: tuple[_Field, ...]) -> _Shape:
     plain = tuple(f for f in fields if f.getter is not None and f.leaf)
     rest = tuple(f for f in fields if not (f.getter is not None and f.leaf))
-    return _Shape(dict.fromkeys(f.key for f in fields), _filler(plain) if plain else None, rest)
+    template = dict.fromkeys(f.key for f in fields)
+    fill = _filler(plain) if plain else None
+    answers = None
+    if fill is not None and not rest:
+        filled = fill
+
+        def answer(source: Any) -> dict[str, Any]:
+            made = template.copy()
+            filled(source, made, None)  # type: ignore[arg-type]  # plain attributes never use the run
+            return made
+
+        answers = ByIdentity(answer)
+    return _Shape(template, fill, rest, answers)
 
 
 # Leaf types whose completion leaves a value of exactly this Python type as it is (graphql-core's
@@ -200,6 +216,8 @@ def _nullable(return_type: GraphQLOutputType) -> GraphQLOutputType:
 
 def _object(shape: _Shape, source: Any, path: Path | None, run: _Run) -> Any:
     """The answer for one object: a dict, or an awaitable of it when a resolver awaits."""
+    if shape.answers is not None and is_unchanging(source):
+        return shape.answers(source)  # shared: nothing changes an answer once made
     answer = shape.template.copy()
     if shape.fill is not None:  # a plain attribute, a scalar: no info, no path
         shape.fill(source, answer, run)
@@ -345,26 +363,7 @@ def _drop(pending: list[tuple[str, Awaitable[Any]]] | None) -> None:
 
 
 def _completer(return_type: GraphQLOutputType, sub: Callable[[GraphQLObjectType], tuple[_Field, ...]]) -> Complete:
-    if is_non_null_type(return_type):
-        assert isinstance(return_type, GraphQLNonNull)
-        inner = _nullable_completer(return_type.of_type, sub)
-
-        def non_null(value: Any, path: Any, run: _Run) -> Any:
-            if value is None or isinstance(value, Exception):
-                raise Fallback
-            return inner(value, path, run)
-
-        return non_null
-    inner = _nullable_completer(return_type, sub)
-
-    def nullable(value: Any, path: Any, run: _Run) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, Exception):
-            raise Fallback
-        return inner(value, path, run)
-
-    return nullable
+    return _wrapped(return_type, _nullable_completer(_nullable(return_type), sub))
 
 
 def _nullable_completer(
@@ -396,8 +395,18 @@ def _nullable_completer(
         return leaf
     if is_list_type(return_type):
         assert isinstance(return_type, GraphQLList)
-        item = _completer(return_type.of_type, sub)
-        if is_leaf_type(get_named_type(return_type.of_type)) and not is_list_type(_nullable(return_type.of_type)):
+        of_type = return_type.of_type
+        inner = _nullable(of_type)
+        if is_object_type(inner):
+            assert isinstance(inner, GraphQLObjectType)
+            shape = _shape(sub(inner))
+            if shape.answers is not None:
+                return _plain_objects(shape, is_non_null_type(of_type))
+            item: Complete = _object_completer(shape)
+            item = _wrapped(of_type, item)
+        else:
+            item = _completer(of_type, sub)
+        if is_leaf_type(get_named_type(of_type)) and not is_list_type(inner):
 
             def leaves(value: Any, _path: Any, run: _Run) -> Any:
                 """Scalars or enum values: their completion needs no path and never waits."""
@@ -426,13 +435,56 @@ def _nullable_completer(
         return items
     if is_object_type(return_type):
         assert isinstance(return_type, GraphQLObjectType)
-        shape = _shape(sub(return_type))
-
-        def obj(value: Any, path: Any, run: _Run) -> Any:
-            return _object(shape, value, path, run)
-
-        return obj
+        return _object_completer(_shape(sub(return_type)))
     raise NotCompilable(f"{return_type} is abstract")
+
+
+def _object_completer(shape: _Shape) -> Complete:
+    def obj(value: Any, path: Any, run: _Run) -> Any:
+        return _object(shape, value, path, run)
+
+    return obj
+
+
+def _wrapped(return_type: GraphQLOutputType, inner: Complete) -> Complete:
+    """`inner` (a nullable type's completion) with the null and error checks of `return_type`."""
+    if is_non_null_type(return_type):
+
+        def non_null(value: Any, path: Any, run: _Run) -> Any:
+            if value is None or isinstance(value, Exception):
+                raise Fallback
+            return inner(value, path, run)
+
+        return non_null
+
+    def nullable(value: Any, path: Any, run: _Run) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Exception):
+            raise Fallback
+        return inner(value, path, run)
+
+    return nullable
+
+
+def _plain_objects(shape: _Shape, non_null: bool) -> Complete:
+    """A list of objects whose selection is plain attributes only: no resolver, so no path and
+    nothing to wait for; an unchanging item's answer is remembered (schema.memo)."""
+
+    def plain(value: Any, _path: Any, run: _Run) -> Any:
+        if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+            raise Fallback
+        answers: list[Any] = []
+        for item in value:
+            if item is None or isinstance(item, Exception):
+                if non_null or item is not None:
+                    raise Fallback
+                answers.append(None)
+            else:
+                answers.append(_object(shape, item, None, run))
+        return answers
+
+    return plain
 
 
 class _Names(dict[Any, str]):

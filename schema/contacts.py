@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 import strawberry
 
@@ -14,11 +13,13 @@ from schema.common import NodeType
 from schema.enums import ContactRoleEnum  # noqa: F401  (registers the enum)
 from schema.errors import UserErrorType, user_errors_field
 from schema.ids import to_global_id
+from schema.memo import ByIdentity, unchanging
 from schema.permissions import type_rule
 
 _ROLE_ORDER = {ContactRole.BILLING: 0, ContactRole.TECH: 1, ContactRole.DPO: 2}
 
 
+@unchanging  # made only by from_entity, and shared
 @strawberry.type(
     name="ContactEmail",
     description=type_rule(
@@ -41,22 +42,28 @@ class ContactEmailType(NodeType):
     created_at: datetime = strawberry.field(description="When it was added.")
 
     @staticmethod
-    @lru_cache(maxsize=16384)
     def from_entity(c: ContactEmail) -> ContactEmailType:
-        """Remembered by the (immutable) entity: a contact shown again unchanged is not made again.
-        The result is shared, so nothing may change it."""
-        return ContactEmailType(
-            id=strawberry.ID(to_global_id("ContactEmail", c.id)),
-            email=c.email,
-            verified=c.verified,
-            verified_at=c.verified_at,
-            roles=sorted(c.roles, key=_ROLE_ORDER.__getitem__),
-            created_at=c.created_at,
-        )
+        """Remembered by the (immutable) entity: a contact shown again unchanged is not made again
+        (schema.memo). The result is shared, so nothing may change it."""
+        return _from_entity(c)
 
     @staticmethod
     def from_entities(contacts: list[ContactEmail]) -> list[ContactEmailType]:
-        return [ContactEmailType.from_entity(c) for c in contacts]
+        return [_from_entity(c) for c in contacts]
+
+
+def _make(c: ContactEmail) -> ContactEmailType:
+    return ContactEmailType(
+        id=strawberry.ID(to_global_id("ContactEmail", c.id)),
+        email=c.email,
+        verified=c.verified,
+        verified_at=c.verified_at,
+        roles=sorted(c.roles, key=_ROLE_ORDER.__getitem__),
+        created_at=c.created_at,
+    )
+
+
+_from_entity = ByIdentity(_make)
 
 
 @strawberry.input(name="AddContactEmailInput", description="A new contact email for the caller's account.")
