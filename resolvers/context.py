@@ -31,6 +31,7 @@ from domain.rules.api_tokens import is_well_formed, looks_like_token
 from domain.services import accounts, api_tokens, audit, authenticators, billing, contacts, mfa, sessions, transfers
 from domain.services.api_tokens import TokenAuthenticated
 from domain.services.sessions import NO_READS, Authenticated, Reads
+from resolvers.eager import started
 
 log = logging.getLogger("tenantry")
 _Found = TypeVar("_Found")
@@ -171,9 +172,12 @@ class Context:
 
     async def auth(self) -> Caller | None:
         """The caller's live session or API token, looked up once per request however many fields ask."""
-        if self._auth is None:
-            self._auth = asyncio.ensure_future(self._authenticate())
-        return await asyncio.shield(self._auth)
+        found = self._auth
+        if found is None:  # on SQLite the look-up reads on the event loop: it finishes at once, no Task
+            found = self._auth = started(self._authenticate())
+        if found.done():
+            return found.result()
+        return await asyncio.shield(found)
 
     @property
     def auth_settled(self) -> bool:

@@ -65,6 +65,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as ResolveInfo
 
 from domain.services.sessions import NO_READS, Reads
+from resolvers.eager import eagerly as _eagerly
 from resolvers.signin import login_refusal
 from schema.cost import OperationCost, operation_cost
 from schema.memo import ByIdentity, is_unchanging
@@ -272,51 +273,6 @@ def _arguments(field: _Field, run: _Run) -> dict[str, Any]:
     if field.args is not None:
         return field.args
     return get_argument_values(field.definition, field.nodes[0], run.variables)
-
-
-def _eagerly(value: Any) -> Any:
-    """An awaitable run as far as it goes without waiting: its result when it finished (a primed
-    DataLoader, the caller already looked up), else an awaitable of the rest. Most of a query's
-    awaitables finish at once, and then cost no Task, no gather and no trip round the event loop."""
-    if isinstance(value, asyncio.Future):
-        return value.result() if value.done() else value
-    if not asyncio.iscoroutine(value):
-        return value
-    finished, found = _advance(value, None)
-    return found if finished else _resume(value, found)
-
-
-def _advance(coroutine: Any, error: BaseException | None) -> tuple[bool, Any]:
-    """One step of a coroutine (with `error` thrown in, if any): (True, its result) when it
-    finished, else (False, the future it now waits for, or None for a bare yield)."""
-    try:
-        waiting = coroutine.send(None) if error is None else coroutine.throw(error)
-    except StopIteration as finished:
-        return True, finished.value
-    if waiting is not None:
-        # What a Task does at once with a future its coroutine yields: without it, the next
-        # coroutine to wait on the same future (two fields on one DataLoader key) fails at once.
-        waiting._asyncio_future_blocking = False
-    return False, waiting
-
-
-async def _resume(coroutine: Any, waiting: Any) -> Any:
-    """Drive a coroutine that `_eagerly` started, as a Task would: each future it yields is awaited
-    here, then the coroutine goes on (and meets the future's result or exception itself)."""
-    while True:
-        error: BaseException | None = None
-        try:
-            if waiting is None:
-                await asyncio.sleep(0)
-            else:
-                await waiting
-        except BaseException as raised:
-            if waiting is None or not waiting.done():  # this task is being cancelled: pass it on
-                error = raised
-        finished, found = _advance(coroutine, error)
-        if finished:
-            return found
-        waiting = found
 
 
 async def _settle(value: Awaitable[Any], field: _Field, at: Path, run: _Run) -> Any:
