@@ -8,6 +8,7 @@ Sign-in, re-authentication, contact codes, email-change and MFA codes all count 
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 import math
 import threading
 from collections import Counter
@@ -39,6 +40,7 @@ Keys = list[tuple[Limit, str]]
 CountKey = tuple[str, str, datetime]  # (scope, key, window start)
 
 
+@lru_cache(maxsize=4096)  # the same few clients ask again and again
 def client_key(ip: str | None) -> str | None:
     """What limits count per client: an IPv4 address, or an IPv6 address's /64 (one subscriber
     usually holds a whole /64, so counting single addresses would give them 2**64 tries)."""

@@ -235,9 +235,13 @@ class Keyring:
         if len(secret_key) < 32:
             raise ValueError("the secret key must be at least 32 characters")
         self._root = hashlib.sha256(secret_key.encode("utf-8")).digest()
+        self._keys: dict[str, bytes] = {}  # derived once per purpose (every request digests a token)
 
     def _key(self, purpose: str) -> bytes:
-        return hmac.new(self._root, b"tenantry/" + purpose.encode(), hashlib.sha256).digest()
+        key = self._keys.get(purpose)
+        if key is None:
+            key = self._keys[purpose] = hmac.new(self._root, b"tenantry/" + purpose.encode(), hashlib.sha256).digest()
+        return key
 
     def digest(self, purpose: str, value: str) -> str:
         """Keyed SHA-256 of a token or code, hex."""

@@ -234,13 +234,26 @@ class _Headers:
             _current.reset(reset)
 
 
+_BUDGET = frozenset({b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset"})
+_REFUSED = _BUDGET | {b"retry-after"}
+
+
 def add_headers(message: Message, verdict: Verdict) -> None:
-    headers = MutableHeaders(scope=message)
-    headers["ratelimit-limit"] = str(verdict.limit)
-    headers["ratelimit-remaining"] = str(verdict.remaining)
-    headers["ratelimit-reset"] = str(verdict.reset_seconds)
+    """The RateLimit-* headers (and Retry-After when refused), in place of any the message has."""
+    reset = str(verdict.reset_seconds).encode()
+    ours = [
+        (b"ratelimit-limit", str(verdict.limit).encode()),
+        (b"ratelimit-remaining", str(verdict.remaining).encode()),
+        (b"ratelimit-reset", reset),
+    ]
+    replaced = _BUDGET
     if not verdict.allowed:
-        headers["retry-after"] = str(verdict.reset_seconds)
+        ours.append((b"retry-after", reset))
+        replaced = _REFUSED
+    headers = message.get("headers") or []
+    if any(name.lower() in replaced for name, _ in headers):
+        headers = [(name, value) for name, value in headers if name.lower() not in replaced]
+    message["headers"] = [*headers, *ours]
 
 
 def _is_json(message: Message) -> bool:
