@@ -8,12 +8,12 @@ Sign-in, re-authentication, contact codes, email-change and MFA codes all count 
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
 import math
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from domain.errors import TooManyAttempts
 from domain.ports import UnitOfWork, UnitOfWorkFactory
