@@ -73,16 +73,42 @@ def loop_reader(url: str) -> Engine | None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # The driver's own cursor (this runs per request), announced like any statement (counters).
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            for listener in conn.dispatch.before_cursor_execute:
-                listener(conn, cursor, "BEGIN", (), None, False)
-            cursor.execute("BEGIN")
-        finally:
-            cursor.close()
+        if not conn.connection.dbapi_connection.in_transaction:  # else a unit of work began it (uow._open)
+            begin_on_driver(conn)
 
     return engine
+
+
+def begin_on_driver(conn: Connection) -> None:
+    """BEGIN on the connection's driver connection, announced like any statement (the counters)."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        if conn._has_events or conn.engine._has_events:
+            for listener in conn.dispatch.before_cursor_execute:
+                listener(conn, cursor, "BEGIN", (), None, False)
+        cursor.execute("BEGIN")
+    finally:
+        cursor.close()
+
+
+def begin_read(conn: Connection) -> None:
+    """A read transaction begun on the driver, without SQLAlchemy's transaction objects: the engine's
+    "begin" listeners run as for any transaction (loop_reader's writes the BEGIN; the tests' and the
+    bench's counters count it), and the BEGIN is written here when none of them did."""
+    if conn._has_events or conn.engine._has_events:
+        conn.dispatch.begin(conn)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if not dbapi.in_transaction:
+        begin_on_driver(conn)
+
+
+def rollback_on_driver(conn: Connection) -> None:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.rollback()
 
 
 class FifoLock:

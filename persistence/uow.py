@@ -32,7 +32,7 @@ from persistence.audit import SqlAuditLog
 from persistence.authenticators import SqlAuthenticators
 from persistence.billing import SqlBillingProfiles
 from persistence.contacts import SqlContacts
-from persistence.database import WRITE, FifoLock, writer_queue
+from persistence.database import WRITE, FifoLock, begin_read, rollback_on_driver, writer_queue
 from persistence.devices import SqlKnownDevices
 from persistence.mfa import SqlMfa
 from persistence.outbox import SqlOutbox
@@ -106,9 +106,18 @@ class SqlUnitOfWork:
             raise
 
     def _open(self) -> SqlUnitOfWork:
-        conn = (self._given or self.engine.connect()).execution_options(**{WRITE: self.write})
-        self._conn = conn
-        self._tx = conn.begin()
+        if self._given is not None and not self.write:
+            # The event loop's reads (SQLite): the driver's own BEGIN, without SQLAlchemy's transaction
+            # objects and events, which cost more than the read. A statement through SQLAlchemy
+            # (rather than the driver's cursor) still works: it begins SQLAlchemy's transaction
+            # inside this one (database.loop_reader), and __exit__ rolls that back instead.
+            conn = self._given
+            self._conn, self._tx = conn, None
+            begin_read(conn)
+        else:
+            conn = (self._given or self.engine.connect()).execution_options(**{WRITE: self.write})
+            self._conn = conn
+            self._tx = conn.begin()
         self._outbox = SqlOutbox(conn, self.keyring, self.clock, self.request_id)
         self.accounts = SqlAccounts(conn)
         self.users = SqlUsers(conn)
@@ -128,9 +137,14 @@ class SqlUnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._conn is not None and self._tx is not None
+        assert self._conn is not None
         try:
-            if self._tx.is_active:
+            if self._tx is None:  # the event loop's read (see _open)
+                if self._conn.in_transaction():
+                    self._conn.rollback()
+                else:
+                    rollback_on_driver(self._conn)
+            elif self._tx.is_active:
                 self._tx.rollback()
         finally:
             if self._given is None:
