@@ -84,36 +84,37 @@ class ExpressLane:
         rid, facts = begin_request(scope)
         rid_token, facts_token = request_id.set(rid), request_facts.set(facts)
         started = time.perf_counter()
+        sent = [500]  # the status sent, logged as RequestMiddleware logs it (500 when nothing was sent)
+        handed = False
         try:
             # None only past the limit, which a body of the declared length cannot be: then the stack
             # meets an empty body and refuses it.
             body = await self.edge.read_body(scope, receive)
             charge = Charge()
-            answered = 0
-            if body is not None:
-                answered = await self._answer(scope, receive, send, body, charge, rid)
-            if not answered:
+            if body is None or not await self._answer(scope, receive, send, body, charge, rid, sent):
+                handed = True  # the stack logs it
                 scope[BEGUN_KEY] = (rid, facts, started)
                 scope[CHARGE_KEY] = charge
                 await self.app(scope, replay(body or b"", receive), send)
-                return
-            if self.edge.access_log:
-                log_access(scope, answered, (time.perf_counter() - started) * 1000, facts)
         finally:
+            if not handed and self.edge.access_log:  # also when the client left mid-answer
+                log_access(scope, sent[0], (time.perf_counter() - started) * 1000, facts)
             request_facts.reset(facts_token)
             request_id.reset(rid_token)
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, body: bytes, charge: Charge, rid: str) -> int:
-        """The status answered through the fast path, or 0: nothing sent."""
+    async def _answer(  # noqa: PLR0913, PLR0917
+        self, scope: Scope, receive: Receive, send: Send, body: bytes, charge: Charge, rid: str, sent: list[int]
+    ) -> bool:
+        """Answered through the fast path (the status in `sent`), or False: nothing sent."""
         scope[compiled.TRIED_KEY] = True  # if handed over, the view goes straight to the ordinary path
         with charging(charge):
             try:
                 response = await compiled.serve(self.view, Request(scope, replay(body, receive)))
             except Exception:  # the full stack meets it again and answers as it always does
                 log.debug("the express lane handed a request over after an error", exc_info=True)
-                return 0
+                return False
         if response is None or charge.verdict is None:
-            return 0
+            return False
         start: Message = {
             "type": "http.response.start",
             "status": response.status_code,
@@ -126,11 +127,12 @@ class ExpressLane:
         async def finish(message: Message) -> None:
             kept = [(k, v) for k, v in message["headers"] if k.lower() not in names]
             message["headers"] = [*kept, rid_header, *security]
+            sent[0] = message["status"]
             await send(message)
 
         await self.cors.send(start, finish, Headers(scope=scope))
         await send({"type": "http.response.body", "body": response.body})
-        return response.status_code
+        return True
 
     @classmethod
     def around(
