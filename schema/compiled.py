@@ -358,25 +358,20 @@ def _nullable_completer(
             shape = _shape(sub(inner))
             if shape.answers is not None:
                 return _plain_objects(shape, is_non_null_type(of_type))
-            item: Complete = _object_completer(shape)
-            item = _wrapped(of_type, item)
+            item = _wrapped(of_type, _object_completer(shape))
         else:
             item = _completer(of_type, sub)
         if is_leaf_type(get_named_type(of_type)) and not is_list_type(inner):
 
             def leaves(value: Any, _path: Any, run: _Run) -> Any:
                 """Scalars or enum values: their completion needs no path and never waits."""
-                if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
-                    raise Fallback
-                return [item(v, None, run) for v in value]
+                return [item(v, None, run) for v in _listed(value)]
 
             return leaves
 
         def items(value: Any, path: Any, run: _Run) -> Any:
-            if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
-                raise Fallback
             answers: list[Any] = []
-            for i, v in enumerate(value):
+            for i, v in enumerate(_listed(value)):
                 try:
                     answers.append(item(v, Path(path, i, None), run))
                 except Exception as error:  # settle the items already started first (see _fail_after)
@@ -393,6 +388,14 @@ def _nullable_completer(
         assert isinstance(return_type, GraphQLObjectType)
         return _object_completer(_shape(sub(return_type)))
     raise NotCompilable(f"{return_type} is abstract")
+
+
+def _listed(value: Any) -> Any:
+    """A list field's value as graphql-core accepts it (any iterable but a string, bytes or a mapping),
+    or Fallback."""
+    if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+        raise Fallback
+    return value
 
 
 def _object_completer(shape: _Shape) -> Complete:
@@ -428,10 +431,8 @@ def _plain_objects(shape: _Shape, non_null: bool) -> Complete:
     nothing to wait for; an unchanging item's answer is remembered (schema.memo)."""
 
     def plain(value: Any, _path: Any, run: _Run) -> Any:
-        if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
-            raise Fallback
         answers: list[Any] = []
-        for item in value:
+        for item in _listed(value):
             if item is None or isinstance(item, Exception):
                 if non_null or item is not None:
                     raise Fallback

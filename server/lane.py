@@ -61,9 +61,7 @@ class ExpressLane:
         self.view = view
         self.edge = edge
         self.cors = cors
-        ours = [*security.headers, (b"cache-control", b"no-store")]  # /graphql's answers: no cache keeps them
-        self.security = ours
-        self.security_names = {name for name, _ in ours}
+        self.security = security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/graphql":
@@ -121,12 +119,11 @@ class ExpressLane:
             "headers": response.raw_headers,
         }
         add_headers(start, charge.verdict)
-        names, security = self.security_names, self.security
         rid_header = (b"x-request-id", rid.encode())
 
-        async def finish(message: Message) -> None:
-            kept = [(k, v) for k, v in message["headers"] if k.lower() not in names]
-            message["headers"] = [*kept, rid_header, *security]
+        async def finish(message: Message) -> None:  # what RequestMiddleware, then SecurityHeaders add
+            message["headers"] = [*message["headers"], rid_header]
+            self.security.add(message, "/graphql")
             sent[0] = message["status"]
             await send(message)
 
