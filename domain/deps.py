@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from domain.limits import Limit, PendingCounts
 from domain.passkeys import RelyingParty
-from domain.ports import Clock, Keyring, PasswordHasher, UnitOfWorkFactory
+from domain.ports import Clock, Keyring, LoopReads, PasswordHasher, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -37,5 +37,8 @@ class Deps:
     # Reads quick enough to run on the server's event loop, with no thread hop: SQLite's file, through
     # one connection of its own. None where a read is a network round trip (PostgreSQL).
     loop_uow: UnitOfWorkFactory | None = None
+    # The same reads on the event loop where each statement is a network round trip (PostgreSQL):
+    # awaited through the asynchronous driver, so they take no thread hop either.
+    loop_reads: LoopReads | None = None
     # Attempts counted in memory first; the server writes them to the database several times a second.
     pending_counts: PendingCounts = field(default_factory=PendingCounts)

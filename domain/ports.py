@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from domain.audit import AuditQuery
@@ -33,6 +33,9 @@ from domain.entities import (
 )
 
 Clock = Callable[[], datetime]
+
+
+_Read = TypeVar("_Read")
 
 
 class AccountRepository(Protocol):
@@ -399,6 +402,14 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, write: bool = True) -> UnitOfWork:
         """A fresh unit of work; `write=False` for read-only work that never waits for writers."""
         ...
+
+
+class LoopReads(Protocol):
+    """Runs a read on the server's event loop through a driver that waits for the database without
+    blocking it (PostgreSQL's, asynchronously): `read` gets a unit-of-work factory for read-only
+    work, and runs as plain synchronous code while each of its statements awaits the driver."""
+
+    async def __call__(self, read: Callable[[UnitOfWorkFactory], _Read]) -> _Read: ...
 
 
 class PasswordHasher(Protocol):

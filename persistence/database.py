@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from pathlib import Path
@@ -12,10 +13,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 WRITE = "tenantry_write"
+# A pooled PostgreSQL connection idle longer than this is pinged before use (pgbouncer's
+# server_check_delay, shorter): one that was just used needs no round trip to prove it is alive.
+PING_AFTER_IDLE = 2.0
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
@@ -23,9 +29,69 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
-    if parsed.drivername in ("postgresql", "postgres"):
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(_psycopg(parsed), pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+def read_engine(url: str, *, pool_size: int = 10) -> Engine | None:
+    """PostgreSQL: an engine for read-only units of work in worker threads (None for SQLite).
+
+    Its connections run in autocommit and refuse writes (default_transaction_read_only). At READ
+    COMMITTED every statement sees its own snapshot inside a transaction or not, so a read's BEGIN
+    and ROLLBACK would be two more round trips that buy nothing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    engine = create_engine(
+        _read_only(parsed), pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT"
+    )
+    _ping_when_idle(engine)
+    return engine
+
+
+def loop_read_engine(url: str, *, pool_size: int = 10) -> AsyncEngine | None:
+    """PostgreSQL: read_engine's twin for reads on the event loop, through psycopg's asynchronous
+    connection (persistence.uow.AwaitedReads). None for SQLite, whose loop reads need no waiting."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    engine = create_async_engine(
+        _read_only(parsed), pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT"
+    )
+    _ping_when_idle(engine.sync_engine)
+    return engine
+
+
+def _read_only(parsed: URL) -> URL:
+    """The PostgreSQL URL with default_transaction_read_only on, kept with the URL's own `options`."""
+    given = parsed.query.get("options", "")
+    options = " ".join(given) if isinstance(given, tuple) else given
+    return _psycopg(parsed).update_query_dict({"options": f"{options} -c default_transaction_read_only=on".strip()})
+
+
+def _psycopg(parsed: URL) -> URL:
+    return parsed.set(drivername="postgresql+psycopg") if parsed.drivername in ("postgresql", "postgres") else parsed
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for a connection that sat in the pool longer than PING_AFTER_IDLE: a
+    dead one is replaced (the pool tries again on DisconnectionError) before a request uses it.
+    A connection that dies while in use is invalidated with the whole pool, as SQLAlchemy does."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > PING_AFTER_IDLE:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as error:
+                raise DisconnectionError("a pooled connection did not answer its ping") from error
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.ports import (
     AccountRepository,
@@ -23,6 +25,7 @@ from domain.ports import (
     RecoveryRepository,
     SessionRepository,
     TransferRequestRepository,
+    UnitOfWorkFactory,
     UserRepository,
 )
 from persistence.accounts import SqlAccounts
@@ -82,8 +85,14 @@ class SqlUnitOfWork:
         on_mail_committed: Callable[[], None] | None = None,
         request_id: Callable[[], str | None] | None = None,
         connection: Connection | None = None,
+        read_engine: Engine | None = None,
+        driver_transaction: bool = True,
     ) -> None:
         self.engine = engine
+        self.read_engine = read_engine  # PostgreSQL's read-only, autocommit connections (database.read_engine)
+        # A given connection's read begins and rolls back on the driver (SQLite's loop reader); False:
+        # through SQLAlchemy (PostgreSQL's autocommit connections, where neither reaches the wire).
+        self.driver_transaction = driver_transaction
         self.keyring = keyring
         self.clock = clock
         self.write = write
@@ -106,7 +115,7 @@ class SqlUnitOfWork:
             raise
 
     def _open(self) -> SqlUnitOfWork:
-        if self._given is not None and not self.write:
+        if self._given is not None and not self.write and self.driver_transaction:
             # The event loop's reads (SQLite): the driver's own BEGIN, without SQLAlchemy's transaction
             # objects and events, which cost more than the read. A statement through SQLAlchemy
             # (rather than the driver's cursor) still works: it begins SQLAlchemy's transaction
@@ -114,6 +123,9 @@ class SqlUnitOfWork:
             conn = self._given
             self._conn, self._tx = conn, None
             begin_read(conn)
+        elif self._given is None and not self.write and self.read_engine is not None:
+            conn = self._conn = self.read_engine.connect()
+            self._tx = conn.begin()  # autocommit: no BEGIN, no ROLLBACK on the wire
         else:
             conn = (self._given or self.engine.connect()).execution_options(**{WRITE: self.write})
             self._conn = conn
@@ -164,6 +176,35 @@ class SqlUnitOfWork:
             self.on_mail_committed()
 
 
+_Read = TypeVar("_Read")
+
+
+class AwaitedReads:
+    """deps.loop_reads on PostgreSQL: SQLAlchemy's asyncio bridge runs the read (the synchronous
+    repositories, unchanged) in a greenlet on the event loop, and each statement awaits psycopg's
+    asynchronous connection: no thread hop, no GIL handed back and forth between threads. The
+    connections are database.loop_read_engine's: read-only, in autocommit."""
+
+    def __init__(self, engine: AsyncEngine, keyring: Keyring, clock: Clock) -> None:
+        self.engine = engine
+        self.keyring = keyring
+        self.clock = clock
+
+    async def __call__(self, read: Callable[[UnitOfWorkFactory], _Read]) -> _Read:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(self._read, read)
+
+    def _read(self, conn: Connection, read: Callable[[UnitOfWorkFactory], _Read]) -> _Read:
+        def reads(*, write: bool = True) -> SqlUnitOfWork:
+            if write:
+                raise RuntimeError("the event loop's reads cannot write")
+            return SqlUnitOfWork(
+                conn.engine, self.keyring, self.clock, write=False, connection=conn, driver_transaction=False
+            )
+
+        return read(reads)
+
+
 class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work per service call (they hold a connection while entered)."""
 
@@ -176,8 +217,10 @@ class SqlUnitOfWorkFactory:
         on_mail_committed: Callable[[], None] | None = None,
         request_id: Callable[[], str | None] | None = None,
         keep_connection: bool = False,
+        read_engine: Engine | None = None,
     ) -> None:
         self.engine = engine
+        self.read_engine = read_engine
         self.keyring = keyring
         self.clock = clock
         # One connection for every unit of work it makes: only for a single thread's short reads
@@ -197,6 +240,7 @@ class SqlUnitOfWorkFactory:
             on_mail_committed=self.on_mail_committed,
             request_id=self.request_id,
             connection=self._connection() if self.keep_connection else None,
+            read_engine=self.read_engine,
         )
 
     def _connection(self) -> Connection:

@@ -249,11 +249,11 @@ async def authenticate(
         # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
         if credentials.via_cookie or not is_well_formed(token):
             return None
-        if deps.loop_uow is not None and (quick := _on_loop(api_tokens.look_up, deps, token, client_ip, reads)):
+        if quick := await _on_loop(api_tokens.look_up, deps, token, client_ip, reads):
             found, due = quick
             return await run_in_threadpool(api_tokens.touch, deps, found, client_ip) if found and due else found
         return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip, reads)
-    if deps.loop_uow is not None and (seen := _on_loop(sessions.look_up, deps, token, reads)):
+    if seen := await _on_loop(sessions.look_up, deps, token, reads):
         session, session_due = seen
         if session is not None and session_due:
             await run_in_threadpool(sessions.touch, deps, session)
@@ -261,11 +261,16 @@ async def authenticate(
     return await run_in_threadpool(sessions.authenticate, deps, token, reads)
 
 
-def _on_loop(look_up: Callable[..., _Found], deps: Deps, *args: Any) -> _Found | None:
-    """A look-up's read on the event loop (deps.loop_uow: SQLite, whose reads take microseconds and
-    never wait for writers), or None when it failed there: the thread pool then tries it again."""
+async def _on_loop(look_up: Callable[..., _Found], deps: Deps, *args: Any) -> _Found | None:
+    """A look-up's read on the event loop, or None when there is no way to read there or the read
+    failed there (the thread pool then tries it again): on SQLite through deps.loop_uow (its reads
+    take microseconds and never wait for writers), on PostgreSQL through deps.loop_reads (each
+    statement awaited). Neither takes a thread hop."""
     try:
-        return look_up(deps, *args, uow=deps.loop_uow)
+        if deps.loop_uow is not None:
+            return look_up(deps, *args, uow=deps.loop_uow)
+        if deps.loop_reads is not None:
+            return await deps.loop_reads(lambda uow: look_up(deps, *args, uow=uow))
     except Exception:
         log.warning("a look-up on the event loop failed; trying it in the thread pool", exc_info=True)
-        return None
+    return None

@@ -15,6 +15,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy import Engine, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -35,9 +36,9 @@ from domain.passkeys import RelyingParty
 from domain.security import BcryptHasher, Keyring
 from domain.services import api_tokens
 from persistence import maintenance
-from persistence.database import loop_reader, make_engine
+from persistence.database import loop_read_engine, loop_reader, make_engine, read_engine
 from persistence.migrate import upgrade
-from persistence.uow import SqlUnitOfWorkFactory
+from persistence.uow import AwaitedReads, SqlUnitOfWorkFactory
 from resolvers.context import Context, Credentials, Loaders
 from schema.limits import UNENCODABLE, is_encodable
 from schema.schema import build_schema
@@ -74,6 +75,8 @@ class Runtime:
     worker: OutboxWorker
     limiter: RateLimiter
     loop_engine: Engine | None = None
+    read_engine: Engine | None = None  # PostgreSQL's reads (persistence.database.read_engine)
+    loop_reads: AsyncEngine | None = None  # PostgreSQL's reads on the event loop (loop_read_engine)
 
     @classmethod
     def build(cls, settings: Settings, *, transport: Transport | None = None) -> Runtime:
@@ -97,8 +100,9 @@ class Runtime:
             poll_seconds=settings.outbox_poll_seconds,
         )
         # Mail queued by a committed transaction wakes the worker at once instead of at its next poll.
+        reads = read_engine(settings.database_url)
         uow = SqlUnitOfWorkFactory(
-            engine, keyring, utc_now, on_mail_committed=worker.wake, request_id=current_request_id
+            engine, keyring, utc_now, on_mail_committed=worker.wake, request_id=current_request_id, read_engine=reads
         )
         # SQLite's reads of a request's caller run on the event loop, through a connection of their own.
         loop_engine = loop_reader(settings.database_url)
@@ -107,6 +111,8 @@ class Runtime:
             if loop_engine is not None
             else None
         )
+        # PostgreSQL's: awaited on the event loop (SQLAlchemy's asyncio bridge, psycopg's async connection).
+        awaited = loop_read_engine(settings.database_url)
         rp = RelyingParty(settings.webauthn_rp_id, settings.mfa_issuer, settings.allowed_origins)
         deps = Deps(
             uow,
@@ -118,21 +124,34 @@ class Runtime:
             relying_party=rp,
             public_url=settings.public_url,
             loop_uow=loop_uow,
+            loop_reads=AwaitedReads(awaited, keyring, utc_now) if awaited is not None else None,
         )
-        return cls(settings, engine, keyring, hasher, deps, worker, RateLimiter.build(settings, deps), loop_engine)
+        limiter = RateLimiter.build(settings, deps)
+        return cls(settings, engine, keyring, hasher, deps, worker, limiter, loop_engine, reads, awaited)
 
     @property
     def engines(self) -> list[Engine]:
         """Every engine statements may run on (to count or watch them all)."""
-        return [self.engine, *([self.loop_engine] if self.loop_engine is not None else [])]
+        awaited = self.loop_reads.sync_engine if self.loop_reads is not None else None
+        return [self.engine, *(e for e in (self.loop_engine, self.read_engine, awaited) if e is not None)]
 
     def close(self) -> None:
         self.hasher.close()
         self.engine.dispose()
         if isinstance(self.deps.loop_uow, SqlUnitOfWorkFactory):
             self.deps.loop_uow.close()
-        if self.loop_engine is not None:
-            self.loop_engine.dispose()
+        for extra in (self.loop_engine, self.read_engine):
+            if extra is not None:
+                extra.dispose()
+        if self.loop_reads is not None:
+            # Its connections close only awaited (aclose); here they are let go, for the collector.
+            self.loop_reads.sync_engine.dispose(close=False)
+
+    async def aclose(self) -> None:
+        """close(), with the event loop's PostgreSQL connections closed as they must be: awaited."""
+        if self.loop_reads is not None:
+            await self.loop_reads.dispose()
+        self.close()
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -314,7 +333,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
-            runtime.close()
+            await runtime.aclose()
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

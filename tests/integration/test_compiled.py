@@ -28,6 +28,8 @@ import httpx2 as httpx
 import pytest
 from graphql import FieldNode, NameNode, OperationDefinitionNode, SelectionSetNode, Visitor, parse, print_ast, visit
 from sqlalchemy import create_engine, event, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.testclient import TestClient
 
 from domain.entities import UserRole
@@ -688,8 +690,9 @@ def test_a_mutation_never_takes_the_fast_path(api: Api, paths: Paths) -> None:
 @dataclass(frozen=True)
 class Statement:
     sql: str
-    loop_engine: bool  # ran through runtime.loop_engine
+    loop_engine: bool  # ran through runtime.loop_engine (SQLite)
     on_loop: bool  # ran on the event loop's thread (not in the thread pool)
+    awaited: bool = False  # ran through runtime.loop_reads (PostgreSQL's asynchronous driver)
 
 
 @contextmanager
@@ -702,7 +705,8 @@ def recorded(api: Api) -> Iterator[list[Statement]]:
             on_loop = True
         except RuntimeError:
             on_loop = False
-        seen.append(Statement(statement, conn.engine is api.runtime.loop_engine, on_loop))
+        awaited = api.runtime.loop_reads is not None and conn.engine is api.runtime.loop_reads.sync_engine
+        seen.append(Statement(statement, conn.engine is api.runtime.loop_engine, on_loop, awaited))
 
     for engine in api.runtime.engines:
         event.listen(engine, "before_cursor_execute", record)
@@ -723,17 +727,25 @@ def writes(seen: list[Statement]) -> list[str]:
     return sorted(f"{w[0]} {w[1]}" for w in words if w[0] == "UPDATE" and w[1] in ("sessions", "api_tokens"))
 
 
-def test_the_caller_is_read_on_the_event_loop_on_sqlite_and_in_the_thread_pool_elsewhere(
-    api: Api, paths: Paths
-) -> None:
+def test_the_caller_is_read_on_the_event_loop_without_a_thread_hop(api: Api, paths: Paths) -> None:
+    """SQLite: through a read-only connection of the loop's own. PostgreSQL: awaited through the
+    asynchronous driver, on read-only autocommit connections (no BEGIN, no ROLLBACK)."""
     runtime = api.runtime
     sqlite = runtime.settings.is_sqlite
     if sqlite:
         assert runtime.deps.loop_uow is not None and runtime.loop_engine in runtime.engines
+        assert runtime.deps.loop_reads is None and runtime.loop_reads is None and runtime.read_engine is None
         with runtime.loop_engine.connect() as conn:  # type: ignore[union-attr]
             assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
     else:
-        assert runtime.deps.loop_uow is None and runtime.loop_engine is None and runtime.engines == [runtime.engine]
+        assert runtime.deps.loop_uow is None and runtime.loop_engine is None
+        assert runtime.deps.loop_reads is not None and runtime.loop_reads is not None
+        assert runtime.read_engine is not None and runtime.read_engine in runtime.engines
+        assert runtime.loop_reads.sync_engine in runtime.engines
+        with runtime.read_engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                conn.exec_driver_sql("UPDATE sessions SET user_agent = user_agent")
     user = api.new_account()
     secret = secret_for(api, user, ["PROFILE_READ", "ACCOUNT_READ"])
     for credential in (user.token, secret):
@@ -743,14 +755,15 @@ def test_the_caller_is_read_on_the_event_loop_on_sqlite_and_in_the_thread_pool_e
             fast = send(api, paths, {"query": BENCH["SETTINGS"]}, token=credential)
         assert fast.path == FAST and fast.body["data"]["me"]["email"] == user.email
         assert look_ups(seen), seen
-        assert all(s.loop_engine == sqlite and s.on_loop == sqlite for s in look_ups(seen)), seen
+        assert all(s.on_loop and s.loop_engine == sqlite and s.awaited != sqlite for s in look_ups(seen)), seen
         assert writes(seen) == []
+        if not sqlite:
+            assert not [s for s in seen if s.awaited and s.sql.split()[0] in ("BEGIN", "ROLLBACK", "COMMIT")], seen
 
 
 def test_a_failed_read_on_the_event_loop_is_tried_again_in_the_thread_pool(
-    on_sqlite: Api, paths: Paths, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    api: Api, paths: Paths, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    api = on_sqlite
     user = api.new_account()
     secret = secret_for(api, user, ["PROFILE_READ", "ACCOUNT_READ"])
     body = {"query": BENCH["SETTINGS"]}
@@ -758,10 +771,17 @@ def test_a_failed_read_on_the_event_loop_is_tried_again_in_the_thread_pool(
     for credential in (user.token, secret):
         send(api, paths, body, token=credential)
         expected[credential] = send(api, paths, body, token=credential)
-    # The loop's connection cannot be had (as when the file is locked or gone): every read fails there.
-    unreachable = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
-    monkeypatch.setattr(api.deps.loop_uow, "engine", unreachable)
-    api.deps.loop_uow.close()  # the connection it kept goes too: the next read connects anew
+    # The loop's connection cannot be had (as when the file is locked or gone, or the server down):
+    # every read fails there.
+    if api.deps.loop_uow is not None:
+        unreachable: Any = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
+        monkeypatch.setattr(api.deps.loop_uow, "engine", unreachable)
+        api.deps.loop_uow.close()  # the connection it kept goes too: the next read connects anew
+    else:
+        unreachable = create_async_engine(
+            "postgresql+psycopg://127.0.0.1:1/nowhere", connect_args={"connect_timeout": 2}
+        )
+        monkeypatch.setattr(api.deps.loop_reads, "engine", unreachable)
     for credential in (user.token, secret):
         with caplog.at_level(logging.WARNING, logger="tenantry"), recorded(api) as seen:
             caplog.clear()
@@ -771,8 +791,11 @@ def test_a_failed_read_on_the_event_loop_is_tried_again_in_the_thread_pool(
         assert answer.remaining == expected[credential].remaining - answer.requested
         warned = [r for r in caplog.records if r.getMessage().startswith("a look-up on the event loop failed")]
         assert len(warned) == 1 and warned[0].exc_info is not None
-        assert look_ups(seen) and all(not s.loop_engine and not s.on_loop for s in look_ups(seen))
-    unreachable.dispose()
+        assert look_ups(seen) and all(not s.loop_engine and not s.awaited and not s.on_loop for s in look_ups(seen))
+    if isinstance(unreachable, AsyncEngine):
+        unreachable.sync_engine.dispose(close=False)
+    else:
+        unreachable.dispose()
 
 
 def test_last_seen_and_last_used_are_written_at_most_once_a_minute(api: Api, paths: Paths, clock: FrozenClock) -> None:
@@ -811,9 +834,10 @@ def test_last_seen_and_last_used_are_written_at_most_once_a_minute(api: Api, pat
         assert last_seen() == expected_seen and last_used() == expected_used
         due = clock.now == started + timedelta(seconds=61)
         assert writes(seen) == (["UPDATE api_tokens", "UPDATE sessions"] if due else [])
-        # The reads on the loop (SQLite); the writes never: the thread pool's, through the main engine.
-        assert all(s.loop_engine == s.on_loop == api.runtime.settings.is_sqlite for s in look_ups(seen))
-        assert all(not s.loop_engine and not s.on_loop for s in seen if s.sql.startswith("UPDATE"))
+        # The reads on the loop; the writes never: the thread pool's, through the main engine.
+        sqlite = api.runtime.settings.is_sqlite
+        assert all(s.on_loop and s.loop_engine == sqlite and s.awaited != sqlite for s in look_ups(seen))
+        assert all(not (s.loop_engine or s.awaited or s.on_loop) for s in seen if s.sql.startswith("UPDATE"))
 
 
 # --- 5. the access log ---------------------------------------------------------------------------------
