@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -61,7 +62,7 @@ class IntrospectionAnswers:
     def __init__(self) -> None:
         self.schema: GraphQLSchema | None = None
         self.standard: dict[_Key, dict[str, Any]] = {}
-        self.recent: OrderedDict[_Key, str | None] = OrderedDict()  # None: past the answer budget
+        self.recent: OrderedDict[_Key, bytes | None] = OrderedDict()  # None: past the answer budget
 
     def warm(self, schema: GraphQLSchema, queries: Iterable[str]) -> None:
         """Binds the answers to `schema` and answers `queries` (valid, introspection-only) ahead."""
@@ -94,10 +95,11 @@ class IntrospectionAnswers:
         if key in self.recent:
             self.recent.move_to_end(key)
             text = self.recent[key]
-            return refusal() if text is None else ExecutionResult(json.loads(text), None)
+            return refusal() if text is None else ExecutionResult(orjson.loads(text), None)
         result = answer(schema, document, operation, variables)
         if result is not None and not (result.errors and result.data is not None):  # field errors: not kept
-            self.recent[key] = None if result.data is None else json.dumps(result.data, separators=(",", ":"))
+            # orjson: the standard library took 6 ms for the largest answer the budget lets through.
+            self.recent[key] = None if result.data is None else orjson.dumps(result.data)
             if len(self.recent) > RECENT_SIZE:
                 self.recent.popitem(last=False)
         return result

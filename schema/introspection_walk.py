@@ -49,9 +49,9 @@ from graphql.execution.values import VariableValues, get_argument_values, get_di
 from schema.limits import VALIDATION_FAILED
 
 # Fields in one answer. The fullest standard introspection query answers 6,467 here (a test
-# keeps it under two thirds of this); the walker answers about a million a second, so no
-# introspection, accepted or refused, costs it more than about 12 ms.
-MAX_ANSWER_FIELDS = 12_000
+# keeps it under three quarters of this); the walker answers about half a million a second here,
+# so no introspection, accepted or refused, costs it more than about 20 ms.
+MAX_ANSWER_FIELDS = 9_000
 TOO_LARGE = (
     f"This introspection would answer more than {MAX_ANSWER_FIELDS:,} fields; "
     "ask for less (the standard introspection query fits)."

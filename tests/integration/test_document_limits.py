@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from graphql import get_introspection_query, graphql_sync
 
+from schema.limits import MAX_TOKENS
 from schema.schema import build_schema
 from support import Api, without_cost
 
@@ -37,30 +38,32 @@ def _repeat(unit: str, count: int) -> str:
     return " ".join([unit] * count)
 
 
+# The most of each that fits the 1,000-token limit.
 WORST = {
-    "me { id } x499": "{ " + _repeat("me { id }", 499) + " }",
-    "billingProfile { iban } x499": "{ " + _repeat("billingProfile { iban }", 499) + " }",
-    "__typename x1995": "{ " + _repeat("__typename", 1995) + " }",
-    "me { id x1990 }": "{ me { " + _repeat("id", 1990) + " } }",
-    "varied sub-selections": "{ " + _repeat("me { id email } me { email role } me { role id }", 110) + " }",
-    "one fragment spread x990": "{ " + _repeat("...F", 990) + " } fragment F on Query { me { id email } }",
-    "150 fragments": "{ "
-    + " ".join(f"...F{i}" for i in range(150))
+    "me { id } x249": "{ " + _repeat("me { id }", 249) + " }",
+    "billingProfile { iban } x249": "{ " + _repeat("billingProfile { iban }", 249) + " }",
+    "__typename x995": "{ " + _repeat("__typename", 995) + " }",
+    "me { id x990 }": "{ me { " + _repeat("id", 990) + " } }",
+    "varied sub-selections": "{ " + _repeat("me { id email } me { email role } me { role id }", 55) + " }",
+    "one fragment spread x490": "{ " + _repeat("...F", 490) + " } fragment F on Query { me { id email } }",
+    "80 fragments": "{ "
+    + " ".join(f"...F{i}" for i in range(80))
     + " } "
-    + " ".join(f"fragment F{i} on Query {{ me {{ id }} }}" for i in range(150)),
-    "fragment chain x140": "{ ...F0 } "
-    + " ".join(f"fragment F{i} on Query {{ me {{ id }} ...F{i + 1} }}" for i in range(140))
-    + " fragment F140 on Query { me { id } }",
-    "fragments spreading the next twice x190": "{ ...F0 } "
-    + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(190))
-    + " fragment F190 on Query { me { id } }",
-    "directives x245": "{ me { " + _repeat("id @include(if: true)", 245) + " } }",
-    "variables x130": "query V("
-    + " ".join(f"$v{i}: Boolean = true" for i in range(130))
+    + " ".join(f"fragment F{i} on Query {{ me {{ id }} }}" for i in range(80)),
+    "fragment chain x75": "{ ...F0 } "
+    + " ".join(f"fragment F{i} on Query {{ me {{ id }} ...F{i + 1} }}" for i in range(75))
+    + " fragment F75 on Query { me { id } }",
+    "fragments spreading the next twice x95": "{ ...F0 } "
+    + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(95))
+    + " fragment F95 on Query { me { id } }",
+    "directives x122": "{ me { " + _repeat("id @include(if: true)", 122) + " } }",
+    "variables x65": "query V("
+    + " ".join(f"$v{i}: Boolean = true" for i in range(65))
     + ") { me { "
-    + " ".join(f"id @include(if: $v{i})" for i in range(130))
+    + " ".join(f"id @include(if: $v{i})" for i in range(65))
     + " } }",
     "two __schema aliases": "{ a: __schema { types { name } } b: __schema { types { name } } }",
+    "past the token limit": "{ " + _repeat("me { id }", 250) + " }",
 }
 
 
@@ -106,7 +109,7 @@ def test_repeated_fields_within_the_selection_limit_get_the_overlap_budget_error
 
 
 def test_fragments_expanding_past_the_selection_limit_are_refused(api: Api) -> None:
-    message = api.gql(WORST["fragments spreading the next twice x190"])["errors"][0]["message"]
+    message = api.gql(WORST["fragments spreading the next twice x95"])["errors"][0]["message"]
     assert "field selections found (fragments expanded). Allowed: 500" in message
 
 
@@ -192,11 +195,13 @@ def test_uncached_introspection_costs_a_few_plain_requests_not_many(api: Api) ->
     assert introspection < INTROSPECTION_FACTOR * plain, (introspection, plain)
 
 
-def _wide_introspection(each: str) -> str:
-    """Every field, argument and input field of every type, and under each the fields of its type:
-    more than 12,000 answer fields from under 500 selections (the most per selection we found)."""
+def _wide_introspection(
+    each: str, leaves: str = "description isDeprecated deprecationReason", inner: bool = True
+) -> str:
+    """Every field, argument and input field of every type, and under each the fields (and, with
+    `inner`, the input fields) of its type, with `leaves` on each field."""
     ref = f"type {{ name kind {each} ofType {{ name kind {each} ofType {{ name kind {each} }} }} }}"
-    sub = f"fields {{ name description isDeprecated deprecationReason {ref} }} inputFields {{ name {ref} }}"
+    sub = f"fields {{ name {leaves} {ref} }}" + (f" inputFields {{ name {ref} }}" if inner else "")
     outer = f"name type {{ name kind {sub} ofType {{ name kind {sub} ofType {{ name kind {sub} }} }} }}"
     return f"{{ __schema {{ types {{ name fields {{ {outer} args {{ {outer} }} }} inputFields {{ {outer} }} }} }} }}"
 
@@ -206,13 +211,13 @@ def test_an_introspection_answering_too_many_fields_gets_one_coded_error(api: Ap
         "data": None,
         "errors": [
             {
-                "message": "This introspection would answer more than 12,000 fields; "
+                "message": "This introspection would answer more than 9,000 fields; "
                 "ask for less (the standard introspection query fits).",
                 "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
             }
         ],
     }
-    assert "errors" not in api.gql(_wide_introspection(""))  # a little smaller is answered
+    assert "errors" not in api.gql(_wide_introspection("", leaves="description", inner=False))  # smaller: answered
 
 
 def test_introspection_answers_equal_graphql_cores_as_sent_and_renamed(api: Api) -> None:
@@ -228,3 +233,12 @@ def test_is_one_of_on_wrapped_types_is_null_not_an_unexpected_error(api: Api) ->
     body = api.gql('{ __type(name: "User") { fields { type { isOneOf ofType { name isOneOf } } } } }')
     assert "errors" not in body, body["errors"]
     assert body["data"]["__type"]["fields"][0]["type"] == {"isOneOf": None, "ofType": {"name": "ID", "isOneOf": False}}
+
+
+def test_a_document_past_the_token_limit_gets_a_parse_error_and_one_at_it_is_validated(api: Api) -> None:
+    at_limit = "{ " + _repeat("__typename", MAX_TOKENS - 2) + " }"  # the braces are tokens too
+    past = "{ " + _repeat("__typename", MAX_TOKENS - 1) + " }"
+    assert api.gql(at_limit)["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"  # selections
+    refused = api.gql(past)["errors"]
+    assert len(refused) == 1 and refused[0]["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+    assert f"more than {MAX_TOKENS} tokens" in refused[0]["message"]

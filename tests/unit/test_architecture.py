@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "persistence": {"persistence", "domain", "sqlalchemy", "alembic"},
     "resolvers": {"resolvers", "domain", "schema", "strawberry", "starlette", "graphql"},
-    "schema": {"schema", "domain", "resolvers", "strawberry", "graphql"},
+    "schema": {"schema", "domain", "resolvers", "strawberry", "graphql", "orjson"},
     "server": set(LAYERS)
     | {"strawberry", "graphql", "starlette", "uvicorn", "sqlalchemy", "cross_web", "alembic", "orjson"},
 }
