@@ -68,13 +68,13 @@ from domain.services.sessions import NO_READS, Reads
 from resolvers.eager import eagerly as _eagerly
 from resolvers.signin import login_refusal
 from schema.cost import OperationCost, operation_cost
+from schema.limits import CACHE_SIZE
 from schema.memo import ByIdentity, is_unchanging
 from schema.plan import reads_of
 from schema.scopes import Requirement, requirements
 
 log = logging.getLogger("tenantry.graphql")
 Complete = Callable[[Any, Any, "_Run"], Any]  # (value, path, run) -> answer or awaitable answer
-PLANS_SIZE = 1024  # like the parse and validation caches, whose keys (the query texts) it shares
 
 
 class Fallback(Exception):  # noqa: N818 (a signal, not an error: the ordinary path answers instead)
@@ -649,7 +649,7 @@ def remember(schema: GraphQLSchema, query: str, document: DocumentNode, operatio
     except Exception:  # a bug here must never cost the request its answer: it runs the ordinary way
         log.exception("compiling an execution plan failed; the document runs without one")
         _PLANS[key] = None
-    if len(_PLANS) > PLANS_SIZE:
+    if len(_PLANS) > CACHE_SIZE:
         _PLANS.popitem(last=False)
 
 

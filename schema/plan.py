@@ -24,6 +24,7 @@ from strawberry.types.graphql import OperationType
 from domain.services.sessions import NO_READS, Reads
 from resolvers.context import Context
 from schema.introspection_walk import ROOT_FIELDS
+from schema.limits import CACHE_SIZE
 
 # The fields whose data authenticate can read along: (parent type, field) -> the Reads flag.
 READ_ALONG = {
@@ -32,7 +33,6 @@ READ_ALONG = {
     ("Query", "billingProfile"): "billing_profile",
 }
 _PLANS: OrderedDict[tuple[str, str | None], Reads] = OrderedDict()
-_PLANS_SIZE = 1024  # like the parse and validation caches, whose keys (the query texts) it shares
 
 
 class ReadPlan(SchemaExtension):
@@ -57,7 +57,7 @@ def reads_of(schema: GraphQLSchema, document: DocumentNode, query: str, operatio
     found = _PLANS.get(key)
     if found is None:
         found = _PLANS[key] = _plan(schema, document)
-        if len(_PLANS) > _PLANS_SIZE:
+        if len(_PLANS) > CACHE_SIZE:
             _PLANS.popitem(last=False)
     else:
         _PLANS.move_to_end(key)

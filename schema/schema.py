@@ -21,7 +21,7 @@ from schema.accounts import AccountType
 from schema.compiled import CompilePlan
 from schema.contacts import ContactEmailType
 from schema.introspection import AnswerIntrospection, IntrospectionAnswers, repair_is_one_of, standard_queries
-from schema.limits import MAX_TOKENS, PARSE_FAILED, VALIDATION_FAILED, LimitedValidation
+from schema.limits import CACHE_SIZE, MAX_TOKENS, PARSE_FAILED, VALIDATION_FAILED, LimitedValidation
 from schema.mutation import Mutation
 from schema.plan import ReadPlan
 from schema.query import Query
@@ -30,7 +30,6 @@ from schema.sessions import SessionType
 from schema.users import UserType
 
 log = logging.getLogger("tenantry.graphql")
-CACHE_SIZE = 1024
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -34,13 +34,13 @@ from domain.entities import ApiScope
 from domain.services.api_tokens import TokenAuthenticated
 from resolvers.access import Access, out_of_scope
 from resolvers.context import Context
+from schema.limits import CACHE_SIZE
 from schema.permissions import ACCESS, TYPE_RULES
 
 # (coordinate such as "User.profile", the scopes that allow it; None: sessions only)
 Requirement = tuple[str, tuple[ApiScope, ...] | None]
 
 _CACHE: OrderedDict[tuple[str, str | None], tuple[Requirement, ...]] = OrderedDict()
-_CACHE_SIZE = 1024  # like the parse and validation caches
 
 
 def requirements(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> tuple[Requirement, ...]:
@@ -94,7 +94,7 @@ def cached_requirements(
     hit = _CACHE.get(key)
     if hit is None:
         hit = _CACHE[key] = requirements(schema, document, operation_name)
-        if len(_CACHE) > _CACHE_SIZE:
+        if len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     else:
         _CACHE.move_to_end(key)

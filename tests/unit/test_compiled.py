@@ -326,7 +326,7 @@ def test_a_plan_that_fails_to_compile_is_logged_and_the_document_runs_without_on
 def test_the_cache_keeps_the_most_recently_used_plans(
     cache: OrderedDict[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(compiled, "PLANS_SIZE", 2)
+    monkeypatch.setattr(compiled, "CACHE_SIZE", 2)
     texts = ["{ hello }", "{ slow }", "{ nothing }"]
     for text in texts[:2]:
         remember(TOY, text, parse(text), None)
