@@ -20,13 +20,17 @@ def _backend_pid(engine: Engine) -> int:
 
 
 def _terminate(url: str, pid: int) -> None:
+    """Ends the backend and waits until PostgreSQL no longer lists it (a fixed sleep could be too short)."""
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
     try:
         with admin.connect() as conn:
             assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+            deadline = time.monotonic() + 10
+            while conn.execute(alive, {"pid": pid}).scalar_one() and time.monotonic() < deadline:
+                time.sleep(0.05)
     finally:
         admin.dispose()
-    time.sleep(0.2)  # the backend is gone once its socket closes
 
 
 @pytest.mark.parametrize("make", [make_engine, read_engine], ids=["writes", "reads"])
