@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select, update
 from domain.entities import Account, ApiScope, ApiToken, User
 from persistence.accounts import account_from_row
 from persistence.prepared import Prepared
-from persistence.rows import Repository, Row, labelled, split, unprefixed
+from persistence.rows import Repository, Row, labelled, splitter, unprefixed
 from persistence.tables import accounts_t, api_tokens_t, users_t
 from persistence.users import user_from_row
 
@@ -26,7 +26,8 @@ _AUTHENTICATE = (
     .where(api_tokens_t.c.token_hash == bindparam("token_hash"))
 )
 
-_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE)
+# As the session look-up's (persistence.sessions): the row's conversion remembered, entities made per request.
+_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(api_tokens_t, users_t, accounts_t), memo_size=4096)
 
 
 def token_from_row(r: Row) -> ApiToken:
@@ -52,10 +53,10 @@ class SqlApiTokens(Repository):
         self.conn.execute(insert(api_tokens_t).values(**values, scopes=" ".join(s.value for s in token.scopes)))
 
     def authenticate(self, token_hash: str) -> tuple[ApiToken, User, Account] | None:
-        rows = _AUTHENTICATE_RAW.rows(self.conn, {"token_hash": token_hash})
+        rows = _AUTHENTICATE_RAW.built(self.conn, {"token_hash": token_hash})
         if not rows:
             return None
-        t, u, a = split(rows[0], api_tokens_t, users_t, accounts_t)
+        t, u, a = rows[0]
         return token_from_row(t), user_from_row(u), account_from_row(a)
 
     def touch(self, token_id: UUID, at: datetime, ip: str | None) -> None:

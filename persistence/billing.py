@@ -19,7 +19,6 @@ from persistence.tables import users_t
 # The profile is a single row; its key never changes.
 PROFILE_ID = 1
 _CURRENT = select(profile_t).where(profile_t.c.id == PROFILE_ID)  # built once: read on every billingProfile
-_CURRENT_RAW = Prepared(_CURRENT)
 
 
 def profile_to_row(p: BillingProfile) -> dict[str, Any]:
@@ -61,10 +60,14 @@ def profile_from_row(r: Row) -> BillingProfile:
     )
 
 
+# The profile (immutable) is remembered by its row: read again unchanged, it is not made again.
+_CURRENT_RAW = Prepared(_CURRENT, build=profile_from_row, memo_size=8)
+
+
 class SqlBillingProfiles(Repository):
     def get(self) -> BillingProfile | None:
-        rows = _CURRENT_RAW.mappings(self.conn, {})
-        return profile_from_row(rows[0]) if rows else None
+        rows = _CURRENT_RAW.built(self.conn, {})
+        return rows[0] if rows else None
 
     def add(self, profile: BillingProfile) -> bool:
         # ON CONFLICT DO NOTHING: of two racing first saves the later one inserts nothing (and

@@ -40,9 +40,12 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, statement: Select[Any], build: Callable[[dict[str, Any]], Any] | None = None) -> None:
+    def __init__(
+        self, statement: Select[Any], build: Callable[[dict[str, Any]], Any] | None = None, memo_size: int = MEMO_SIZE
+    ) -> None:
         self.statement = statement
         self.build = build
+        self.memo_size = memo_size
         self._compiled: dict[int, tuple[Dialect, _Compiled]] = {}
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -117,7 +120,7 @@ class Prepared:
         if build is None:
             return None
 
-        @lru_cache(maxsize=MEMO_SIZE)
+        @lru_cache(maxsize=self.memo_size)
         def made(row: tuple[Any, ...]) -> Any:
             return build(dict(zip(columns, _convert(row, converted), strict=True)))
 

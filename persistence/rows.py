@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -54,6 +55,16 @@ def labelled(table: Any, prefix: str) -> list[Any]:
 def unprefixed(row: Any, prefix: str) -> dict[str, Any]:
     """The columns of one joined table, back under their own names."""
     return {k[len(prefix) :]: v for k, v in row._mapping.items() if k.startswith(prefix)}
+
+
+def splitter(*tables: Any) -> Callable[[dict[str, Any]], tuple[dict[str, Any], ...]]:
+    """For `Prepared(select of labelled(tables...), build=splitter(tables...))`: a row as one dict of
+    column values per table, remembered by the row (persistence.prepared), so shared: read only."""
+
+    def parts(row: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+        return tuple(split(tuple(row.values()), *tables))
+
+    return parts
 
 
 def split(row: Any, *tables: Any) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from domain.entities import Account, Session, User
 from persistence.accounts import account_from_row
 from persistence.prepared import Prepared
-from persistence.rows import Repository, Row, labelled, split
+from persistence.rows import Repository, Row, labelled, splitter
 from persistence.tables import accounts_t, sessions_t, users_t
 from persistence.users import user_from_row
 
@@ -43,7 +43,9 @@ _FOR_USER = (
 )
 
 
-_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE)
+# A session's row, converted and split by table, is remembered while it stays the same (its
+# last-seen time changes it once a minute): the entities are still made per request.
+_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(sessions_t, users_t, accounts_t), memo_size=4096)
 _FOR_USER_RAW = Prepared(_FOR_USER)
 
 
@@ -53,10 +55,10 @@ class SqlSessions(Repository):
         self.conn.execute(insert(sessions_t).values(**values))
 
     def authenticate(self, token_hash: str) -> tuple[Session, User, Account] | None:
-        rows = _AUTHENTICATE_RAW.rows(self.conn, {"token_hash": token_hash})
+        rows = _AUTHENTICATE_RAW.built(self.conn, {"token_hash": token_hash})
         if not rows:
             return None
-        s, u, a = split(rows[0], sessions_t, users_t, accounts_t)
+        s, u, a = rows[0]
         return session_from_row(s), user_from_row(u), account_from_row(a)
 
     def touch(self, session_id: UUID, at: datetime) -> None:

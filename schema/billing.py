@@ -11,9 +11,11 @@ from domain.entities import BillingProfile
 from resolvers.access import scope
 from schema.common import AddressInput, AddressType
 from schema.errors import UserErrorType, user_errors_field
+from schema.memo import ByIdentity, unchanging
 from schema.permissions import type_rule
 
 
+@unchanging  # made once per profile version (from_entity) and never changed: plans remember its answer
 @strawberry.type(
     name="BillingProfile",
     description=type_rule(
@@ -41,23 +43,32 @@ class BillingProfileType:
 
     @staticmethod
     def from_entity(p: BillingProfile) -> BillingProfileType:
-        address = AddressType.from_entity(p.address)
-        assert address is not None and p.updated_at is not None
-        return BillingProfileType(
-            legal_name=p.legal_name,
-            address=address,
-            vat_number=p.vat_number,
-            registration_number=p.registration_number,
-            bank_name=p.bank_name,
-            account_holder=p.account_holder,
-            iban=p.iban,
-            bic=p.bic,
-            payment_terms_days=p.payment_terms_days,
-            payment_instructions=p.payment_instructions,
-            invoice_email=p.invoice_email,
-            version=p.version,
-            updated_at=p.updated_at,
-        )
+        """Remembered by the (immutable) entity, which the repository hands back unchanged for an
+        unchanged row (schema.memo): shared, so nothing may change it."""
+        return _from_entity(p)
+
+
+def _make(p: BillingProfile) -> BillingProfileType:
+    address = AddressType.from_entity(p.address)
+    assert address is not None and p.updated_at is not None
+    return BillingProfileType(
+        legal_name=p.legal_name,
+        address=address,
+        vat_number=p.vat_number,
+        registration_number=p.registration_number,
+        bank_name=p.bank_name,
+        account_holder=p.account_holder,
+        iban=p.iban,
+        bic=p.bic,
+        payment_terms_days=p.payment_terms_days,
+        payment_instructions=p.payment_instructions,
+        invoice_email=p.invoice_email,
+        version=p.version,
+        updated_at=p.updated_at,
+    )
+
+
+_from_entity = ByIdentity(_make)
 
 
 @strawberry.input(

@@ -98,7 +98,9 @@ class _Field:
     complete: Complete
     # A field without a resolver of its own (Strawberry's "basic" field): the attribute, read directly.
     getter: Callable[[Any], Any] | None = None
-    leaf: bool = False  # a scalar or enum (or a list of them): its completion needs no path
+    # A scalar or enum (or a list of them), or an object (not a list) whose selection is plain
+    # attributes of such kinds only: its completion needs no path and never waits.
+    leaf: bool = False
     attribute: str | None = None  # the attribute `getter` reads, when it reads one
 
 
@@ -564,7 +566,7 @@ class _Compiler:
             return self.fields(object_type, subs)
 
         complete = _completer(definition.type, sub)
-        leaf = is_leaf_type(get_named_type(definition.type))
+        leaf = is_leaf_type(get_named_type(definition.type)) or _plain_object(definition.type, sub)
         attribute = _attribute(definition)
         getter = operator.attrgetter(attribute) if attribute is not None else None
         return _Field(
@@ -581,6 +583,14 @@ class _Compiler:
             leaf,
             attribute,
         )
+
+
+def _plain_object(return_type: GraphQLOutputType, sub: Callable[[GraphQLObjectType], tuple[_Field, ...]]) -> bool:
+    """Whether the type is an object (not a list) whose selection is plain attributes only, each a
+    scalar or again such an object: its answer depends on its source alone, so an object holding it
+    may remember its own answer (a billing profile and its address)."""
+    inner = _nullable(return_type)
+    return isinstance(inner, GraphQLObjectType) and _shape(sub(inner)).answers is not None
 
 
 def _login_refusal(context: Any, args: dict[str, Any]) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -91,7 +91,8 @@ def begin_request(scope: Scope) -> tuple[str, RequestFacts]:
             incoming = value
     given = incoming.decode("latin-1")
     client = scope.get("client")
-    return given if _SANE_ID.match(given) else uuid.uuid4().hex, RequestFacts(client_ip=client[0] if client else None)
+    rid = given if _SANE_ID.match(given) else secrets.token_hex(16)  # 32 hex digits, as uuid4().hex gave
+    return rid, RequestFacts(client_ip=client[0] if client else None)
 
 
 def replay(body: bytes, upstream: Receive) -> Receive:

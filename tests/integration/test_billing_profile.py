@@ -594,3 +594,21 @@ def test_concurrent_http_updates_from_one_version_have_one_winner(billing_api: A
         outcomes = sorted(pool.map(attempt, range(6)))
     assert outcomes == ["OK"] + ["VERSION_CONFLICT"] * 5
     assert read(billing_api, admin.token)["version"] == 2
+
+
+def test_a_profile_read_again_is_remembered_until_it_changes(billing_api: Api) -> None:
+    """The profile and its answer are remembered by its row (persistence.prepared, schema.memo): reads
+    of an unchanged profile share them, and a change (an address line too) is seen at the next read."""
+    admin, first = saved(billing_api)
+    with billing_api.deps.uow(write=False) as uow:
+        entity = uow.billing.get()
+    with billing_api.deps.uow(write=False) as uow:
+        assert uow.billing.get() is entity
+    assert read(billing_api, admin.token) == read(billing_api, admin.token) == first  # the second from its plan
+    address = {**first["address"], "line2": "Plan 3"}
+    change = {"expectedVersion": 1, "currentPassword": admin.password, "address": address, "iban": DE_IBAN}
+    assert update(billing_api, admin.token, change)["errors"] == []
+    changed = read(billing_api, admin.token)
+    assert changed["address"]["line2"] == "Plan 3" and changed["iban"] == DE_IBAN and changed["version"] == 2
+    with billing_api.deps.uow(write=False) as uow:
+        assert uow.billing.get() is not entity

@@ -1008,3 +1008,32 @@ def test_the_express_lane_answers_fast_requests_itself_and_hands_the_rest_to_the
     key = {"idempotency-key": secrets.token_hex(8), "authorization": f"Bearer {user.token}"}
     keyed = api.client.post("/graphql", json={"query": ME}, headers=key)
     assert "errors" not in keyed.json() and len(entered) == 5
+
+
+def test_each_look_up_makes_its_own_entities_from_the_remembered_row(api: Api) -> None:
+    """The caller's row is remembered converted and split by table (persistence.prepared), but the
+    session or token, user and account are made per look-up: what one request changes in them (the
+    last-seen time a touch writes) never reaches another, and a changed row is read afresh."""
+    admin = api.new_account()
+    secret = secret_for(api, admin, ["PROFILE_READ"])
+    keyring = api.deps.keyring
+    looked_up = (
+        ("sessions", keyring.digest("session", admin.token), "last_seen_at"),
+        ("api_tokens", keyring.digest(api_tokens.PURPOSE, secret), "last_used_at"),
+    )
+    for table, digest, seen in looked_up:
+        with api.deps.uow(write=False) as uow:
+            repository = getattr(uow, table)
+            first, second = repository.authenticate(digest), repository.authenticate(digest)
+        assert first is not None and second is not None
+        assert all(a == b and a is not b for a, b in zip(first, second, strict=True)), table
+        setattr(first[0], seen, datetime(2030, 1, 1))
+        first[1].profile.first_name = "Changed"
+        first[2].country = "NO"
+        with api.deps.uow(write=False) as uow:
+            assert getattr(uow, table).authenticate(digest) == second
+    renamed = api.data(PROFILE, {"input": {"expectedVersion": 1, "firstName": "Ny"}}, token=admin.token)
+    assert renamed["updateProfile"]["errors"] == []
+    with api.deps.uow(write=False) as uow:
+        found = uow.sessions.authenticate(keyring.digest("session", admin.token))
+    assert found is not None and found[1].profile.first_name == "Ny"

@@ -34,6 +34,7 @@ from strawberry.dataloader import DataLoader
 
 from schema import compiled
 from schema.compiled import Fallback, NotCompilable, compile_plan, plan_for, remember
+from schema.memo import unchanging
 from schema.schema import build_schema
 
 
@@ -411,3 +412,48 @@ def test_a_null_where_a_plain_attribute_promises_a_value_is_a_fallback() -> None
     plan = compile_plan(served, text, parse(text), None)
     with pytest.raises(Fallback):
         asyncio.run(plan.execute(SimpleNamespace(), None))
+
+
+@strawberry.type
+class Spot:
+    x: int
+    y: int
+
+
+@unchanging
+@strawberry.type
+class Pin:
+    label: str
+    spot: Spot
+
+
+PIN = Pin(label="home", spot=Spot(x=1, y=2))
+
+
+@strawberry.type
+class Board:
+    @strawberry.field
+    def pin(self) -> Pin:
+        return PIN
+
+    @strawberry.field
+    def fresh(self) -> Pin:
+        return Pin(label="new", spot=Spot(x=3, y=4))
+
+
+def test_an_unchanging_object_with_a_plain_object_inside_is_answered_once() -> None:
+    """An object whose fields are plain attributes, scalars or again such objects (a billing profile
+    and its address), answers from its source alone: an unchanging source's answer is remembered."""
+    served = strawberry.Schema(query=Board)._schema
+    text = "{ pin { label spot { x y } } fresh { spot { y } label } }"
+    plan = compile_plan(served, text, parse(text), None)
+
+    async def twice() -> tuple[Any, Any, Any]:
+        expected = await graphql(served, text, root_value=Board())
+        assert expected.errors is None, expected.errors
+        return expected.data, await plan.execute(SimpleNamespace(), None), await plan.execute(SimpleNamespace(), None)
+
+    expected, first, second = asyncio.run(twice())
+    assert json.dumps(first) == json.dumps(second) == json.dumps(expected)
+    assert first["pin"] is second["pin"]  # remembered by the unchanging source
+    assert first["fresh"] is not second["fresh"] and first["fresh"] == second["fresh"]  # a new source each time
