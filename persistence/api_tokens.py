@@ -27,7 +27,7 @@ _AUTHENTICATE = (
 )
 
 # As the session look-up's (persistence.sessions): the row's conversion remembered, entities made per request.
-_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(api_tokens_t, users_t, accounts_t), memo_size=4096)
+_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(api_tokens_t, users_t, accounts_t), memo_size=1024)
 
 
 def token_from_row(r: Row) -> ApiToken:

@@ -44,8 +44,9 @@ _FOR_USER = (
 
 
 # A session's row, converted and split by table, is remembered while it stays the same (its
-# last-seen time changes it once a minute): the entities are still made per request.
-_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(sessions_t, users_t, accounts_t), memo_size=4096)
+# last-seen time changes it once a minute): the entities are still made per request. At most 1,024
+# rows (a few MB): a caller's repeats within the minute hit, and memory stays bounded.
+_AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(sessions_t, users_t, accounts_t), memo_size=1024)
 _FOR_USER_RAW = Prepared(_FOR_USER)
 
 
