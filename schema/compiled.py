@@ -170,9 +170,14 @@ class _Shape:
     answers: ByIdentity[Any, dict[str, Any]] | None
 
 
+def _plain(field: _Field) -> bool:
+    """A plain attribute of a leaf kind: read and completed without a path, never waiting."""
+    return field.getter is not None and field.leaf
+
+
 def _shape(fields: tuple[_Field, ...]) -> _Shape:
-    plain = tuple(f for f in fields if f.getter is not None and f.leaf)
-    rest = tuple(f for f in fields if not (f.getter is not None and f.leaf))
+    plain = tuple(f for f in fields if _plain(f))
+    rest = tuple(f for f in fields if not _plain(f))
     template = dict.fromkeys(f.key for f in fields)
     fill = _filler(plain) if plain else None
     answers = None
@@ -562,8 +567,15 @@ class _Compiler:
         args = None if uses_variables else get_argument_values(definition, nodes[0])
         subs = [n.selection_set for n in nodes if n.selection_set is not None]
 
+        made: dict[str, tuple[_Field, ...]] = {}
+
         def sub(object_type: GraphQLObjectType) -> tuple[_Field, ...]:
-            return self.fields(object_type, subs)
+            """The selection's fields on `object_type`, compiled once (the completion and the leaf
+            check below both ask, and compiling twice at every level would double per level)."""
+            found = made.get(object_type.name)
+            if found is None:
+                found = made[object_type.name] = self.fields(object_type, subs)
+            return found
 
         complete = _completer(definition.type, sub)
         leaf = is_leaf_type(get_named_type(definition.type)) or _plain_object(definition.type, sub)
@@ -590,7 +602,10 @@ def _plain_object(return_type: GraphQLOutputType, sub: Callable[[GraphQLObjectTy
     scalar or again such an object: its answer depends on its source alone, so an object holding it
     may remember its own answer (a billing profile and its address)."""
     inner = _nullable(return_type)
-    return isinstance(inner, GraphQLObjectType) and _shape(sub(inner)).answers is not None
+    if not isinstance(inner, GraphQLObjectType):
+        return False
+    fields = sub(inner)
+    return bool(fields) and all(_plain(f) for f in fields)
 
 
 def _login_refusal(context: Any, args: dict[str, Any]) -> Any:

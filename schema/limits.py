@@ -7,8 +7,8 @@ Built once at import: ValidationCache keys on the rule classes, so rules created
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, Generic, TypeVar
 
 from graphql import (
     ASTValidationRule,
@@ -37,6 +37,31 @@ MAX_SELECTIONS = 500  # GraphiQL's introspection query has 230, the README's `me
 # garbage collector over them stalled the process for 2.6 s; 128 hold an eighth of that. The
 # panel sends 43 documents, GraphiQL one.
 CACHE_SIZE = 128
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """What was made for the CACHE_SIZE keys (document texts) used last; the least recently used
+    goes first. For what is worked out once per document: its shape, reads and scopes."""
+
+    __slots__ = ("_made",)
+
+    def __init__(self) -> None:
+        self._made: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = make()
+            if len(self._made) > CACHE_SIZE:
+                self._made.popitem(last=False)
+        else:
+            self._made.move_to_end(key)
+        return found
+
+
 # Mutations that check a secret someone may be guessing (or mail one): one of them per request.
 SIGN_IN_FIELDS = frozenset(
     {
@@ -199,16 +224,9 @@ class LimitedValidation(SchemaExtension):
         yield
 
 
-_SHAPES: OrderedDict[str, tuple[GraphQLError, ...]] = OrderedDict()
+_SHAPES: Recent[str, tuple[GraphQLError, ...]] = Recent()
 
 
 def _shape_errors_of(query: str, document: Any) -> tuple[GraphQLError, ...]:
     """shape_errors, remembered per query text: a document repeated (the usual case) is measured once."""
-    found = _SHAPES.get(query)
-    if found is None:
-        found = _SHAPES[query] = tuple(shape_errors(document))
-        if len(_SHAPES) > CACHE_SIZE:
-            _SHAPES.popitem(last=False)
-    else:
-        _SHAPES.move_to_end(query)
-    return found
+    return _SHAPES.get(query, lambda: tuple(shape_errors(document)))

@@ -3,7 +3,6 @@ reads it in the same transaction (domain.services.sessions.Reads), one thread ho
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,7 @@ from strawberry.types.graphql import OperationType
 from domain.services.sessions import NO_READS, Reads
 from resolvers.context import Context
 from schema.introspection_walk import ROOT_FIELDS
-from schema.limits import CACHE_SIZE
+from schema.limits import Recent
 
 # The fields whose data authenticate can read along: (parent type, field) -> the Reads flag.
 READ_ALONG = {
@@ -32,7 +31,7 @@ READ_ALONG = {
     ("User", "sessions"): "sessions",
     ("Query", "billingProfile"): "billing_profile",
 }
-_PLANS: OrderedDict[tuple[str, str | None], Reads] = OrderedDict()
+_PLANS: Recent[tuple[str, str | None], Reads] = Recent()
 
 
 class ReadPlan(SchemaExtension):
@@ -53,15 +52,7 @@ def reads_of(schema: GraphQLSchema, document: DocumentNode, query: str, operatio
     the one that runs."""
     if not query:  # no text to key on (a document given some other way): worked out each time
         return _plan(schema, document)
-    key = (query, operation_name)
-    found = _PLANS.get(key)
-    if found is None:
-        found = _PLANS[key] = _plan(schema, document)
-        if len(_PLANS) > CACHE_SIZE:
-            _PLANS.popitem(last=False)
-    else:
-        _PLANS.move_to_end(key)
-    return found
+    return _PLANS.get((query, operation_name), lambda: _plan(schema, document))
 
 
 def _plan(schema: GraphQLSchema, document: DocumentNode) -> Reads:

@@ -11,7 +11,6 @@ that finds no live token meets the fields' own UNAUTHENTICATED checks.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,13 +33,13 @@ from domain.entities import ApiScope
 from domain.services.api_tokens import TokenAuthenticated
 from resolvers.access import Access, out_of_scope
 from resolvers.context import Context
-from schema.limits import CACHE_SIZE
+from schema.limits import Recent
 from schema.permissions import ACCESS, TYPE_RULES
 
 # (coordinate such as "User.profile", the scopes that allow it; None: sessions only)
 Requirement = tuple[str, tuple[ApiScope, ...] | None]
 
-_CACHE: OrderedDict[tuple[str, str | None], tuple[Requirement, ...]] = OrderedDict()
+_CACHE: Recent[tuple[str, str | None], tuple[Requirement, ...]] = Recent()
 
 
 def requirements(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> tuple[Requirement, ...]:
@@ -90,15 +89,7 @@ def _field(parent: Any, node: FieldNode, found: dict[str, tuple[ApiScope, ...] |
 def cached_requirements(
     schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None
 ) -> tuple[Requirement, ...]:
-    key = (query, operation_name)
-    hit = _CACHE.get(key)
-    if hit is None:
-        hit = _CACHE[key] = requirements(schema, document, operation_name)
-        if len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
-    return hit
+    return _CACHE.get((query, operation_name), lambda: requirements(schema, document, operation_name))
 
 
 def refusals(needs: tuple[Requirement, ...], scopes: frozenset[ApiScope]) -> list[GraphQLError]:

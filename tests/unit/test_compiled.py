@@ -457,3 +457,20 @@ def test_an_unchanging_object_with_a_plain_object_inside_is_answered_once() -> N
     assert json.dumps(first) == json.dumps(second) == json.dumps(expected)
     assert first["pin"] is second["pin"]  # remembered by the unchanging source
     assert first["fresh"] is not second["fresh"] and first["fresh"] == second["fresh"]  # a new source each time
+
+
+def test_each_selection_set_is_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The completion and the plain-object check share a field's compiled selection: compiling it
+    for each would double the work at every level of nesting."""
+    served = strawberry.Schema(query=Board)._schema
+    compiled_for: list[str] = []
+    fields = compiled._Compiler.fields
+
+    def counted(self: Any, parent: GraphQLObjectType, selection_sets: list[Any]) -> Any:
+        compiled_for.append(parent.name)
+        return fields(self, parent, selection_sets)
+
+    monkeypatch.setattr(compiled._Compiler, "fields", counted)
+    text = "{ pin { label spot { x y } } }"
+    compile_plan(served, text, parse(text), None)
+    assert sorted(compiled_for) == ["Board", "Pin", "Spot"]

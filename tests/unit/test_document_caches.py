@@ -10,7 +10,7 @@ from typing import Any, cast
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
-from schema.limits import ALL_RULES, MAX_TOKENS, VARIABLE_RULES, LimitedValidation
+from schema.limits import ALL_RULES, MAX_TOKENS, VARIABLE_RULES, LimitedValidation, Recent
 from schema.schema import CACHE_SIZE, build_schema
 
 QUERY = "query Cached { __typename }"
@@ -76,3 +76,18 @@ def test_documents_remembered_hold_a_bounded_number_of_objects() -> None:
     gc.collect()
     grown = len(gc.get_objects()) - before
     assert grown < CACHE_SIZE * 5_500, grown  # about 4,600 objects for each document kept
+
+
+def test_recent_keeps_what_was_made_for_the_keys_used_last() -> None:
+    made: list[int] = []
+
+    def make(n: int) -> Any:
+        return lambda: made.append(n) or n * 10
+
+    recent: Recent[int, int] = Recent()
+    assert [recent.get(n, make(n)) for n in range(CACHE_SIZE)] == [n * 10 for n in range(CACHE_SIZE)]
+    assert recent.get(0, make(0)) == 0 and len(made) == CACHE_SIZE  # remembered, and now the latest used
+    recent.get(CACHE_SIZE, make(CACHE_SIZE))  # one too many: the least recently used (1) goes
+    assert recent.get(0, make(0)) == 0 and len(made) == CACHE_SIZE + 1
+    recent.get(1, make(1))
+    assert made[-1] == 1 and len(made) == CACHE_SIZE + 2
