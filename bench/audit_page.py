@@ -1,10 +1,11 @@
 """The cost of one 100-event audit-log page with 1k and with 1M events in the table (SQLite).
 
 Standalone: `python bench/audit_page.py [--max 1000000]`. Events are inserted in bulk by SQLite
-itself (a recursive CTE), spread over 10 accounts; then the first and a later page of one
-account's log (Account.auditLog) and of the whole log (Query.auditLog) are read through the
-domain service, counting statements and timing the median of several reads. Neither may grow
-with the table.
+itself (a recursive CTE), spread over 2 accounts, into two database files (1k and 1M events),
+each checkpointed into its file. Then the first and a later page of one account's log
+(Account.auditLog) and of the whole log (Query.auditLog) are read through the domain service,
+counting statements, and timed in interleaved rounds: per round and page, 25 reads on one file,
+then 25 on the other, which goes first alternating. Neither may grow with the table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,8 +36,11 @@ from persistence.database import make_engine
 from persistence.migrate import upgrade
 from persistence.uow import SqlUnitOfWorkFactory
 
-ACCOUNTS = 10  # so even the 1k table holds a full page for one account
-MEASURED = uuid.UUID(int=7)  # one of the accounts the events are spread over
+# Two accounts, so that in the 1k table too the measured account's every page is full: 500 events,
+# so a full second page, and 166 'contact.' events (actions take turns by threes), so a full
+# filtered page. The pages compared at 1k and 1M then hold 100 events each.
+ACCOUNTS = 2
+MEASURED = uuid.UUID(int=1)  # one of the accounts the events are spread over
 FILL = """
 WITH RECURSIVE n(i) AS (SELECT :start UNION ALL SELECT i + 1 FROM n WHERE i < :stop)
 INSERT INTO audit_events (id, at, actor_user_id, action, target_type, target_id, fields, ip_address,
@@ -56,24 +61,30 @@ def fill(engine: Engine, start: int, stop: int) -> None:
             conn.execute(text(FILL), {"start": low, "stop": high, "accounts": ACCOUNTS})
 
 
-def measure(engine: Engine, read: Callable[[], Any], runs: int = 7) -> tuple[int, float]:
-    """Statements of one read (BEGIN/COMMIT excluded) and the median time of `runs` reads, in ms."""
+def count_statements(engine: Engine, read: Callable[[], Any]) -> int:
+    """Statements of one read (BEGIN/COMMIT excluded), after one unmeasured read that warms caches
+    as a running server's would be."""
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
             statements.append(statement)
 
-    read()  # warm caches, as a running server's would be
+    read()
     event.listen(engine, "before_cursor_execute", record)
     read()
     event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def timed(read: Callable[[], Any], runs: int) -> float:
+    """The median time of `runs` reads, in ms."""
     times = []
     for _ in range(runs):
         began = time.perf_counter()
         read()
         times.append((time.perf_counter() - began) * 1000)
-    return len(statements), statistics.median(times)
+    return statistics.median(times)
 
 
 def reads(deps: Deps) -> dict[str, Callable[[], Any]]:
@@ -106,30 +117,62 @@ def reads(deps: Deps) -> dict[str, Callable[[], Any]]:
 Row = tuple[str, str, int, float]  # events in the table, page, statements, median ms
 
 
-def run(largest: int = 1_000_000) -> list[Row]:
-    """Each page read on a table of 1k and of `largest` events."""
-    sizes = [n for n in (1_000, largest) if n <= largest]
-    rows: list[Row] = []
+@dataclass
+class Pages:
+    """Every page read on both tables: the rows of the report's table (median over rounds), and per
+    round the median over pages of how much slower the large table's page was (0.1: 10% slower)."""
+
+    rows: list[Row] = field(default_factory=list)
+    growth: list[float] = field(default_factory=list)
+
+
+def _deps(engine: Engine, hasher: BcryptHasher) -> Deps:
+    keyring = Keyring("b" * 32)
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    return Deps(SqlUnitOfWorkFactory(engine, keyring, now), hasher, keyring, now)
+
+
+def run(largest: int = 1_000_000, rounds: int = 5, runs: int = 25) -> Pages:
+    """Each page read on a table of 1k and one of `largest` events, two database files side by side:
+    in each round every page is read `runs` times on one table and then on the other (which goes
+    first alternates), so drift on a busy machine falls on both sizes alike."""
+    sizes = (1_000, largest)
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'audit.db'}")
-        upgrade(engine)
         hasher = BcryptHasher(rounds=4)
-        deps = Deps(
-            SqlUnitOfWorkFactory(engine, Keyring("b" * 32), lambda: datetime.now(UTC)),
-            hasher,
-            Keyring("b" * 32),
-            lambda: datetime.now(UTC),
-        )
-        have = 0
-        for size in sizes:
-            fill(engine, have + 1, size)
-            have = size
-            for name, read in reads(deps).items():
-                statements, ms = measure(engine, read)
-                rows.append((f"{size:,}", name, statements, ms))
-        hasher.close()
-        engine.dispose()
-    return rows
+        engines = [make_engine(f"sqlite:///{Path(folder) / f'audit-{size}.db'}") for size in sizes]
+        try:
+            for engine, size in zip(engines, sizes, strict=True):
+                upgrade(engine)
+                fill(engine, 1, size)
+                with engine.connect() as conn:  # the events into the database file, as a server's checkpoints do
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = [reads(_deps(engine, hasher)) for engine in engines]
+            statements = [
+                {name: count_statements(engine, read) for name, read in on.items()}
+                for engine, on in zip(engines, pages, strict=True)
+            ]
+            times: dict[tuple[int, str], list[float]] = {}
+            result = Pages()
+            for n in range(rounds):
+                growth = []
+                for name in pages[0]:
+                    order = (0, 1) if n % 2 == 0 else (1, 0)
+                    ms = {i: timed(pages[i][name], runs) for i in order}
+                    for i in order:
+                        times.setdefault((i, name), []).append(ms[i])
+                    growth.append(ms[1] / ms[0] - 1)
+                result.growth.append(statistics.median(growth))
+            for i, size in enumerate(sizes):
+                for name in pages[i]:
+                    result.rows.append((f"{size:,}", name, statements[i][name], statistics.median(times[(i, name)])))
+            return result
+        finally:
+            for engine in engines:
+                engine.dispose()
+            hasher.close()
 
 
 def table(rows: list[Row]) -> list[str]:
@@ -142,7 +185,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max", type=int, default=1_000_000, help="events in the table for the last row")
     args = parser.parse_args()
-    print("\n".join(table(run(args.max))))
+    pages = run(args.max)
+    print("\n".join(table(pages.rows)))
+    print("growth per round: " + ", ".join(f"{g:+.1%}" for g in pages.growth))
     return 0
 
 

@@ -46,7 +46,7 @@ class Results:
     token: Phase | None = None
     flood: FloodResult | None = None
     documents: list[worst_document.Row] = field(default_factory=list)
-    audit_pages: list[audit_page.Row] = field(default_factory=list)
+    audit_pages: audit_page.Pages | None = None
     rss: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     other: dict[str, float] = field(default_factory=dict)  # other processes' cores during in-process parts
@@ -373,17 +373,19 @@ def document_targets(r: Results) -> list[Target]:
 
 
 def audit_targets(r: Results) -> list[Target]:
-    if not r.audit_pages:
+    if r.audit_pages is None or not r.audit_pages.rows:
         return []
-    small, large = r.audit_pages[0][0], r.audit_pages[-1][0]
+    rows, growth = r.audit_pages.rows, r.audit_pages.growth
+    small, large = rows[0][0], rows[-1][0]
     by_size: dict[str, list[audit_page.Row]] = {}
-    for row in r.audit_pages:
+    for row in rows:
         by_size.setdefault(row[0], []).append(row)
     statements = {size: max(row[2] for row in rows) for size, rows in by_size.items()}
     times = {size: statistics.median(row[3] for row in rows) for size, rows in by_size.items()}
-    grows = times[large] / times[small] - 1
     same = statements[small] == statements[large]
-    result, why = judge(r.plan, [grows], lambda v: same and v < 0.5, [], r.other.get("audit", 0.0), rounds=False)
+    result, why = judge(r.plan, growth, lambda v: same and v < 0.5, [], r.other.get("audit", 0.0), rounds=False)
+    if not same:
+        result, why = "FAIL", "the statements differ"
     return [
         Target(
             "-",
@@ -391,7 +393,7 @@ def audit_targets(r: Results) -> list[Target]:
             "statements equal, time moves < 50%",
             "-",
             f"{statements[small]} vs {statements[large]} statement(s); median {times[small]:.2f} -> "
-            f"{times[large]:.2f} ms",
+            f"{times[large]:.2f} ms; per round {spread(growth, '{:+.0%}')}",
             result,
             why,
         )
@@ -446,8 +448,8 @@ def render(r: Results) -> str:
         lines += signin_table(r.signin)
     if r.flood is not None:
         lines += flood_table(r.flood)
-    if r.audit_pages:
-        lines += ["## Security log pages (bench/audit_page.py)", "", *audit_page.table(r.audit_pages), ""]
+    if r.audit_pages is not None:
+        lines += ["## Security log pages (bench/audit_page.py)", "", *audit_page.table(r.audit_pages.rows), ""]
     if r.documents:
         lines += [
             "## The worst documents within the limits (bench/worst_document.py)",

@@ -301,7 +301,7 @@ class Bench:
     def audit(self) -> None:
         log("security log pages on 1k and 1M events")
         other = OtherLoad()
-        self.results.audit_pages = audit_page.run(100_000 if self.plan.quick else 1_000_000)
+        self.results.audit_pages = audit_page.run(100_000 if self.plan.quick else 1_000_000, self.plan.rounds)
         self.results.other["audit"] = other.cores()
 
 
