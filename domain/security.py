@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -77,6 +78,7 @@ class BcryptHasher:
     """
 
     PRESSURE_SECONDS = 10.0
+    ON_ITS_WAY = 0.05  # seconds a queue place stays promised to a request saturated() let through
 
     def __init__(
         self,
@@ -97,6 +99,7 @@ class BcryptHasher:
         self._pressed_at = -self.PRESSURE_SECONDS  # when a request last had to queue or was refused
         self._clients: set[str] = set()
         self._waiting = 0  # unknown devices in the queue
+        self._coming: deque[float] = deque()  # when saturated() let through requests still on their way
         self._known_waiting = 0
         self._last_known = False  # whether the last slot went to a known device
         self._held = threading.local()
@@ -127,13 +130,26 @@ class BcryptHasher:
                     self._cond.notify_all()
 
     def saturated(self) -> bool:
-        """Every slot busy and the queue full: a request from an unknown device would be refused.
-        Read without the lock: a hint for refusing on the event loop, `slot()` decides."""
-        slots = self._slots()
-        if self._busy >= slots and self._waiting >= slots:
-            self._pressed_at = time.monotonic()
-            return True
-        return False
+        """Every slot busy and every queue place taken or promised: a request from an unknown device
+        would be refused. A hint for refusing on the event loop (`slot()` decides): when it says no
+        while every slot is busy, the request is on its way to a queue place, and that place counts
+        as taken until the request arrives (or for ON_ITS_WAY seconds at most, should it never
+        arrive). Otherwise every request arriving while the first is on its way (reading the account,
+        counting the attempt) would be let through too, each to be turned away at the queue after
+        that work."""
+        with self._cond:
+            slots = self._slots()
+            if self._busy < slots:
+                return False
+            now = time.monotonic()
+            coming = self._coming
+            while coming and now - coming[0] > self.ON_ITS_WAY:
+                coming.popleft()
+            if self._waiting + len(coming) >= slots:
+                self._pressed_at = now
+                return True
+            coming.append(now)
+            return False
 
     def _slots(self) -> int:
         return self._pressed_slots if self._pressed() else self._calm_slots
@@ -141,6 +157,8 @@ class BcryptHasher:
     def _admit(self, client: str | None, known: bool) -> str:
         deadline = time.monotonic() + (self.known_wait if known else self.wait)
         with self._cond:
+            if self._coming:
+                self._coming.popleft()  # arrived: its promised place is a real one now, or free
             if known and self._known_waiting >= self._slots():
                 raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
             self._known_waiting += known

@@ -249,6 +249,34 @@ def test_a_saturated_hasher_says_so_before_anyone_queues() -> None:
     queued.join()
 
 
+def test_a_queue_place_is_promised_to_the_request_let_through_until_it_arrives() -> None:
+    # Between saturated() and slot() a request reads the account and counts the attempt: meanwhile
+    # a flood's next requests must be turned away on the event loop, not let through to be refused
+    # at the queue after that work.
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=5)
+    release, holder = _holding(hasher, "10.0.0.1")
+    assert not hasher.saturated()  # the one queue place is free: this request goes on...
+    assert hasher.saturated()  # ...and the next is turned away while it is on its way
+    queued = threading.Thread(target=lambda: hasher.slot("10.0.0.2").__enter__())
+    queued.start()  # it arrives and queues
+    time.sleep(0.1)
+    assert hasher.saturated()
+    release.set()
+    holder.join()
+    queued.join()
+
+
+def test_a_promised_queue_place_is_given_up_when_its_request_never_comes() -> None:
+    hasher = BcryptHasher(rounds=4, concurrency=1, wait=5)
+    release, holder = _holding(hasher, "10.0.0.1")
+    assert not hasher.saturated()
+    assert hasher.saturated()
+    time.sleep(hasher.ON_ITS_WAY + 0.02)  # the request was turned away before it reached the queue
+    assert not hasher.saturated()
+    release.set()
+    holder.join()
+
+
 def _policy_of_the_thread_that_hashes(hasher: BcryptHasher, client: str, *, known: bool = False) -> int:
     with hasher.slot(client, known=known):
         return hasher._pools[hasher._held.lane].submit(os.sched_getscheduler, 0).result()
