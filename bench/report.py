@@ -380,8 +380,8 @@ def audit_targets(r: Results) -> list[Target]:
     by_size: dict[str, list[audit_page.Row]] = {}
     for row in rows:
         by_size.setdefault(row[0], []).append(row)
-    statements = {size: max(row[2] for row in rows) for size, rows in by_size.items()}
-    times = {size: statistics.median(row[3] for row in rows) for size, rows in by_size.items()}
+    statements = {size: max(row[2] for row in of_size) for size, of_size in by_size.items()}
+    times = {size: statistics.median(row[3] for row in of_size) for size, of_size in by_size.items()}
     same = statements[small] == statements[large]
     result, why = judge(r.plan, growth, lambda v: same and v < 0.5, [], r.other.get("audit", 0.0), rounds=False)
     if not same:

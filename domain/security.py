@@ -158,7 +158,9 @@ class BcryptHasher:
         deadline = time.monotonic() + (self.known_wait if known else self.wait)
         with self._cond:
             if self._coming:
-                self._coming.popleft()  # arrived: its promised place is a real one now, or free
+                # Someone arrived: the oldest promise is settled (whoever it was made to; a request
+                # that got none, such as a known device's, settles one early, letting one more through).
+                self._coming.popleft()
             if known and self._known_waiting >= self._slots():
                 raise TooManyAttempts(BUSY_MESSAGE, retry_after=1)
             self._known_waiting += known
