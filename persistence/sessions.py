@@ -1,4 +1,5 @@
-"""Sessions: looked up by token digest together with their user and account, in one statement."""
+"""Sessions: looked up by token digest together with their user and account, in one statement (and,
+when the request reads them, the account's contacts and the user's sessions in the same round trip)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from domain.entities import Account, Session, User
+from domain.entities import Account, ContactEmail, Session, User
 from persistence.accounts import account_from_row
-from persistence.prepared import Prepared
+from persistence.contacts import OF_SESSION_ACCOUNT_RAW
+from persistence.prepared import Prepared, together
 from persistence.rows import Repository, Row, labelled, splitter
 from persistence.tables import accounts_t, sessions_t, users_t
 from persistence.users import user_from_row
@@ -48,6 +50,16 @@ _FOR_USER = (
 # rows (a few MB): a caller's repeats within the minute hit, and memory stays bounded.
 _AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(sessions_t, users_t, accounts_t), memo_size=1024)
 _FOR_USER_RAW = Prepared(_FOR_USER)
+# The sessions of the user whose session has this token hash: `_FOR_USER` without waiting for the look-up.
+_OWNER = sessions_t.alias("owner")
+_OF_SESSION_USER_RAW = Prepared(
+    select(sessions_t)
+    .where(
+        sessions_t.c.user_id
+        == select(_OWNER.c.user_id).where(_OWNER.c.token_hash == bindparam("token_hash")).scalar_subquery()
+    )
+    .order_by(sessions_t.c.created_at.desc(), sessions_t.c.id)
+)
 
 
 class SqlSessions(Repository):
@@ -61,6 +73,23 @@ class SqlSessions(Repository):
             return None
         s, u, a = rows[0]
         return session_from_row(s), user_from_row(u), account_from_row(a)
+
+    def authenticate_with(
+        self, token_hash: str, *, contacts: bool, sessions: bool
+    ) -> tuple[tuple[Session, User, Account] | None, list[ContactEmail], list[Session]]:
+        params = {"token_hash": token_hash}
+        reads = [(_AUTHENTICATE_RAW, params)]
+        if contacts:
+            reads.append((OF_SESSION_ACCOUNT_RAW, params))
+        if sessions:
+            reads.append((_OF_SESSION_USER_RAW, params))
+        found, *along = together(self.conn, reads)
+        if not found:
+            return None, [], []
+        s, u, a = found[0]
+        of_account = along.pop(0) if contacts else []
+        of_user = [session_from_row(r) for r in along.pop(0)] if sessions else []
+        return (session_from_row(s), user_from_row(u), account_from_row(a)), of_account, of_user
 
     def touch(self, session_id: UUID, at: datetime) -> None:
         self.conn.execute(update(sessions_t).where(sessions_t.c.id == session_id).values(last_seen_at=at))

@@ -139,11 +139,19 @@ def look_up(
         return None, False
     now = deps.clock()
     idle = int(deps.policy.idle_ttl.total_seconds())
+    digest = deps.keyring.digest("session", token)
     with (uow or deps.uow)(write=False) as work:
-        found = work.sessions.authenticate(deps.keyring.digest("session", token))
+        along: Along | None = None
+        if reads.contacts or reads.sessions:  # read with the session: one round trip on PostgreSQL
+            found, of_account, of_user = work.sessions.authenticate_with(
+                digest, contacts=reads.contacts, sessions=reads.sessions
+            )
+            along = (of_account, of_user)
+        else:
+            found = work.sessions.authenticate(digest)
         if found is None or now >= found[0].expires_at(idle):
             return None, False
-        preloaded = preload(work, found[1], reads, now, idle)
+        preloaded = preload(work, found[1], reads, now, idle, along)
     session, user, account = found
     return Authenticated(session, user, account, preloaded), now - session.last_seen_at >= deps.policy.touch_interval
 
@@ -157,12 +165,23 @@ def touch(deps: Deps, found: Authenticated) -> None:
     found.session.last_seen_at = now
 
 
-def preload(uow: UnitOfWork, user: User, reads: Reads, now: datetime, idle: int) -> Preloaded:
-    """What `reads` asks for, inside the caller's (authenticating) transaction."""
+# The account's contacts and the user's sessions, read along with the caller's look-up.
+Along = tuple[list[ContactEmail], list[Session]]
+
+
+def preload(
+    uow: UnitOfWork, user: User, reads: Reads, now: datetime, idle: int, along: Along | None = None
+) -> Preloaded:
+    """What `reads` asks for, inside the caller's (authenticating) transaction; `along`, when given,
+    holds the contacts and sessions it asks for, read already."""
     if reads == NO_READS:
         return Preloaded()
-    contacts = uow.contacts.for_accounts([user.account_id]) if reads.contacts else {}
-    sessions = {user.id: _live(uow.sessions.for_user(user.id), now, idle)} if reads.sessions else {}
+    if along is not None:
+        contacts = {user.account_id: along[0]} if reads.contacts else {}
+        sessions = {user.id: _live(along[1], now, idle)} if reads.sessions else {}
+    else:
+        contacts = uow.contacts.for_accounts([user.account_id]) if reads.contacts else {}
+        sessions = {user.id: _live(uow.sessions.for_user(user.id), now, idle)} if reads.sessions else {}
     billing = [uow.billing.get()] if reads.billing_profile else []
     return Preloaded(contacts, sessions, billing)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import psycopg
 import pytest
 from graphql import FieldNode, NameNode, OperationDefinitionNode, SelectionSetNode, Visitor, parse, print_ast, visit
 from sqlalchemy import create_engine, event, select, update
@@ -1037,3 +1038,44 @@ def test_each_look_up_makes_its_own_entities_from_the_remembered_row(api: Api) -
     with api.deps.uow(write=False) as uow:
         found = uow.sessions.authenticate(keyring.digest("session", admin.token))
     assert found is not None and found[1].profile.first_name == "Ny"
+
+
+def test_the_caller_and_what_its_document_reads_come_in_one_round_trip_on_postgresql(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document reading the account's contacts and the user's sessions gets them with the caller's
+    look-up (`authenticate_with`): the same rows as the reads one after another, in one psycopg
+    pipeline on PostgreSQL (the event loop's awaited read and a worker thread's alike); SQLite, whose
+    reads never wait on a network, runs them one after another."""
+    admin = api.new_account()
+    api.login(admin.email, admin.password)  # a second session to list
+    digest = api.deps.keyring.digest("session", admin.token)
+    with api.deps.uow(write=False) as uow:
+        alone = uow.sessions.authenticate(digest)
+        assert alone is not None
+        contacts = uow.contacts.for_accounts([alone[2].id])[alone[2].id]
+        sessions = uow.sessions.for_user(alone[1].id)
+        assert len(contacts) == 1 and len(sessions) == 2
+        assert uow.sessions.authenticate_with(digest, contacts=True, sessions=True) == (alone, contacts, sessions)
+        assert uow.sessions.authenticate_with(digest, contacts=False, sessions=True) == (alone, [], sessions)
+        assert uow.sessions.authenticate_with(digest, contacts=True, sessions=False) == (alone, contacts, [])
+        assert uow.sessions.authenticate_with("0" * 64, contacts=True, sessions=True) == (None, [], [])
+
+    pipelines: list[str] = []
+    for kind in (psycopg.Connection, psycopg.AsyncConnection):
+        original = kind.pipeline
+
+        def counted(self: Any, *, _original: Any = original, _kind: str = kind.__name__) -> Any:
+            pipelines.append(_kind)
+            return _original(self)
+
+        monkeypatch.setattr(kind, "pipeline", counted)
+    document = "{ me { account { contacts { email } } sessions { id current } } }"
+    answer = api.data(document, token=admin.token)
+    assert len(answer["me"]["account"]["contacts"]) == 1 and len(answer["me"]["sessions"]) == 2
+    with api.deps.uow(write=False) as uow:
+        uow.sessions.authenticate_with(digest, contacts=True, sessions=True)
+    if api.runtime.settings.is_sqlite:
+        assert pipelines == []
+    else:
+        assert pipelines == ["AsyncConnection", "Connection"]

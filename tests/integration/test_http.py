@@ -105,15 +105,15 @@ def test_introspection_can_be_switched_off_and_then_hides_suggestions(
 def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     api: Api, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from persistence.contacts import SqlContacts
+    from persistence.sessions import SqlSessions
 
     user = api.new_account()
 
     def broken(*_: object) -> None:
         raise RuntimeError("database exploded: secret detail")
 
-    # A fault injected into a read (the contacts come with the session, in its transaction), not a mock.
-    monkeypatch.setattr(SqlContacts, "for_accounts", broken)
+    # A fault injected into a read (the contacts come with the session, in its round trip), not a mock.
+    monkeypatch.setattr(SqlSessions, "authenticate_with", broken)
     with caplog.at_level(logging.ERROR, logger="tenantry.graphql"):
         response = api.post({"query": "{ me { account { contacts { id } } } }"}, token=user.token)
     body = response.json()

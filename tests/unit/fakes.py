@@ -245,6 +245,17 @@ class FakeSessions:
             return None
         return _copy(session), _copy(user), _copy(account)
 
+    def authenticate_with(
+        self, token_hash: str, *, contacts: bool, sessions: bool
+    ) -> tuple[tuple[Session, User, Account] | None, list[ContactEmail], list[Session]]:
+        found = self.authenticate(token_hash)
+        if found is None:
+            return None, [], []
+        account_id, user_id = found[2].id, found[1].id
+        of_account = [c for c in self.t.contacts.values() if c.account_id == account_id]
+        of_account.sort(key=lambda c: (c.created_at, c.id))
+        return found, _copy(of_account) if contacts else [], self.for_user(user_id) if sessions else []
+
     def touch(self, session_id: UUID, at: datetime) -> None:
         if session_id in self.t.sessions:
             self.t.sessions[session_id].last_seen_at = at

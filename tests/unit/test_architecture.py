@@ -27,7 +27,8 @@ ALLOWED: dict[str, set[str]] = {
         "webauthn",
         "ua_parser",
     },
-    "persistence": {"persistence", "domain", "sqlalchemy", "alembic"},
+    # psycopg: PostgreSQL's driver, for its pipeline mode (persistence.prepared.together).
+    "persistence": {"persistence", "domain", "sqlalchemy", "alembic", "psycopg"},
     "resolvers": {"resolvers", "domain", "schema", "strawberry", "starlette", "graphql"},
     "schema": {"schema", "domain", "resolvers", "strawberry", "graphql", "orjson"},
     "server": set(LAYERS)
