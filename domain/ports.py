@@ -115,7 +115,7 @@ class SessionRepository(Protocol):
     ) -> tuple[tuple[Session, User, Account] | None, list[ContactEmail], list[Session]]:
         """`authenticate`, and with it, as asked, the account's contacts (as ContactRepository's
         for_accounts orders them) and the user's sessions (as `for_user`), in one round trip where
-        the database allows. No session: (None, [], [])."""
+        the database is across a network. No session: (None, [], [])."""
         ...
 
     def touch(self, session_id: UUID, at: datetime) -> None: ...

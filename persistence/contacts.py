@@ -12,19 +12,17 @@ from domain.entities import ContactCode, ContactEmail, ContactRole
 from domain.rules.email import email_key
 from persistence.prepared import Prepared
 from persistence.rows import Repository, Row
-from persistence.tables import contacts_t, sessions_t, users_t
+from persistence.tables import contacts_t
 
 _NO_CODE: dict[str, Any] = {"code_digest": None, "code_expires_at": None, "code_attempts": 0}
 _ROLE_COLUMNS = {ContactRole.BILLING: "billing", ContactRole.TECH: "tech", ContactRole.DPO: "dpo"}
 
 
 # What a ContactEmail is made of (not the code's columns).
-_ENTITY = select(
-    *(
-        contacts_t.c[name]
-        for name in ("id", "account_id", "email", "billing", "tech", "dpo", "verified_at", "created_at")
-    )
+ENTITY_COLUMNS = tuple(
+    contacts_t.c[name] for name in ("id", "account_id", "email", "billing", "tech", "dpo", "verified_at", "created_at")
 )
+_ENTITY = select(*ENTITY_COLUMNS)
 # Built once: read on every request that shows contacts.
 _FOR_ACCOUNTS = _ENTITY.where(contacts_t.c.account_id.in_(bindparam("account_ids", expanding=True))).order_by(
     contacts_t.c.created_at, contacts_t.c.id
@@ -49,18 +47,6 @@ def contact_from_row(r: Row) -> ContactEmail:
 
 # Entities are immutable and made from their row alone: an unchanged row (most reads) is not converted again.
 _FOR_ACCOUNT_RAW = Prepared(_FOR_ACCOUNT, build=contact_from_row)
-# The same, for the account of the session with a token hash: a read that needs nothing from the
-# session's look-up, so it can go in the same round trip (persistence.sessions, `authenticate_with`).
-OF_SESSION_ACCOUNT_RAW = Prepared(
-    _ENTITY.where(
-        contacts_t.c.account_id
-        == select(users_t.c.account_id)
-        .join_from(sessions_t, users_t, sessions_t.c.user_id == users_t.c.id)
-        .where(sessions_t.c.token_hash == bindparam("token_hash"))
-        .scalar_subquery()
-    ).order_by(contacts_t.c.created_at, contacts_t.c.id),
-    build=contact_from_row,
-)
 
 
 def roles_to_row(roles: frozenset[ContactRole]) -> dict[str, bool]:

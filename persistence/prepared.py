@@ -11,10 +11,6 @@ It runs on the connection's own DBAPI connection, inside the unit of work's tran
 announces each statement to `before_cursor_execute` listeners like any other (the statement
 counters of the tests and the bench see it). Only for selects with plain bound parameters (no
 expanding IN).
-
-`together` runs several such reads at once: on PostgreSQL in one round trip (psycopg's pipeline
-mode), so a request's look-up and the reads that go with it wait for the network once, not once
-per statement.
 """
 
 from __future__ import annotations
@@ -24,10 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import psycopg
-from sqlalchemy import Connection, Select
+from sqlalchemy import CompoundSelect, Connection, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.util import await_
 
 MEMO_SIZE = 16384  # rows remembered per statement and dialect (a few MB at most)
 
@@ -44,17 +38,13 @@ class _Compiled:
     # For `built`: a fetched row (as the driver returned it) -> what `build` made of it, remembered.
     memo: Callable[[tuple[Any, ...]], Any] | None
 
-    def parameters(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        """The statement's parameters as the driver takes them, each through its type's bind processor."""
-        binds = self.binds
-        given = {**self.defaults, **params} if self.defaults else params
-        values = {k: (binds[k](v) if k in binds else v) for k, v in given.items()}
-        return tuple(values[n] for n in self.names) if self.positional else values
-
 
 class Prepared:
     def __init__(
-        self, statement: Select[Any], build: Callable[[dict[str, Any]], Any] | None = None, memo_size: int = MEMO_SIZE
+        self,
+        statement: Select[Any] | CompoundSelect[Any],
+        build: Callable[[dict[str, Any]], Any] | None = None,
+        memo_size: int = MEMO_SIZE,
     ) -> None:
         self.statement = statement
         self.build = build
@@ -86,24 +76,24 @@ class Prepared:
         return [memo(tuple(row)) for row in self._fetch(conn, compiled, params)]
 
     def _fetch(self, conn: Connection, compiled: _Compiled, params: Mapping[str, Any]) -> Sequence[Any]:
-        parameters = compiled.parameters(params)
+        binds = compiled.binds
+        given = {**compiled.defaults, **params} if compiled.defaults else params
+        values = {k: (binds[k](v) if k in binds else v) for k, v in given.items()}
+        parameters: Sequence[Any] | dict[str, Any] = (
+            tuple(values[n] for n in compiled.names) if compiled.positional else values
+        )
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
         cursor = dbapi.cursor()
         try:
-            _announce(conn, cursor, compiled.sql, parameters)
+            if conn._has_events or conn.engine._has_events:  # the statement counters
+                for listener in conn.dispatch.before_cursor_execute:
+                    listener(conn, cursor, compiled.sql, parameters, None, False)
             cursor.execute(compiled.sql, parameters)
             fetched = cursor.fetchall()
         finally:
             cursor.close()
         return fetched
-
-    def _made(self, compiled: _Compiled, fetched: Sequence[Any]) -> list[Any]:
-        """What `built` (with a build function) or `mappings` (without) returns for these rows."""
-        if compiled.memo is not None:
-            return [compiled.memo(tuple(row)) for row in fetched]
-        converted, columns = compiled.converted, compiled.columns
-        return [dict(zip(columns, _convert(row, converted) if converted else row, strict=True)) for row in fetched]
 
     def _for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(id(dialect))
@@ -138,61 +128,6 @@ class Prepared:
             return build(dict(zip(columns, _convert(row, converted), strict=True)))
 
         return made
-
-
-def together(conn: Connection, reads: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list[list[Any]]:
-    """Several reads at once: per read, what `built` returns for a statement with a build function,
-    what `mappings` returns for one without. On PostgreSQL they go in one round trip (psycopg's
-    pipeline mode: every statement sent, then every result read); elsewhere one after another.
-    Each statement is announced to `before_cursor_execute` listeners as usual."""
-    compiled = [(prepared, prepared._for(conn.dialect), params) for prepared, params in reads]
-    statements = [(c.sql, c.parameters(params)) for _, c, params in compiled]
-    driver = conn.connection.driver_connection
-    fetched: list[Sequence[Any]]
-    if isinstance(driver, psycopg.AsyncConnection | psycopg.Connection) and len(statements) > 1:
-        for sql, parameters in statements:
-            _announce(conn, None, sql, parameters)
-        if isinstance(driver, psycopg.AsyncConnection):  # awaited from SQLAlchemy's greenlet (AwaitedReads)
-            fetched = await_(_pipelined(driver, statements))
-        else:
-            fetched = _pipelined_sync(driver, statements)
-    else:
-        fetched = [prepared._fetch(conn, c, params) for prepared, c, params in compiled]
-    return [prepared._made(c, rows) for (prepared, c, _), rows in zip(compiled, fetched, strict=True)]
-
-
-Statements = list[tuple[str, Sequence[Any] | dict[str, Any]]]
-
-
-async def _pipelined(driver: psycopg.AsyncConnection[Any], statements: Statements) -> list[Sequence[Any]]:
-    cursors = [driver.cursor() for _ in statements]
-    try:
-        async with driver.pipeline():
-            for cursor, (sql, parameters) in zip(cursors, statements, strict=True):
-                await cursor.execute(sql, parameters)
-        return [await cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            await cursor.close()
-
-
-def _pipelined_sync(driver: psycopg.Connection[Any], statements: Statements) -> list[Sequence[Any]]:
-    cursors = [driver.cursor() for _ in statements]
-    try:
-        with driver.pipeline():
-            for cursor, (sql, parameters) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, parameters)
-        return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
-
-
-def _announce(conn: Connection, cursor: Any, sql: str, parameters: Any) -> None:
-    """Tell `before_cursor_execute` listeners (the statement counters of the tests and the bench)."""
-    if conn._has_events or conn.engine._has_events:
-        for listener in conn.dispatch.before_cursor_execute:
-            listener(conn, cursor, sql, parameters, None, False)
 
 
 def _convert(fetched: Any, converted: tuple[tuple[int, Callable[[Any], Any]], ...]) -> tuple[Any, ...]:

@@ -61,7 +61,7 @@ def cost_of(api: Api) -> Iterator[Cost]:
             event.remove(engine, "before_cursor_execute", statement)
 
 
-def test_the_spa_document_costs_one_transaction_and_three_statements_whatever_the_contacts(api: Api) -> None:
+def test_the_spa_document_costs_one_transaction_and_constant_statements_whatever_the_contacts(api: Api) -> None:
     seeded = api.new_account()
     for n in range(5):
         api.data(
@@ -72,9 +72,10 @@ def test_the_spa_document_costs_one_transaction_and_three_statements_whatever_th
     with cost_of(api) as cost:
         me = cost.read(api, SPA, seeded.token)["me"]
     assert len(me["account"]["contacts"]) == 6 and len(me["sessions"]) == 1
-    # The session with its user and account, the contacts, the sessions: one read transaction.
+    # The session with its user and account, the contacts, the sessions: one read transaction, three
+    # statements on SQLite, one on PostgreSQL (persistence.sessions, `authenticate_with`: one round trip).
     assert cost.transactions == 1
-    assert len(cost.statements) == 3
+    assert len(cost.statements) == (3 if api.runtime.settings.is_sqlite else 1)
 
 
 def test_a_document_without_contacts_or_sessions_reads_only_the_session(api: Api) -> None:

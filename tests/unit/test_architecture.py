@@ -27,8 +27,7 @@ ALLOWED: dict[str, set[str]] = {
         "webauthn",
         "ua_parser",
     },
-    # psycopg: PostgreSQL's driver, for its pipeline mode (persistence.prepared.together).
-    "persistence": {"persistence", "domain", "sqlalchemy", "alembic", "psycopg"},
+    "persistence": {"persistence", "domain", "sqlalchemy", "alembic"},
     "resolvers": {"resolvers", "domain", "schema", "strawberry", "starlette", "graphql"},
     "schema": {"schema", "domain", "resolvers", "strawberry", "graphql", "orjson"},
     "server": set(LAYERS)
