@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,20 @@ from bench.harness import BENCH, BenchError
 
 TICK = os.sysconf("SC_CLK_TCK")
 WRK_DIR = BENCH / "wrk"
+
+
+def named_cpu(prefix: str) -> float:
+    """CPU seconds (user + system) of every live process whose name starts with `prefix` (e.g. the
+    PostgreSQL server's processes, which serve the requests of the postgres part's windows)."""
+    total = 0.0
+    for process in psutil.process_iter(["name"]):
+        if (process.info["name"] or "").startswith(prefix):
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+    return total
 
 
 def process_cpu(pid: int) -> float:
@@ -101,8 +116,11 @@ def run_wrk(
     script: str = "post.lua",
     env: dict[str, str] | None = None,
     threads: int | None = None,
+    serving: Callable[[], float] | None = None,
 ) -> Window:
-    """wrk for `seconds` with `connections` keep-alive connections (closed loop) on /graphql."""
+    """wrk for `seconds` with `connections` keep-alive connections (closed loop) on /graphql.
+    `serving`: the CPU seconds so far of other processes that serve the requests (the database
+    server), counted neither as the server's CPU nor as other load."""
     threads = threads or min(connections, 2)
     command = [
         wrk_path(),
@@ -118,7 +136,7 @@ def run_wrk(
         *script_args,
     ]
     load_before, cpu_before, busy_before = load1(), process_cpu(server_pid), busy_seconds()
-    children_before = _children_cpu()
+    children_before, serving_before = _children_cpu(), serving() if serving else 0.0
     started = time.perf_counter()
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}
@@ -131,6 +149,7 @@ def run_wrk(
         raise BenchError(f"wrk ran past {seconds + 60:.0f}s") from None
     elapsed = time.perf_counter() - started
     cpu_after, busy_after = process_cpu(server_pid), busy_seconds()
+    serving_cpu = (serving() if serving else 0.0) - serving_before
     # communicate() has reaped wrk: its CPU is the growth of this process's reaped children's times.
     server_cpu = cpu_after - cpu_before
     client_cpu = _children_cpu() - children_before
@@ -143,7 +162,7 @@ def run_wrk(
         line.removeprefix("WRK_FAILURE ") for line in out.decode().splitlines() if line.startswith("WRK_FAILURE ")
     ]
     latency = found["latency_us"]
-    other = (busy_after - busy_before - server_cpu - client_cpu) / elapsed
+    other = (busy_after - busy_before - server_cpu - client_cpu - serving_cpu) / elapsed
     return Window(
         requests=found["requests"],
         seconds=found["duration_us"] / 1e6,

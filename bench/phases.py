@@ -78,6 +78,7 @@ class Load:
     env: dict[str, str] | None = None
     one_thread_per_connection: bool = False
     prepare: Callable[[], None] | None = None  # before each window (e.g. the writers' current versions)
+    serving: Callable[[], float] | None = None  # CPU seconds of the database server (measure.run_wrk)
 
 
 def body_file(directory: Path, body: bytes) -> str:
@@ -111,7 +112,15 @@ def interleave(name: str, loads: dict[str, Load], concurrencies: tuple[int, ...]
                 if load.prepare:
                     load.prepare()
                 window = run_wrk(
-                    load.server.port, load.server.pid, plan.seconds, c, load.args, load.script, load.env, threads
+                    load.server.port,
+                    load.server.pid,
+                    plan.seconds,
+                    c,
+                    load.args,
+                    load.script,
+                    load.env,
+                    threads,
+                    load.serving,
                 )
                 if window.failed:
                     raise BenchError(
