@@ -383,7 +383,9 @@ def audit_targets(r: Results) -> list[Target]:
     statements = {size: max(row[2] for row in of_size) for size, of_size in by_size.items()}
     times = {size: statistics.median(row[3] for row in of_size) for size, of_size in by_size.items()}
     same = statements[small] == statements[large]
-    result, why = judge(r.plan, growth, lambda v: same and v < 0.5, [], r.other.get("audit", 0.0), rounds=False)
+    # Judged as ratios (large / small time), as judge() expects: 1.5 is +50%.
+    ratios = [1 + g for g in growth]
+    result, why = judge(r.plan, ratios, lambda v: same and v < 1.5, [], r.other.get("audit", 0.0), rounds=False)
     if not same:
         result, why = "FAIL", "the statements differ"
     return [

@@ -257,9 +257,7 @@ class Bench:
         loads = {
             "PostgreSQL, 1 worker": Load(one, pg_args, serving=postgres),
             "PostgreSQL, 2 workers": Load(two, pg_args, serving=postgres),
-            "SQLite, 1 worker": Load(
-                lite, post_args(self.tmp, documents.me_body(), sqlite_user.token), serving=postgres
-            ),
+            "SQLite, 1 worker": Load(lite, post_args(self.tmp, documents.me_body(), sqlite_user.token)),
         }
         self.results.postgres = phases.interleave("postgres", loads, (8,), self.plan)
 

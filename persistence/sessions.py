@@ -128,8 +128,9 @@ _CONTACT_NAMES = tuple(c.name for c in _CONTACT)
 
 
 def _part(row: dict[str, Any]) -> tuple[str, Any]:
-    """A row of the union as what it holds: the caller's row split by table (entities are made per
-    request), a contact (immutable, so shared), or one of the user's sessions (a dict: made per request)."""
+    """A row of the union as what it holds: the caller's row split by table, a contact, or one of the
+    user's sessions. Remembered by the row, so shared: the contact is immutable, the dicts are read
+    only, and the session, user and account entities are made from them per request."""
     values = tuple(row.values())
     kind = values[0]
     if kind == "a":

@@ -36,17 +36,17 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
             )
         return signed_in_payload(ctx, result)
 
-    if (refused := login_refusal(ctx, input.email)) is not None:
+    if (refused := login_refusal(ctx, input.email, input.password)) is not None:
         return refused
     return await attempt(info.context, LoginPayload, work, done)
 
 
-def login_refusal(ctx: Context, email: str) -> LoginPayload | None:
+def login_refusal(ctx: Context, email: str, password: str) -> LoginPayload | None:
     """The answer to a sign-in turned away before any work (signin.refuse_early: the client's limit
     is spent, or the hasher is saturated), or None when it goes on. A flood's usual answer, so the
     server may give it before the GraphQL machinery runs (schema.compiled)."""
     try:
-        signin.refuse_early(ctx.deps, ctx.client_ip, ctx.device_token, email)
+        signin.refuse_early(ctx.deps, ctx.client_ip, ctx.device_token, email, password)
     except TooManyAttempts as error:
         return LoginPayload(errors=user_errors(error, ctx))
     return None

@@ -611,7 +611,8 @@ def _plain_object(return_type: GraphQLOutputType, sub: Callable[[GraphQLObjectTy
 def _login_refusal(context: Any, args: dict[str, Any]) -> Any:
     given = args.get("input")
     email = given.get("email") if isinstance(given, dict) else None
-    return login_refusal(context, email) if isinstance(email, str) else None
+    password = given.get("password") if isinstance(given, dict) else None
+    return login_refusal(context, email, password) if isinstance(email, str) and isinstance(password, str) else None
 
 
 # Mutation fields that may answer before doing anything, and how (None: they go on as usual).

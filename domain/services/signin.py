@@ -12,7 +12,7 @@ from domain.audit import FailedSignIn, sign_in_event
 from domain.deps import Deps
 from domain.devices import Device, user_hasher_key
 from domain.entities import AuthenticatorKind, MfaChallenge, User
-from domain.errors import InvalidCredentials, PasswordResetRequired, Required, TooManyAttempts
+from domain.errors import DomainError, InvalidCredentials, PasswordResetRequired, Required, TooManyAttempts
 from domain.ports import UnitOfWork
 from domain.security import BUSY_MESSAGE, new_token, normalize_password
 from domain.services.sessions import SignedIn, open_session
@@ -44,14 +44,19 @@ def signin_keys(deps: Deps, email: str, ip: str | None, device: Device | None = 
     return keys
 
 
-def refuse_early(deps: Deps, ip: str | None, device_token: str | None, email: str) -> None:
+def refuse_early(deps: Deps, ip: str | None, device_token: str | None, email: str, password: str) -> None:
     """Turn a sign-in away at once, where it costs next to nothing (the event loop, no database
     round trip), when it could not succeed anyway: its client address already spent its limit for
     this window (as the database said at an earlier attempt), or the hasher is saturated (every slot
     for unknown devices busy and the queue full). The refusal still counts against the client, in
     the next batch of counts. A request with a device token issued for this email goes on to
     `login`, which decides whether the device is known (someone's token for their own account buys
-    nothing for another email)."""
+    nothing for another email). Input `login` refuses before any hash goes on to be refused there: the
+    hasher is not asked, so it promises no queue place to a request that would never take it."""
+    try:
+        _check_login_input(email, password)
+    except DomainError:
+        return
     now = deps.clock()
     client = limits.client_key(ip)
     spent_until = deps.pending_counts.spent_until(deps.policy.ip_limit, client, now) if client else None

@@ -1045,13 +1045,24 @@ def test_the_caller_and_what_its_document_reads_come_in_one_statement_on_postgre
     in one statement, so in one round trip (SQLite, which waits on no network, runs the three)."""
     admin = api.new_account()
     api.login(admin.email, admin.password)  # a second session to list
+    for n in range(2):  # three contacts, in the order they were added
+        added = api.data(
+            "mutation($i: AddContactEmailInput!) { addContactEmail(input: $i) { errors { code } } }",
+            {"i": {"email": f"extra-{n}-{secrets.token_hex(3)}@example.com"}},
+            token=admin.token,
+        )
+        assert added["addContactEmail"]["errors"] == []
+    api.new_account()  # another account, with a contact and a session of its own
+    api.new_user(admin.account_id)  # a colleague in the same account, signed in
     digest = api.deps.keyring.digest("session", admin.token)
     with api.deps.uow(write=False) as uow:
         alone = uow.sessions.authenticate(digest)
         assert alone is not None
         contacts = uow.contacts.for_accounts([alone[2].id])[alone[2].id]
         sessions = uow.sessions.for_user(alone[1].id)
-        assert len(contacts) == 1 and len(sessions) == 2
+        assert len(contacts) == 3 and len(sessions) == 2
+        assert {c.account_id for c in contacts} == {admin.account_id}
+        assert {s.user_id for s in sessions} == {alone[1].id}
         assert uow.sessions.authenticate_with(digest, contacts=True, sessions=True) == (alone, contacts, sessions)
         assert uow.sessions.authenticate_with(digest, contacts=False, sessions=True) == (alone, [], sessions)
         assert uow.sessions.authenticate_with(digest, contacts=True, sessions=False) == (alone, contacts, [])
@@ -1071,7 +1082,7 @@ def test_the_caller_and_what_its_document_reads_come_in_one_statement_on_postgre
     finally:
         for engine in api.runtime.engines:
             event.remove(engine, "before_cursor_execute", record)
-    assert len(answer["me"]["account"]["contacts"]) == 1 and len(answer["me"]["sessions"]) == 2
+    assert len(answer["me"]["account"]["contacts"]) == 3 and len(answer["me"]["sessions"]) == 2
     # Not the rate limit's budget, nor the mail worker's poll.
     reads = [s for s in statements if "attempt_counters" not in s and "mail_outbox" not in s]
     if api.runtime.settings.is_sqlite:

@@ -109,7 +109,7 @@ def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
 
     user = api.new_account()
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("database exploded: secret detail")
 
     # A fault injected into a read (the contacts come with the session, in its round trip), not a mock.

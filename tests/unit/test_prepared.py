@@ -58,3 +58,16 @@ def test_built_rows_are_converted_once_and_again_when_they_change() -> None:
         assert changed[0] is read[0] and changed[1] == (second, "two", True, None) and len(made) == 3
         assert BY_OWNER.mappings(conn, {"owner": "a"})[1]["flag"] is True
         assert BY_OWNER.built(conn, {"owner": "nobody"}) == []
+
+
+def test_the_callers_statement_on_postgresql_stays_within_psycopgs_cache_limit() -> None:
+    # psycopg converts a statement's text once and remembers it only up to 4 KB (MAX_CACHED_STATEMENT_LENGTH):
+    # past it, every request would parse the SQL of the look-up again (about 75 us each).
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects.postgresql import psycopg as pg
+
+    from persistence.sessions import _TOGETHER
+
+    for prepared in _TOGETHER.values():
+        sql = str(prepared.statement.compile(dialect=pg.dialect()))
+        assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH, len(sql)

@@ -254,13 +254,14 @@ def test_a_queue_place_is_promised_to_the_request_let_through_until_it_arrives()
     # a flood's next requests must be turned away on the event loop, not let through to be refused
     # at the queue after that work.
     hasher = BcryptHasher(rounds=4, concurrency=1, wait=5)
+    hasher.ON_ITS_WAY = 30  # so that only the arrival, not the time, can settle the promise
     release, holder = _holding(hasher, "10.0.0.1")
     assert not hasher.saturated()  # the one queue place is free: this request goes on...
     assert hasher.saturated()  # ...and the next is turned away while it is on its way
     queued = threading.Thread(target=lambda: hasher.slot("10.0.0.2").__enter__())
     queued.start()  # it arrives and queues
     time.sleep(0.1)
-    assert hasher.saturated()
+    assert hasher.saturated() and not hasher._coming  # the promise is settled: the place is taken
     release.set()
     holder.join()
     queued.join()

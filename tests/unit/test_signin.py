@@ -170,20 +170,20 @@ def test_the_ip_limit_counts_every_email_tried_from_one_address(world: World, al
 
 def test_an_address_known_to_be_over_its_limit_is_turned_away_without_a_database_trip(world: World, alva: User) -> None:
     world.deps = replace(world.deps, policy=AuthPolicy(ip_limit=Limit(BY_IP, 3, timedelta(minutes=15))))
-    signin.refuse_early(world.deps, IP, None, alva.email)  # nothing known yet: on to login
+    signin.refuse_early(world.deps, IP, None, alva.email, PASSWORD)  # nothing known yet: on to login
     for n in range(3):
         wrong_login(world, email=f"guess{n}@example.com")
     with pytest.raises(TooManyAttempts):
         login(world)  # the database says the address is spent; the process remembers it
     counted = world.attempts(BY_IP)
     with pytest.raises(TooManyAttempts) as refused:
-        signin.refuse_early(world.deps, IP, None, alva.email)
+        signin.refuse_early(world.deps, IP, None, alva.email, PASSWORD)
     assert 0 < (refused.value.retry_after or 0) <= 15 * 60
     assert world.attempts(BY_IP) == counted  # no database trip: counted in the next batch instead
     assert len(flush(world.deps.uow, world.deps.pending_counts)) == 1 and world.attempts(BY_IP) == counted + 1
-    signin.refuse_early(world.deps, "198.51.100.7", None, alva.email)  # another address goes on
+    signin.refuse_early(world.deps, "198.51.100.7", None, alva.email, PASSWORD)  # another address goes on
     world.clock.advance(timedelta(minutes=15))
-    signin.refuse_early(world.deps, IP, None, alva.email)  # a new window: on to login, which decides
+    signin.refuse_early(world.deps, IP, None, alva.email, PASSWORD)  # a new window: on to login, which decides
 
 
 def test_a_successful_login_gives_its_attempt_back(world: World, alva: User) -> None:
@@ -259,7 +259,7 @@ def test_a_saturated_hasher_turns_sign_ins_away_cheaply_and_counts_them_in_the_n
     monkeypatch.setattr(type(busy.hasher), "saturated", lambda self: True)
     for _ in range(3):
         with pytest.raises(TooManyAttempts) as refused:
-            signin.refuse_early(busy, IP, None, alva.email)
+            signin.refuse_early(busy, IP, None, alva.email, PASSWORD)
         assert refused.value.retry_after == 1
     assert world.attempts(BY_IP) == 0  # nothing written yet: the refusal cost no database trip
 
@@ -275,15 +275,30 @@ def test_a_saturated_hasher_turns_sign_ins_away_cheaply_and_counts_them_in_the_n
     assert world.attempts(BY_IP) == 3 and not busy.pending_counts
 
 
+def test_input_login_refuses_anyway_goes_on_without_asking_the_hasher(
+    world: World, alva: User, busy: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Asking would promise it a queue place it never takes (BcryptHasher.saturated): a trickle of
+    # malformed sign-ins could then keep every place promised and turn real ones away uncounted.
+    asked: list[bool] = []
+    monkeypatch.setattr(type(busy.hasher), "saturated", lambda self: asked.append(True) or True)
+    for email, password in (("", PASSWORD), (alva.email, ""), ("x" * 400, PASSWORD), (alva.email, "p" * 5000)):
+        signin.refuse_early(busy, IP, None, email, password)  # login answers it in its own words
+    assert asked == []
+    with pytest.raises(TooManyAttempts):
+        signin.refuse_early(busy, IP, None, alva.email, PASSWORD)
+    assert asked == [True]
+
+
 def test_a_request_with_a_device_token_for_its_email_goes_on_to_login_even_when_saturated(
     world: World, alva: User
 ) -> None:
     device = login(world).device_token
     world.deps.hasher.saturated = lambda: True  # type: ignore[method-assign]  # this test's hasher only
     try:
-        signin.refuse_early(world.deps, IP, device, alva.email)  # no refusal: login decides whose it is
+        signin.refuse_early(world.deps, IP, device, alva.email, PASSWORD)  # no refusal: login decides whose it is
         with pytest.raises(TooManyAttempts):  # the token of one account buys nothing for another email
-            signin.refuse_early(world.deps, IP, device, "someone.else@example.com")
+            signin.refuse_early(world.deps, IP, device, "someone.else@example.com", PASSWORD)
     finally:
         del world.deps.hasher.saturated  # type: ignore[attr-defined]  # back to the class's method
 
