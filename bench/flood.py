@@ -205,6 +205,20 @@ def _attack(rate: float) -> list[dict[str, Any]]:
     ]
 
 
+def flooding(server: BenchServer, rate: float, seconds: float) -> LoadRun:
+    """Wrong passwords from ATTACKERS addresses at `rate` a second for `seconds`, open loop, started now."""
+    spec = {
+        "mode": "open",
+        "port": server.port,
+        "rate": rate,
+        "seconds": seconds,
+        "max_requests": 100_000,
+        "max_connections": 256,
+        "requests": _attack(rate),
+    }
+    return LoadRun(spec)
+
+
 def _owner_tries(server: BenchServer, owner: Seeded, device: str, stop: threading.Event, result: FloodResult) -> None:
     """The owner signs in every half second, alternately from the known device and a new one."""
     n = 0
@@ -221,16 +235,7 @@ def _owner_tries(server: BenchServer, owner: Seeded, device: str, stop: threadin
 def _flooded_run(
     server: BenchServer, request: dict[str, Any], owner: Seeded, device: str, plan: FloodPlan, result: FloodResult
 ) -> None:
-    spec = {
-        "mode": "open",
-        "port": server.port,
-        "rate": result.rate,
-        "seconds": plan.seconds + plan.warmup + 1.5,
-        "max_requests": 100_000,
-        "max_connections": 256,
-        "requests": _attack(result.rate),
-    }
-    signing = LoadRun(spec)
+    signing = flooding(server, result.rate, plan.seconds + plan.warmup + 1.5)
     stop = threading.Event()
     tries = threading.Thread(target=_owner_tries, args=(server, owner, device, stop, result))
     try:

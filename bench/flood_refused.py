@@ -68,19 +68,9 @@ def main() -> int:
             refused: list[float] = []
             for n in range(given.pairs):
                 for flooded in (False, True) if n % 2 == 0 else (True, False):
-                    signing = None
+                    signing = flood.flooding(server, given.rate, plan.seconds + 2.5) if flooded else None
                     if flooded:
-                        spec = {
-                            "mode": "open",
-                            "port": server.port,
-                            "rate": given.rate,
-                            "seconds": plan.seconds + 2.5,
-                            "max_requests": 100_000,
-                            "max_connections": 256,
-                            "requests": attack,
-                        }
-                        signing = LoadRun(spec)
-                        time.sleep(0.5)
+                        time.sleep(0.5)  # let the flood reach its rate before `me` is measured
                     measured = flood.closed(server, request, plan.seconds, plan.concurrency, plan).result()
                     kinds = ""
                     if signing is not None:
