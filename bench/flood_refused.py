@@ -3,9 +3,9 @@
 
 Standalone: `python bench/flood_refused.py [--pairs 6] [--rate 70]`. A server as the flood part
 runs it (bench/server.py), but at bcrypt cost 4, so that the 20 flood addresses can spend their
-sign-in limits first (100 attempts each). Then, in alternating order, `me` at c=2 for 4 s alone and
+sign-in limits first (100 attempts each). Then, in alternating order, `me` (wrk, c=2) for 4 s alone and
 under the flood of wrong passwords from those addresses, each answered TOO_MANY_ATTEMPTS before any
-work. Prints each run's p99 and the median rise over the pairs.
+work. Prints each run's p99 (and inside the app) and the median rise over the pairs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 
 from bench import flood
 from bench.harness import LoadRun
-from bench.load import latency_summary
 from bench.run import Bench, parse_args, plan_of
 
 
@@ -62,23 +61,25 @@ def main() -> int:
             server = bench.counting("flood-refused", url)
             attack = flood._attack(given.rate)
             print("spending the addresses' limits:", _spend(server.port, server.pid, attack))
-            request = flood.me_request(user)
-            flood.warm(server, request, plan)
+            me = flood.me_load(Path(folder), user)
+            flood.warm(server, me, plan)
             alone: list[float] = []
             refused: list[float] = []
             for n in range(given.pairs):
                 for flooded in (False, True) if n % 2 == 0 else (True, False):
-                    signing = flood.flooding(server, given.rate, plan.seconds + 2.5) if flooded else None
+                    signing = flood.flooding(server, given.rate, plan.seconds + 2.0) if flooded else None
                     if flooded:
                         time.sleep(0.5)  # let the flood reach its rate before `me` is measured
-                    measured = flood.closed(server, request, plan.seconds, plan.concurrency, plan).result()
+                    window, inside = flood.measure_me(server, me, plan.seconds, plan)
                     kinds = ""
                     if signing is not None:
                         kinds = str({k: len(v) for k, v in signing.result()["latencies"].items()})
-                    p99 = latency_summary(measured["latencies"])["p99_ms"]
-                    (refused if flooded else alone).append(p99)
+                    (refused if flooded else alone).append(window.p99_ms)
                     what = "flooded" if flooded else "alone  "
-                    print(f"{what} p99 {p99:.2f} ms, {measured['requests']} `me` {kinds}")
+                    print(
+                        f"{what} p99 {window.p99_ms:.2f} ms (inside the app {inside['p99_ms']:.2f} ms), "
+                        f"{window.requests} `me` {kinds}"
+                    )
     rises = [b / a - 1 for a, b in zip(alone, refused, strict=True)]
     print("p99 rise per pair: " + ", ".join(f"{r:+.0%}" for r in rises))
     print(f"median rise: {statistics.median(rises):+.0%}")

@@ -293,7 +293,7 @@ class Bench:
         slots = load_settings(self.env(url)).hash_concurrency
         capacity = flood.bcrypt_capacity(12, slots, fplan.seconds_capacity)
         log(f"bcrypt cost 12, {slots} slot(s): {capacity:.1f} checks/s")
-        self.results.flood = flood.flood(server, me_user, owner, capacity, fplan)
+        self.results.flood = flood.flood(server, self.tmp, me_user, owner, capacity, fplan)
 
     def documents(self) -> None:
         log("the worst documents within the limits, in-process")

@@ -2,7 +2,10 @@
 
 - Every cursor execution a request causes (SQLAlchemy `before_cursor_execute`, BEGIN included) is
   filed under the request's path, as the sequence of statement verbs it ran.
-- GET /bench/stats: those counts; POST /bench/reset clears them.
+- Every request that carries an Authorization header (the measured `me` load, not sign-ins) is timed
+  from the outermost layer's call to its return: the time inside the app, without the kernel, the
+  client, or the wait for the event loop before uvicorn hands the request over.
+- GET /bench/stats: those counts and the timings' percentiles; POST /bench/reset clears them.
 
 The comparisons with the floor and the Node peer run `tenantry serve` itself; this server is for the
 parts that compare Tenantry with itself (scaling, flood). Settings come from TENANTRY_* variables.
@@ -18,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import contextvars
+import math
+import time
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -43,6 +48,7 @@ class StatementCounter:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.by_path: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.inside: list[float] = []  # seconds in the app of each request with an Authorization header
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/bench/"):
@@ -50,11 +56,25 @@ class StatementCounter:
             return
         seen: list[str] = []
         token = _statements.set(seen)
+        started = time.perf_counter()
         try:
             await self.app(scope, receive, send)
         finally:
+            if any(name == b"authorization" for name, _ in scope["headers"]):
+                self.inside.append(time.perf_counter() - started)
             _statements.reset(token)
             self.by_path[scope["path"]][" ".join(seen)] += 1
+
+    def inside_ms(self) -> dict[str, float | int]:
+        """Count, p50 and p99 in milliseconds of the timed requests since the last reset."""
+        times = sorted(self.inside)
+        if not times:
+            return {"count": 0}
+        return {
+            "count": len(times),
+            "p50_ms": times[(len(times) - 1) // 2] * 1000,
+            "p99_ms": times[min(len(times) - 1, math.ceil(0.99 * len(times)) - 1)] * 1000,
+        }
 
     def on_execute(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen = _statements.get()
@@ -64,10 +84,12 @@ class StatementCounter:
 
 def bench_routes(counter: StatementCounter) -> list[Route]:
     async def stats(_: Request) -> Response:
-        return JSONResponse({"statements": {path: dict(counts) for path, counts in counter.by_path.items()}})
+        statements = {path: dict(counts) for path, counts in counter.by_path.items()}
+        return JSONResponse({"statements": statements, "inside": counter.inside_ms()})
 
     async def reset(_: Request) -> Response:
         counter.by_path.clear()
+        counter.inside.clear()
         return JSONResponse({"ok": True})
 
     return [Route("/bench/stats", stats), Route("/bench/reset", reset, methods=["POST"])]
