@@ -1,12 +1,15 @@
 """Issue 10's sign-in flood: `me` alone and under wrong-password floods at 10x bcrypt capacity from 20
 addresses, while the owner signs in now and then from a known device and from a new one.
 
-The two windows of a round differ by the flood and nothing else: the owner's sign-ins (each a
-password check at cost 12) run in both, so their hashing is not charged to the flood.
+The two windows of a round differ by the flood: the owner's sign-ins (a try due every half second,
+each a password check at cost 12 unless refused) run in both, so their hashing is not charged to the
+flood. Under the flood most new-device tries are refused without a hash: that difference is the
+flood's doing.
 
 - `me`: wrk (closed loop, one thread, two connections), the load generator of every other part. The
-  Python closed loop this part used before took about twice wrk's CPU per request (0.055 against
-  0.025 ms, measured at 2,060 req/s) on the same two cores.
+  Python closed loop this part used before took about twice wrk's CPU per request on the same two
+  cores (0.053-0.058 against 0.023-0.029 ms at 2,060 req/s, each with two connections, in a one-off
+  check); the report gives wrk's CPU per request in each kind of window.
 - The flood: bench/load.py's open loop, not wrk: it needs requests on a schedule whatever the
   answers, and each answer classified.
 - Each `me` window also reads from the server (bench/server.py) the p50 and p99 of the time its
@@ -17,6 +20,7 @@ password check at cost 12) run in both, so their hashing is not charged to the f
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import threading
 import time
@@ -60,6 +64,7 @@ class Run:
     p99_ms: float
     inside_p50_ms: float  # time inside the app (bench/server.py), without the wait before it
     inside_p99_ms: float
+    client_cpu_ms: float  # wrk's CPU per request
 
 
 @dataclass
@@ -78,7 +83,15 @@ class Pooled:
         self.elapsed += window.seconds
         self.cpu += window.server_cpu_s
         self.runs.append(
-            Run(window.rps, window.cpu_ms, window.p50_ms, window.p99_ms, inside["p50_ms"], inside["p99_ms"])
+            Run(
+                window.rps,
+                window.cpu_ms,
+                window.p50_ms,
+                window.p99_ms,
+                inside["p50_ms"],
+                inside["p99_ms"],
+                window.client_cpu_s / window.requests * 1000,
+            )
         )
 
     def median(self, metric: str) -> float:
@@ -152,6 +165,7 @@ def bcrypt_capacity(rounds: int, concurrency: int, seconds: float) -> float:
 ATTACKERS = 20  # client addresses of the flood, sent as X-Forwarded-For (uvicorn trusts it from loopback)
 OWNER_KNOWN_IP, OWNER_NEW_IP = "198.51.100.7", "198.51.100.8"
 OWNER_DEADLINE = 2.0  # a legitimate sign-in counts when it succeeds at the first try within this
+FLOOD_LEAD = 1.0  # seconds the flood runs (its client starting, then at full rate) before `me` is measured
 
 
 @dataclass
@@ -254,11 +268,16 @@ def _owner_signing_in(server: BenchServer, owner: Seeded, device: str, known: Tr
         tries.join()
 
 
+OWNER_EVERY = 0.5  # seconds between the starts of the owner's sign-ins
+
+
 def _owner_tries(
     server: BenchServer, owner: Seeded, device: str, stop: threading.Event, known_tries: Tries, new_tries: Tries
 ) -> None:
-    n = 0
-    while not stop.wait(0.5):
+    """On a fixed schedule, whatever the answers take, so both kinds of window get as many tries: one
+    due every OWNER_EVERY seconds (one still running when the next is due makes that one skip)."""
+    n, due = 0, time.perf_counter() + OWNER_EVERY
+    while not stop.wait(max(0.0, due - time.perf_counter())):
         known = n % 2 == 0
         started = time.perf_counter()
         status, body = _owner_login(server, owner, OWNER_KNOWN_IP if known else OWNER_NEW_IP, device if known else None)
@@ -266,14 +285,15 @@ def _owner_tries(
         ok = status == 200 and bool(json.loads(body)["data"]["login"].get("token")) and took <= OWNER_DEADLINE
         (known_tries if known else new_tries).append((ok, took))
         n += 1
+        due += OWNER_EVERY * max(1, math.ceil((time.perf_counter() - due) / OWNER_EVERY))
 
 
 def _flooded_run(
     server: BenchServer, me: list[str], owner: Seeded, device: str, plan: FloodPlan, result: FloodResult
 ) -> None:
-    signing = flooding(server, result.rate, plan.seconds + 2.0)
+    signing = flooding(server, result.rate, plan.seconds + FLOOD_LEAD + 1.5)
     try:
-        time.sleep(0.5)  # let the flood reach its rate before `me` is measured
+        time.sleep(FLOOD_LEAD)
         with _owner_signing_in(server, owner, device, result.known_device, result.new_device):
             result.flooded.add(*measure_me(server, me, plan.seconds, plan))
         _add_flood(result, signing.result())

@@ -67,9 +67,10 @@ def main() -> int:
             refused: list[float] = []
             for n in range(given.pairs):
                 for flooded in (False, True) if n % 2 == 0 else (True, False):
-                    signing = flood.flooding(server, given.rate, plan.seconds + 2.0) if flooded else None
+                    lead = flood.FLOOD_LEAD
+                    signing = flood.flooding(server, given.rate, plan.seconds + lead + 1.5) if flooded else None
                     if flooded:
-                        time.sleep(0.5)  # let the flood reach its rate before `me` is measured
+                        time.sleep(lead)
                     window, inside = flood.measure_me(server, me, plan.seconds, plan)
                     kinds = ""
                     if signing is not None:

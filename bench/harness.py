@@ -95,7 +95,9 @@ class BenchServer:
         return found
 
     def reset(self) -> None:
-        self.request("POST", "/bench/reset", b"")
+        status, _ = self.request("POST", "/bench/reset", b"")
+        if status != 200:
+            raise BenchError(f"POST /bench/reset on {self.name} answered {status}")
 
     def rss(self) -> int:
         """Resident bytes of the server and its worker processes."""
