@@ -288,17 +288,25 @@ def _owner_tries(
         due += OWNER_EVERY * max(1, math.ceil((time.perf_counter() - due) / OWNER_EVERY))
 
 
+@contextmanager
+def under_flood(server: BenchServer, rate: float, seconds: float) -> Iterator[LoadRun]:
+    """A flood (`flooding`) that has run FLOOD_LEAD seconds when the block starts and lasts through a
+    window of `seconds`; stopped on the way out if still running."""
+    signing = flooding(server, rate, seconds + FLOOD_LEAD + 1.5)
+    try:
+        time.sleep(FLOOD_LEAD)
+        yield signing
+    finally:
+        signing.stop()
+
+
 def _flooded_run(
     server: BenchServer, me: list[str], owner: Seeded, device: str, plan: FloodPlan, result: FloodResult
 ) -> None:
-    signing = flooding(server, result.rate, plan.seconds + FLOOD_LEAD + 1.5)
-    try:
-        time.sleep(FLOOD_LEAD)
+    with under_flood(server, result.rate, plan.seconds) as signing:
         with _owner_signing_in(server, owner, device, result.known_device, result.new_device):
             result.flooded.add(*measure_me(server, me, plan.seconds, plan))
         _add_flood(result, signing.result())
-    finally:
-        signing.stop()
 
 
 def _add_flood(result: FloodResult, run: dict[str, Any]) -> None:

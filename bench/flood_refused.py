@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import argparse
 import statistics
 import tempfile
-import time
+from contextlib import nullcontext
 from typing import Any
 
 from bench import flood
@@ -67,14 +67,11 @@ def main() -> int:
             refused: list[float] = []
             for n in range(given.pairs):
                 for flooded in (False, True) if n % 2 == 0 else (True, False):
-                    lead = flood.FLOOD_LEAD
-                    signing = flood.flooding(server, given.rate, plan.seconds + lead + 1.5) if flooded else None
-                    if flooded:
-                        time.sleep(lead)
-                    window, inside = flood.measure_me(server, me, plan.seconds, plan)
-                    kinds = ""
-                    if signing is not None:
-                        kinds = str({k: len(v) for k, v in signing.result()["latencies"].items()})
+                    with flood.under_flood(server, given.rate, plan.seconds) if flooded else nullcontext() as signing:
+                        window, inside = flood.measure_me(server, me, plan.seconds, plan)
+                        kinds = ""
+                        if signing is not None:
+                            kinds = str({k: len(v) for k, v in signing.result()["latencies"].items()})
                     (refused if flooded else alone).append(window.p99_ms)
                     what = "flooded" if flooded else "alone  "
                     print(

@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import contextvars
-import math
 import time
 from collections import Counter, defaultdict
 from typing import Any
@@ -34,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bench.load import percentile
 from server.app import Runtime, create_app
 from server.logs import configure
 from server.settings import load_settings
@@ -70,11 +70,7 @@ class StatementCounter:
         times = sorted(self.inside)
         if not times:
             return {"count": 0}
-        return {
-            "count": len(times),
-            "p50_ms": times[(len(times) - 1) // 2] * 1000,
-            "p99_ms": times[min(len(times) - 1, math.ceil(0.99 * len(times)) - 1)] * 1000,
-        }
+        return {"count": len(times), "p50_ms": percentile(times, 0.50) * 1000, "p99_ms": percentile(times, 0.99) * 1000}
 
     def on_execute(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen = _statements.get()
