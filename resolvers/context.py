@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from resolvers.eager import started
 
 log = logging.getLogger("tenantry")
 _Found = TypeVar("_Found")
+T = TypeVar("T")
 
 # The caller behind a request: a session (cookie or bearer) or an API token (bearer only).
 Caller = Authenticated | TokenAuthenticated
@@ -169,6 +170,20 @@ class Context:
     # authenticate reads it in the same transaction and primes the loaders with it.
     reads: Reads = NO_READS
     _auth: asyncio.Future[Caller | None] | None = None
+    _outcome: asyncio.Future[Any] | None = None
+
+    async def once(self, run: Callable[[], Awaitable[T]]) -> T:
+        """The outcome of the request's mutation (its result, or the error it raised), run at its first
+        call: the fast path (schema.compiled) may run a mutation and then hand the request to the
+        ordinary path, whose resolver then answers with that outcome instead of changing things twice."""
+        outcome = self._outcome
+        if outcome is None:
+            outcome = self._outcome = asyncio.get_running_loop().create_future()
+            try:
+                outcome.set_result(await run())
+            except Exception as error:
+                outcome.set_exception(error)
+        return outcome.result()  # type: ignore[no-any-return]
 
     async def auth(self) -> Caller | None:
         """The caller's live session or API token, looked up once per request however many fields ask."""

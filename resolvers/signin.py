@@ -14,13 +14,19 @@ from schema.users import UserType
 
 
 async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
-    ctx = info.context
+    return await login_answer(info.context, input.email, input.password)
+
+
+async def login_answer(ctx: Context, email: str, password: str) -> LoginPayload:
+    """The sign-in's payload, worked out once per request: the plan of a login document
+    (schema.compiled) runs it without the GraphQL machinery, and should the plan hand the request to
+    the ordinary path after all, this answers there with the same payload (nothing signs in twice)."""
 
     def work() -> SignedIn | signin.MfaRequired:
         return signin.login(
             ctx.deps,
-            email=input.email,
-            password=input.password,
+            email=email,
+            password=password,
             ip=ctx.client_ip,
             user_agent=ctx.user_agent,
             device_token=ctx.device_token,
@@ -36,15 +42,16 @@ async def login(info: Info[Context, None], input: LoginInput) -> LoginPayload:
             )
         return signed_in_payload(ctx, result)
 
-    if (refused := login_refusal(ctx, input.email, input.password)) is not None:
-        return refused
-    return await attempt(info.context, LoginPayload, work, done)
+    async def run() -> LoginPayload:
+        refused = login_refusal(ctx, email, password)
+        return refused if refused is not None else await attempt(ctx, LoginPayload, work, done)
+
+    return await ctx.once(run)
 
 
 def login_refusal(ctx: Context, email: str, password: str) -> LoginPayload | None:
     """The answer to a sign-in turned away before any work (signin.refuse_early: the client's limit
-    is spent, or the hasher is saturated), or None when it goes on. A flood's usual answer, so the
-    server may give it before the GraphQL machinery runs (schema.compiled)."""
+    is spent, or the hasher is saturated), or None when it goes on. A flood's usual answer."""
     try:
         signin.refuse_early(ctx.deps, ctx.client_ip, ctx.device_token, email, password)
     except TooManyAttempts as error:

@@ -16,8 +16,9 @@ introspection (`__typename` excepted). At run time anything but a clean answer (
 returned, a null where the schema promises a value, variables that do not coerce) raises
 `Fallback`, and the caller runs the request the ordinary way, where errors get their usual shape.
 Queries change nothing, so running a query's resolvers twice is harmless. The one mutation with a
-plan is `login`, and only for its early refusal (EARLY): its plan runs no resolver, and a sign-in
-that goes on falls back before anything has run.
+plan is `login` (MUTATIONS), a sign-in flood's every request: its plan runs the sign-in once per
+request (Context.once), and should the answer fall back after it ran, the ordinary path's resolver
+answers with the same outcome rather than sign in again.
 
 Plans are kept per document text and operation name, bounded like the parse and validation caches,
 and made by the `CompilePlan` extension after a query ran without errors (so a plan's document is
@@ -66,7 +67,7 @@ from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as
 
 from domain.services.sessions import NO_READS, Reads
 from resolvers.eager import eagerly as _eagerly
-from resolvers.signin import login_refusal
+from resolvers.signin import login_answer
 from schema.cost import OperationCost, operation_cost
 from schema.limits import CACHE_SIZE
 from schema.memo import ByIdentity, is_unchanging
@@ -123,8 +124,8 @@ class Plan:
     reads: Reads
     needs: tuple[Requirement, ...]
     cost: OperationCost | None
-    # A mutation's plan answers only what its one field can answer before doing anything (EARLY).
-    early: Callable[[Any, dict[str, Any]], Any] | None = None
+    # A mutation's plan runs its one field (MUTATIONS) and completes the payload.
+    mutation: Callable[[Any, dict[str, Any]], Awaitable[Any]] | None = None
 
     async def execute(self, context: Any, variables: dict[str, Any] | None) -> dict[str, Any]:
         """The operation's `data`, or Fallback."""
@@ -132,20 +133,18 @@ class Plan:
         if isinstance(coerced, list):  # the variables do not fit the document: graphql-core says why
             raise Fallback
         run = _Run(self, context, coerced, coerced.coerced)
-        if self.early is not None:
-            return await self._early(self.early, run)
+        if self.mutation is not None:
+            return await self._mutate(self.mutation, run)
         answer = _object(self.shape, None, None, run)
         if is_awaitable(answer):
             answer = await answer
         return answer  # type: ignore[no-any-return]
 
-    async def _early(self, early: Callable[[Any, dict[str, Any]], Any], run: _Run) -> dict[str, Any]:
-        """The mutation's answer when its field answers at once (a refused sign-in), else Fallback:
-        nothing has run, and the ordinary path runs the mutation."""
+    async def _mutate(self, mutation: Callable[[Any, dict[str, Any]], Awaitable[Any]], run: _Run) -> dict[str, Any]:
+        """The mutation's answer: its payload completed as graphql-core would, else Fallback (and the
+        ordinary path's resolver answers with the outcome this run had)."""
         (field,) = self.root
-        payload = early(run.context, _arguments(field, run))
-        if payload is None:
-            raise Fallback
+        payload = await mutation(run.context, _arguments(field, run))
         answer = field.complete(payload, Path(None, field.key, field.parent.name), run)
         return {field.key: (await answer) if is_awaitable(answer) else answer}
 
@@ -493,9 +492,9 @@ def compile_plan(schema: GraphQLSchema, query: str, document: DocumentNode, oper
     assert root_type is not None
     compiler = _Compiler(schema, fragments)
     root = compiler.fields(root_type, [operation.selection_set])
-    early = None
-    if mutation and (len(root) != 1 or (early := EARLY.get(root[0].name)) is None):
-        raise NotCompilable("a mutation without an early answer")
+    run = None
+    if mutation and (len(root) != 1 or (run := MUTATIONS.get(root[0].name)) is None):
+        raise NotCompilable("a mutation without a plan")
     return Plan(
         schema=schema,
         operation=operation,
@@ -504,7 +503,7 @@ def compile_plan(schema: GraphQLSchema, query: str, document: DocumentNode, oper
         reads=NO_READS if mutation else reads_of(schema, document, query, operation_name),
         needs=requirements(schema, document, operation_name),
         cost=operation_cost(schema, query, document, operation_name),
-        early=early,
+        mutation=run,
     )
 
 
@@ -608,15 +607,13 @@ def _plain_object(return_type: GraphQLOutputType, sub: Callable[[GraphQLObjectTy
     return bool(fields) and all(_plain(f) for f in fields)
 
 
-def _login_refusal(context: Any, args: dict[str, Any]) -> Any:
-    given = args.get("input")
-    email = given.get("email") if isinstance(given, dict) else None
-    password = given.get("password") if isinstance(given, dict) else None
-    return login_refusal(context, email, password) if isinstance(email, str) and isinstance(password, str) else None
+async def _login(context: Any, args: dict[str, Any]) -> Any:
+    given = args["input"]  # LoginInput's two strings, coerced
+    return await login_answer(context, given["email"], given["password"])
 
 
-# Mutation fields that may answer before doing anything, and how (None: they go on as usual).
-EARLY: dict[str, Callable[[Any, dict[str, Any]], Any]] = {"login": _login_refusal}
+# The mutation fields a plan runs (once per request, Context.once), with their coerced arguments.
+MUTATIONS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Any]]] = {"login": _login}
 
 
 def _attribute(definition: GraphQLField) -> str | None:

@@ -1,13 +1,14 @@
-"""The fast path of /graphql: a query whose document has a plan (schema.compiled) skips Strawberry's
-request machinery and graphql-core's execution, and keeps every rule on the way.
+"""The fast path of /graphql: a document with a plan (schema.compiled; queries, and sign-ins) skips
+Strawberry's request machinery and graphql-core's execution, and keeps every rule on the way.
 
 It does what the ordinary path does, in the same order and with the same functions: the request's
 credentials and CSRF rule (server.transport), persisted documents (server.persisted), the access log's
-facts, the read plan (what authenticate reads along), an API token's scopes, the rate-limit charge,
-then the plan's resolvers. Whenever the answer would not be a plain `data` (a scope refused, the
-budget spent, an error or a null where there should be none), it hands the request to the ordinary
-path with what it has learned: the same context (so the caller is not looked up twice) and the same
-charge (so the operation is not paid for twice), and graphql-core writes the answer it always writes.
+facts, the read plan (what authenticate reads along), an API token's scopes, the rate-limit charge
+(a spent budget refused as ChargeCost refuses it), then the plan's resolvers. Whenever the answer
+would not be a plain `data` (a scope refused, an error or a null where there should be none), it
+hands the request to the ordinary path with what it has learned: the same context (so the caller
+is not looked up twice, nor a sign-in run twice) and the same charge (so the operation is not paid
+for twice), and graphql-core writes the answer it always writes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 
+from domain.rate import Verdict
 from domain.services.api_tokens import TokenAuthenticated
 from resolvers.context import Context
 from schema.compiled import plan_for
@@ -25,7 +27,7 @@ from schema.scopes import refusals
 from server.logs import request_facts
 from server.operations import note_response
 from server.persisted import PersistedQueryRefused
-from server.ratelimit import cost_of, current_charge
+from server.ratelimit import cost_of, current_charge, refusal
 
 if TYPE_CHECKING:
     from server.app import GraphQLView
@@ -80,18 +82,19 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
     if charge is None:
         return None
     charge.verdict = verdict = await view.limiter.charge_context(context, plan.cost_of(variables))
-    if not verdict.allowed:
-        return None
+    if not verdict.allowed:  # what ChargeCost answers: nothing ran
+        context.response.status_code = 429
+        return _answered(view, {"data": None, "errors": [refusal(verdict).formatted]}, verdict, context)
     try:
         answer: dict[str, Any] = {"data": await plan.execute(context, variables)}
     except Exception:  # Fallback, or an error graphql-core puts in `errors` (or masks and logs): it answers
         return None
+    return _answered(view, answer, verdict, context)
+
+
+def _answered(view: GraphQLView, answer: dict[str, Any], verdict: Verdict, context: Context) -> Response:
     answer["extensions"] = {"cost": cost_of(verdict)}
     note_response(answer)
-    return _response(view, answer, context)
-
-
-def _response(view: GraphQLView, answer: dict[str, Any], context: Context) -> Response:
     sub = context.response
     response = Response(view.encode_json(answer), status_code=200, media_type="application/json")
     response.headers.raw.extend(sub.headers.raw)

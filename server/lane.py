@@ -10,11 +10,11 @@ place and with their own parts: the request id, the facts and the access log lin
 CORS middleware (its `send`, so what it adds is what it always adds) and the security headers. Between
 them it asks the fast path (server.compiled) for the answer.
 
-Whenever the fast path cannot answer (no plan yet, a mutation, an error to report, a refusal), or the
+Whenever the fast path cannot answer (no plan yet, a mutation but a sign-in, an error to report), or the
 request is one the lane does not take (an Idempotency-Key, another content type, a body without its
 length), it hands the request to the full stack as it came, with what it learned: the body read (played
 back), the request id and facts (one request, one id and one log line), the rate-limit charge and the
-context (so nothing is charged or looked up twice).
+context (so nothing is charged, looked up or signed in twice).
 """
 
 from __future__ import annotations

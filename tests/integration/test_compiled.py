@@ -35,7 +35,7 @@ from starlette.testclient import TestClient
 from domain.entities import UserRole
 from domain.rules.api_tokens import new_secret
 from domain.services import api_tokens, transfers
-from persistence.tables import api_tokens_t, sessions_t
+from persistence.tables import api_tokens_t, audit_t, sessions_t
 from resolvers.context import COOKIE_NAME
 from schema import compiled as plans
 from server import compiled, panel
@@ -583,7 +583,7 @@ def test_a_spent_budget_is_refused_as_on_the_ordinary_path_and_nothing_is_charge
         last = send(limited, paths, body, token=user.token)
         assert last.path == FAST and last.response.status_code == 200
     refused = send(limited, paths, body, token=user.token)
-    assert refused.path == FALLBACK
+    assert refused.path == FAST  # refused where it stands: a flood of spent budgets costs the loop little
     forget_plans()
     ordinary = send(limited, paths, body, token=user.token)
     assert ordinary.path == ORDINARY
@@ -942,7 +942,7 @@ LOGIN_DOC = """mutation Login($input: LoginInput!) {
 
 def test_a_refused_sign_in_is_answered_early_and_the_same(api: Api, paths: Paths, monkeypatch: Any) -> None:
     """A sign-in the hasher cannot take (a flood) is refused from the plan of its document, with the
-    ordinary answer (payload, Retry-After, the charge); one it can take runs the ordinary way."""
+    ordinary answer (payload, Retry-After, the charge)."""
     user = api.new_account()
     api.client.cookies.clear()  # a new device: a known one (this client's device cookie) goes on to login
     body = {"query": LOGIN_DOC, "variables": {"input": {"email": user.email, "password": user.password}}}
@@ -957,9 +957,77 @@ def test_a_refused_sign_in_is_answered_early_and_the_same(api: Api, paths: Paths
     assert early.body["data"]["login"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
     assert early.body["data"]["login"]["token"] is None
     assert early.remaining == ordinary.remaining - early.requested
-    signed_in = send(api, paths, body)
+
+
+def test_a_sign_in_that_goes_on_runs_on_its_plan_with_the_ordinary_answer(api: Api, paths: Paths) -> None:
+    """Wrong and right passwords from a new device answer on the plan as on the ordinary path: the same
+    payload, headers and cookies (a new session and device token each time), one attempt counted."""
+    user = api.new_account()
+    api.client.cookies.clear()
+    wrong = {"query": LOGIN_DOC, "variables": {"input": {"email": user.email, "password": "not the password"}}}
+    right = {"query": LOGIN_DOC, "variables": {"input": {"email": user.email, "password": user.password}}}
+    for body in (wrong, right):
+        forget_plans()
+        ordinary = send(api, paths, body)
+        api.client.cookies.clear()
+        planned_run = send(api, paths, body)
+        api.client.cookies.clear()
+        assert (ordinary.path, planned_run.path) == (ORDINARY, FAST)
+        assert planned_run.response.status_code == ordinary.response.status_code == 200
+        assert tokens_masked(planned_run) == tokens_masked(ordinary)
+        assert cookie_names(planned_run) == cookie_names(ordinary)
+    assert cookie_names(planned_run) == ["__Host-tenantry_device", COOKIE_NAME]
+    assert planned_run.body["data"]["login"]["token"] != ordinary.body["data"]["login"]["token"]
+    assert sessions_of(api, user.user_id) == 3  # the sign-up's and one each
+    assert failed_sign_ins(api, user.user_id) == 2
+
+
+def test_a_sign_in_handed_over_after_it_ran_answers_with_its_outcome_and_runs_once(
+    api: Api, paths: Paths, monkeypatch: Any
+) -> None:
+    """Should the plan hand a sign-in to the ordinary path after it ran (a value it cannot complete),
+    the ordinary path answers with the outcome that run had: one session, one attempt counted."""
+    user = api.new_account()
+    api.client.cookies.clear()
+    right = {"query": LOGIN_DOC, "variables": {"input": {"email": user.email, "password": user.password}}}
+    wrong = {"query": LOGIN_DOC, "variables": {"input": {"email": user.email, "password": "not the password"}}}
+    forget_plans()
+    send(api, paths, wrong)
+    mutate = plans.Plan._mutate
+
+    async def ran_then_fell_back(self: plans.Plan, run: Any, state: Any) -> Any:
+        await mutate(self, run, state)
+        raise plans.Fallback
+
+    monkeypatch.setattr(plans.Plan, "_mutate", ran_then_fell_back)
+    failed = send(api, paths, wrong)
+    assert failed.path == FALLBACK and failed.body["data"]["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    assert failed_sign_ins(api, user.user_id) == 2  # the first and this one, once
+    api.client.cookies.clear()
+    signed_in = send(api, paths, right)
     assert signed_in.path == FALLBACK and signed_in.body["data"]["login"]["token"]
-    assert "set-cookie" in signed_in.response.headers
+    assert cookie_names(signed_in) == ["__Host-tenantry_device", COOKIE_NAME]
+    assert sessions_of(api, user.user_id) == 2  # the sign-up's and this one
+    assert api.data("{ me { email } }", token=signed_in.body["data"]["login"]["token"])["me"]["email"] == user.email
+
+
+def tokens_masked(sent: Sent) -> bytes:
+    return re.sub(rb'"token":"[^"]+"', b'"token":"T"', masked(sent.response.content))
+
+
+def cookie_names(sent: Sent) -> list[str]:
+    return sorted(v.split("=")[0] for k, v in sent.response.headers.multi_items() if k == "set-cookie")
+
+
+def sessions_of(api: Api, user_id: Any) -> int:
+    with api.runtime.engine.connect() as conn:
+        return len(conn.execute(select(sessions_t.c.id).where(sessions_t.c.user_id == user_id)).all())
+
+
+def failed_sign_ins(api: Api, user_id: Any) -> int:
+    with api.runtime.engine.connect() as conn:
+        query = select(audit_t.c.id).where(audit_t.c.user_id == user_id, audit_t.c.action == "session.create_failed")
+        return len(conn.execute(query).all())
 
 
 def refused_twice(api: Api, paths: Paths, body: dict[str, Any]) -> tuple[Sent, Sent]:
