@@ -13,6 +13,10 @@ from persistence.tables import attempts_t
 
 # The upsert every sign-in and code attempt runs, built once per dialect (its INSERT differs).
 _HIT: dict[str, Any] = {}
+# The same upsert for many counters (a flush), answering which counter each total is: executed
+# with a list of parameters, SQLAlchemy renders its VALUES rows from the one compiled statement.
+_HIT_MANY: dict[str, Any] = {}
+_ROW = {"scope": "p_scope", "key": "p_key", "window_start": "p_start", "count": "p_by"}
 
 
 def _adding(stmt: Any) -> Any:
@@ -22,12 +26,22 @@ def _adding(stmt: Any) -> Any:
     )
 
 
+def _upsert(conn: Connection) -> Any:
+    return _adding(dialect_insert(conn, attempts_t).values({c: bindparam(p) for c, p in _ROW.items()}))
+
+
 def _hit_statement(conn: Connection) -> Any:
     found = _HIT.get(conn.dialect.name)
     if found is None:
-        values = {"scope": "p_scope", "key": "p_key", "window_start": "p_start", "count": "p_by"}
-        stmt = dialect_insert(conn, attempts_t).values({c: bindparam(p) for c, p in values.items()})
-        found = _HIT[conn.dialect.name] = _adding(stmt).returning(attempts_t.c.count)
+        found = _HIT[conn.dialect.name] = _upsert(conn).returning(attempts_t.c.count)
+    return found
+
+
+def _hit_many_statement(conn: Connection) -> Any:
+    found = _HIT_MANY.get(conn.dialect.name)
+    if found is None:
+        columns = (attempts_t.c.scope, attempts_t.c.key, attempts_t.c.window_start, attempts_t.c.count)
+        found = _HIT_MANY[conn.dialect.name] = _upsert(conn).returning(*columns)
     return found
 
 
@@ -37,18 +51,14 @@ class SqlAttemptCounters(Repository):
         return int(self.conn.execute(_hit_statement(self.conn), params).scalar_one())
 
     def hit_many(self, counts: list[tuple[str, str, datetime, int]]) -> dict[tuple[str, str, datetime], int]:
-        """`hit` for many counters in one statement per 500 (the flush of a busy process)."""
-        totals: dict[tuple[str, str, datetime], int] = {}
-        for start in range(0, len(counts), 500):
-            rows = [
-                {"scope": s, "key": k, "window_start": w, "count": by} for s, k, w, by in counts[start : start + 500]
-            ]
-            stmt = _adding(dialect_insert(self.conn, attempts_t).values(rows)).returning(
-                attempts_t.c.scope, attempts_t.c.key, attempts_t.c.window_start, attempts_t.c.count
-            )
-            for scope, key, window_start, count in self.conn.execute(stmt):
-                totals[(scope, key, window_start)] = int(count)
-        return totals
+        """`hit` for many counters (the flush of a busy process): one statement compiled once, its
+        rows sent in batches (one round trip for a flood's keys), so a flush holds the GIL briefly
+        (compiling a statement of as many rows as counters took 3-10 ms every flush)."""
+        if not counts:
+            return {}
+        params = [{"p_scope": s, "p_key": k, "p_start": w, "p_by": by} for s, k, w, by in counts]
+        found = self.conn.execute(_hit_many_statement(self.conn), params)
+        return {(scope, key, window_start): int(count) for scope, key, window_start, count in found}
 
     def refund(self, scope: str, key: str, window_start: datetime) -> None:
         self.conn.execute(
