@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -60,7 +60,10 @@ class Credentials:
 
 
 class Loaders:
-    """Per-request DataLoaders: N objects asking for the same kind of data cost one statement."""
+    """Per-request DataLoaders: N objects asking for the same kind of data cost one statement. Their
+    load functions hold the deps, not the Loaders: a loader holding a bound method of its Loaders
+    was a reference cycle, so every request's loaders, context and entities waited for the garbage
+    collector instead of going when the request did."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -68,44 +71,44 @@ class Loaders:
     # Each made on first use: most requests use one or two of them, and every request makes a Loaders.
     @cached_property
     def contacts(self) -> DataLoader[UUID, list[ContactEmail]]:
-        return DataLoader(self._contacts)
+        return DataLoader(partial(self._contacts, self.deps))
 
     @cached_property
     def recovery_codes_remaining(self) -> DataLoader[UUID, int]:
-        return DataLoader(self._recovery_codes_remaining)
+        return DataLoader(partial(self._recovery_codes_remaining, self.deps))
 
     @cached_property
     def transfer_requests(self) -> DataLoader[UUID, list[TransferRequest]]:
-        return DataLoader(self._transfer_requests)
+        return DataLoader(partial(self._transfer_requests, self.deps))
 
     @cached_property
     def accounts(self) -> DataLoader[UUID, Account]:
-        return DataLoader(self._accounts)
+        return DataLoader(partial(self._accounts, self.deps))
 
     @cached_property
     def sessions(self) -> DataLoader[UUID, list[Session]]:
-        return DataLoader(self._sessions)
+        return DataLoader(partial(self._sessions, self.deps))
 
     @cached_property
     def authenticators(self) -> DataLoader[UUID, list[Authenticator]]:
-        return DataLoader(self._authenticators)
+        return DataLoader(partial(self._authenticators, self.deps))
 
     @cached_property
     def audit_actors(self) -> DataLoader[UUID, tuple[User, Account] | None]:
-        return DataLoader(self._audit_actors)
+        return DataLoader(partial(self._audit_actors, self.deps))
 
     @cached_property
     def billing_versions(self) -> DataLoader[int, BillingProfile | None]:
-        return DataLoader(self._billing_versions)
+        return DataLoader(partial(self._billing_versions, self.deps))
 
     @cached_property
     def api_tokens(self) -> DataLoader[UUID, list[ApiToken]]:
-        return DataLoader(self._api_tokens)
+        return DataLoader(partial(self._api_tokens, self.deps))
 
     @cached_property
     def billing_profile(self) -> DataLoader[str, BillingProfile | None]:
         """The profile in force; its only key is CURRENT. A loader so that authenticate can prime it."""
-        return DataLoader(self._billing_profile)
+        return DataLoader(partial(self._billing_profile, self.deps))
 
     def prime(self, found: Caller) -> None:
         """Fill the loaders with what authenticate read in its transaction, so they need no trip."""
@@ -117,43 +120,53 @@ class Loaders:
         if pre.billing_profile:
             self.billing_profile.prime(CURRENT, pre.billing_profile[0])
 
-    async def _contacts(self, account_ids: list[UUID]) -> list[list[ContactEmail]]:
-        found = await run_in_threadpool(contacts.contacts_for_accounts, self.deps, list(account_ids))
+    @staticmethod
+    async def _contacts(deps: Deps, account_ids: list[UUID]) -> list[list[ContactEmail]]:
+        found = await run_in_threadpool(contacts.contacts_for_accounts, deps, list(account_ids))
         return [found[a] for a in account_ids]
 
-    async def _recovery_codes_remaining(self, user_ids: list[UUID]) -> list[int]:
-        found = await run_in_threadpool(mfa.recovery_codes_remaining, self.deps, list(user_ids))
+    @staticmethod
+    async def _recovery_codes_remaining(deps: Deps, user_ids: list[UUID]) -> list[int]:
+        found = await run_in_threadpool(mfa.recovery_codes_remaining, deps, list(user_ids))
         return [found[u] for u in user_ids]
 
-    async def _authenticators(self, user_ids: list[UUID]) -> list[list[Authenticator]]:
-        found = await run_in_threadpool(authenticators.authenticators_for_users, self.deps, list(user_ids))
+    @staticmethod
+    async def _authenticators(deps: Deps, user_ids: list[UUID]) -> list[list[Authenticator]]:
+        found = await run_in_threadpool(authenticators.authenticators_for_users, deps, list(user_ids))
         return [found[u] for u in user_ids]
 
-    async def _transfer_requests(self, account_ids: list[UUID]) -> list[list[TransferRequest]]:
-        found = await run_in_threadpool(transfers.transfers_for_accounts, self.deps, list(account_ids))
+    @staticmethod
+    async def _transfer_requests(deps: Deps, account_ids: list[UUID]) -> list[list[TransferRequest]]:
+        found = await run_in_threadpool(transfers.transfers_for_accounts, deps, list(account_ids))
         return [found[a] for a in account_ids]
 
-    async def _sessions(self, user_ids: list[UUID]) -> list[list[Session]]:
-        return [await run_in_threadpool(sessions.list_sessions, self.deps, user_id) for user_id in user_ids]
+    @staticmethod
+    async def _sessions(deps: Deps, user_ids: list[UUID]) -> list[list[Session]]:
+        return [await run_in_threadpool(sessions.list_sessions, deps, user_id) for user_id in user_ids]
 
-    async def _audit_actors(self, user_ids: list[UUID]) -> list[tuple[User, Account] | None]:
-        found = await run_in_threadpool(audit.actors, self.deps, list(user_ids))
+    @staticmethod
+    async def _audit_actors(deps: Deps, user_ids: list[UUID]) -> list[tuple[User, Account] | None]:
+        found = await run_in_threadpool(audit.actors, deps, list(user_ids))
         return [found.get(u) for u in user_ids]
 
-    async def _billing_versions(self, versions: list[int]) -> list[BillingProfile | None]:
-        found = await run_in_threadpool(audit.billing_versions, self.deps, list(versions))
+    @staticmethod
+    async def _billing_versions(deps: Deps, versions: list[int]) -> list[BillingProfile | None]:
+        found = await run_in_threadpool(audit.billing_versions, deps, list(versions))
         return [found.get(v) for v in versions]
 
-    async def _api_tokens(self, user_ids: list[UUID]) -> list[list[ApiToken]]:
-        found = await run_in_threadpool(api_tokens.tokens_for_users, self.deps, list(user_ids))
+    @staticmethod
+    async def _api_tokens(deps: Deps, user_ids: list[UUID]) -> list[list[ApiToken]]:
+        found = await run_in_threadpool(api_tokens.tokens_for_users, deps, list(user_ids))
         return [found[u] for u in user_ids]
 
-    async def _billing_profile(self, keys: list[str]) -> list[BillingProfile | None]:
-        found = await run_in_threadpool(billing.get_billing_profile, self.deps)
+    @staticmethod
+    async def _billing_profile(deps: Deps, keys: list[str]) -> list[BillingProfile | None]:
+        found = await run_in_threadpool(billing.get_billing_profile, deps)
         return [found for _ in keys]
 
-    async def _accounts(self, account_ids: list[UUID]) -> list[Account]:
-        found = await run_in_threadpool(accounts.accounts_by_id, self.deps, list(account_ids))
+    @staticmethod
+    async def _accounts(deps: Deps, account_ids: list[UUID]) -> list[Account]:
+        found = await run_in_threadpool(accounts.accounts_by_id, deps, list(account_ids))
         return [found[a] for a in account_ids]
 
 

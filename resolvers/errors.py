@@ -47,6 +47,9 @@ async def attempt(ctx: Context, payload: PayloadClass[P], work: Callable[[], T],
     try:
         result = await run_in_threadpool(work)
     except DomainError as error:
+        # An answer, not a fault: its traceback (the thread pool's future holds the error, whose
+        # frames hold that future) would be a cycle keeping the request for the garbage collector.
+        error.__traceback__ = None
         return payload(errors=user_errors(error, ctx))
     except Forbidden as error:
         raise forbidden(str(error)) from error

@@ -272,7 +272,13 @@ class GraphQLView(GraphQL[Context, None]):
                 {"errors": [{"message": error.reason, "extensions": {"code": "BAD_REQUEST"}}]},
                 status_code=error.status_code,
             )
-        await response(scope, receive, send)
+        try:
+            await response(scope, receive, send)
+        finally:
+            # The scope holds the request's context, whose request holds the scope: a cycle the
+            # garbage collector would find, with the whole request behind it, some requests later.
+            scope.pop(compiled.CONTEXT_KEY, None)
+            idempotency.forget_context(scope)
 
 
 class App(Starlette):

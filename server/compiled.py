@@ -93,6 +93,7 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
 
 
 def _answered(view: GraphQLView, answer: dict[str, Any], verdict: Verdict, context: Context) -> Response:
+    context.request.scope.pop(CONTEXT_KEY, None)  # answered: nobody needs it, and it would be a cycle
     answer["extensions"] = {"cost": cost_of(verdict)}
     note_response(answer)
     sub = context.response

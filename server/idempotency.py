@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 from starlette.websockets import WebSocket
 
 from domain import idempotency
@@ -42,6 +43,12 @@ WAIT_SECONDS = 2.0
 POLL_SECONDS = 0.05
 _EARLY = "tenantry.idempotency.context"
 BEFORE_EXECUTION = frozenset({PARSE_FAILED, VALIDATION_FAILED})
+
+
+def forget_context(scope: Scope) -> None:
+    """Drop the context `Idempotency.serve` kept in the scope (the scope holds the context, whose
+    request holds the scope: a cycle the garbage collector would have to find)."""
+    scope.pop(_EARLY, None)
 
 
 def early_context(request: Request | WebSocket) -> Context | None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import json
 import logging
 import re
 import runpy
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,13 +32,14 @@ from graphql import FieldNode, NameNode, OperationDefinitionNode, SelectionSetNo
 from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from domain.entities import UserRole
 from domain.rules.api_tokens import new_secret
 from domain.services import api_tokens, transfers
 from persistence.tables import api_tokens_t, audit_t, sessions_t
-from resolvers.context import COOKIE_NAME
+from resolvers.context import COOKIE_NAME, Context, Loaders
 from schema import compiled as plans
 from server import compiled, panel
 from server.logs import RequestIdFilter
@@ -1076,6 +1079,63 @@ def test_the_express_lane_answers_fast_requests_itself_and_hands_the_rest_to_the
     key = {"idempotency-key": secrets.token_hex(8), "authorization": f"Bearer {user.token}"}
     keyed = api.client.post("/graphql", json={"query": ME}, headers=key)
     assert "errors" not in keyed.json() and len(entered) == 5
+
+
+def test_fast_answers_leave_nothing_for_the_garbage_collector(api: Api, paths: Paths, monkeypatch: Any) -> None:
+    """A request's context, loaders and entities go when its answer is sent, by reference counting:
+    a cycle (the scope holding the context, a loader holding its Loaders, a caught error's traceback)
+    left every request for the collector, whose pauses every few requests were the p99."""
+    user = api.new_account()
+    api.client.cookies.clear()
+    me = {"query": BENCH["ME"]}
+    wrong = {"query": LOGIN_DOC, "variables": {"input": {"email": user.email, "password": "not it"}}}
+    for body in (me, wrong):  # the plans
+        send(api, paths, body, token=user.token if body is me else None)
+    app = api.client.app
+    bearer = [(b"authorization", f"Bearer {user.token}".encode())]
+
+    async def answer(body: dict[str, Any], headers: list[tuple[bytes, bytes]], n: int) -> int:
+        raw = json.dumps(body).encode()
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "https", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+            "root_path": "", "client": (f"10.99.{n}.1", 50000), "server": ("testserver", 443),
+            "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                        (b"content-length", str(len(raw)).encode()), *headers],
+        }  # fmt: skip
+        sent: list[Any] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        async def send_(message: Any) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send_)
+        return int(sent[0]["status"])
+
+    async def requests() -> list[int]:
+        statuses = [await answer(me, bearer, 0) for _ in range(5)]
+        statuses += [await answer(wrong, [], n) for n in range(1, 4)]
+        with monkeypatch.context() as busy:
+            busy.setattr(api.deps.hasher, "saturated", lambda: True)
+            statuses += [await answer(wrong, [], 9) for _ in range(3)]
+        return statuses
+
+    taken = len(paths.taken)
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert api.client.portal.call(requests) == [200] * 11
+        gc.collect()
+        left = Counter(type(o).__name__ for o in gc.garbage if isinstance(o, Context | Loaders | Request))
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert paths.taken[taken:] == [FAST] * 11
+    assert left == Counter()
 
 
 def test_each_look_up_makes_its_own_entities_from_the_remembered_row(api: Api) -> None:
