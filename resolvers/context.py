@@ -186,9 +186,10 @@ class Context:
     _outcome: asyncio.Future[Any] | None = None
 
     async def once(self, run: Callable[[], Awaitable[T]]) -> T:
-        """The outcome of the request's mutation (its result, or the error it raised), run at its first
-        call: the fast path (schema.compiled) may run a mutation and then hand the request to the
-        ordinary path, whose resolver then answers with that outcome instead of changing things twice."""
+        """The outcome of the request's sign-in (its result, or the error it raised), run at its first
+        call: the fast path (schema.compiled) may run it and then hand the request to the ordinary
+        path, whose resolver then answers with that outcome instead of signing in twice. One per
+        request: a plan has one mutation field, and the document limits allow one sign-in field."""
         outcome = self._outcome
         if outcome is None:
             outcome = self._outcome = asyncio.get_running_loop().create_future()
@@ -196,6 +197,9 @@ class Context:
                 outcome.set_result(await run())
             except Exception as error:
                 outcome.set_exception(error)
+            finally:
+                if not outcome.done():  # cancelled (the client left): whoever asks again is told so
+                    outcome.cancel()
         return outcome.result()  # type: ignore[no-any-return]
 
     async def auth(self) -> Caller | None:

@@ -16,9 +16,10 @@ introspection (`__typename` excepted). At run time anything but a clean answer (
 returned, a null where the schema promises a value, variables that do not coerce) raises
 `Fallback`, and the caller runs the request the ordinary way, where errors get their usual shape.
 Queries change nothing, so running a query's resolvers twice is harmless. The one mutation with a
-plan is `login` (MUTATIONS), a sign-in flood's every request: its plan runs the sign-in once per
-request (Context.once), and should the answer fall back after it ran, the ordinary path's resolver
-answers with the same outcome rather than sign in again.
+plan is `login` (MUTATIONS), a sign-in flood's every request: its plan calls the function its
+resolver calls (not the resolver, so only while the field has no field extension), which runs the
+sign-in once per request (Context.once), and should the answer fall back after it ran, the
+ordinary path's resolver answers with the same outcome rather than sign in again.
 
 Plans are kept per document text and operation name, bounded like the parse and validation caches,
 and made by the `CompilePlan` extension after a query ran without errors (so a plan's document is
@@ -495,6 +496,8 @@ def compile_plan(schema: GraphQLSchema, query: str, document: DocumentNode, oper
     run = None
     if mutation and (len(root) != 1 or (run := MUTATIONS.get(root[0].name)) is None):
         raise NotCompilable("a mutation without a plan")
+    if mutation and _extended(root[0].definition):
+        raise NotCompilable("a mutation whose field extensions (an access rule) its plan would skip")
     return Plan(
         schema=schema,
         operation=operation,
@@ -612,8 +615,15 @@ async def _login(context: Any, args: dict[str, Any]) -> Any:
     return await login_answer(context, given["email"], given["password"])
 
 
-# The mutation fields a plan runs (once per request, Context.once), with their coerced arguments.
+# The mutation fields a plan runs (once per request, Context.once), with their coerced arguments:
+# called directly, not through Strawberry's resolver, so only while the field has no field
+# extension (an access rule's Guard) to run first (compile_plan checks).
 MUTATIONS: dict[str, Callable[[Any, dict[str, Any]], Awaitable[Any]]] = {"login": _login}
+
+
+def _extended(definition: GraphQLField) -> bool:
+    field = (definition.extensions or {}).get("strawberry-definition")
+    return field is None or bool(field.extensions)
 
 
 def _attribute(definition: GraphQLField) -> str | None:

@@ -253,6 +253,15 @@ class GraphQLView(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            # The scope holds the request's context, whose request holds the scope: a cycle the
+            # garbage collector would find, with the whole request behind it, some requests later.
+            scope.pop(compiled.CONTEXT_KEY, None)
+            idempotency.forget_context(scope)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
             if idempotency.KEY_HEADER in request.headers:
@@ -272,13 +281,7 @@ class GraphQLView(GraphQL[Context, None]):
                 {"errors": [{"message": error.reason, "extensions": {"code": "BAD_REQUEST"}}]},
                 status_code=error.status_code,
             )
-        try:
-            await response(scope, receive, send)
-        finally:
-            # The scope holds the request's context, whose request holds the scope: a cycle the
-            # garbage collector would find, with the whole request behind it, some requests later.
-            scope.pop(compiled.CONTEXT_KEY, None)
-            idempotency.forget_context(scope)
+        await response(scope, receive, send)
 
 
 class App(Starlette):

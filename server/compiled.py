@@ -93,7 +93,6 @@ async def serve(view: GraphQLView, request: Request) -> Response | None:
 
 
 def _answered(view: GraphQLView, answer: dict[str, Any], verdict: Verdict, context: Context) -> Response:
-    context.request.scope.pop(CONTEXT_KEY, None)  # answered: nobody needs it, and it would be a cycle
     answer["extensions"] = {"cost": cost_of(verdict)}
     note_response(answer)
     sub = context.response
@@ -101,4 +100,7 @@ def _answered(view: GraphQLView, answer: dict[str, Any], verdict: Verdict, conte
     response.headers.raw.extend(sub.headers.raw)
     if sub.status_code:
         response.status_code = sub.status_code
+    # Answered: nobody needs the context any more (and the scope holding it would be a cycle). Not
+    # before: should anything above fail, the stack answers with this context (a sign-in ran once).
+    context.request.scope.pop(CONTEXT_KEY, None)
     return response

@@ -1,5 +1,5 @@
-"""The express lane of /graphql: a query whose document has a plan answered without the middleware stack
-in between, with every header and log line the stack gives it.
+"""The express lane of /graphql: a query (or a sign-in) whose document has a plan answered without the
+middleware stack in between, with every header and log line the stack gives it.
 
 Most requests a server sees are the same few queries again: the settings page, the billing profile, an
 integration's poll. Through Starlette's stack each of them passes eight layers (error page, request id

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import pyotp
 import pytest
 from graphql import FieldNode, NameNode, OperationDefinitionNode, SelectionSetNode, Visitor, parse, print_ast, visit
 from sqlalchemy import create_engine, event, select, update
@@ -677,7 +678,7 @@ def test_a_mutation_never_takes_the_fast_path(api: Api, paths: Paths) -> None:
             variables = {"input": {"email": f"m{n}-{name}-{secrets.token_hex(3)}@example.com"}}
             added = send(api, paths, {"query": query, "operationName": name, "variables": variables}, token=user.token)
             assert added.path == ORDINARY and added.body["data"]["addContactEmail"] == {"errors": []}
-    # Remembered as not compilable: a mutation's plan is only for an early answer (a refused sign-in).
+    # Remembered as not compilable: the one mutation with a plan is the sign-in (schema.compiled.MUTATIONS).
     assert planned(ADD) is False and planned(both, "M") is False
     assert [send(api, paths, {"query": both, "operationName": "Q"}, token=user.token).path for _ in range(2)] == [
         ORDINARY,
@@ -983,6 +984,47 @@ def test_a_sign_in_that_goes_on_runs_on_its_plan_with_the_ordinary_answer(api: A
     assert planned_run.body["data"]["login"]["token"] != ordinary.body["data"]["login"]["token"]
     assert sessions_of(api, user.user_id) == 3  # the sign-up's and one each
     assert failed_sign_ins(api, user.user_id) == 2
+
+
+MFA_LOGIN = """mutation Login($input: LoginInput!) {
+  login(input: $input) { token mfaRequired mfaChallenge mfaMethods passkeyOptions user { id } errors { code } }
+}"""
+
+
+def test_a_sign_in_asking_for_the_second_step_answers_on_its_plan_as_on_the_ordinary_path(
+    api: Api, paths: Paths, clock: FrozenClock
+) -> None:
+    """With MFA on, the plan's answer is the ordinary one (the second step's methods, no session), and
+    its challenge completes the sign-in."""
+    user = api.new_account()
+    start = "mutation { startMfaEnrollment { enrollment { otpauthUri } errors { code } } }"
+    uri = api.data(start, token=user.token)["startMfaEnrollment"]["enrollment"]["otpauthUri"]
+    app = pyotp.parse_uri(uri)
+    confirm = (
+        "mutation C($input: ConfirmMfaEnrollmentInput!) { confirmMfaEnrollment(input: $input) { errors { code } } }"
+    )
+    assert api.data(confirm, {"input": {"code": app.at(clock.now)}}, token=user.token)["confirmMfaEnrollment"] == {
+        "errors": []
+    }
+    clock.advance(30)
+    api.client.cookies.clear()
+    body = {"query": MFA_LOGIN, "variables": {"input": {"email": user.email, "password": user.password}}}
+    forget_plans()
+    ordinary = send(api, paths, body)
+    planned_run = send(api, paths, body)
+    assert (ordinary.path, planned_run.path) == (ORDINARY, FAST)
+    challenge = re.compile(rb'"mfaChallenge":"[^"]+"')
+    assert challenge.sub(b"C", masked(planned_run.response.content)) == challenge.sub(
+        b"C", masked(ordinary.response.content)
+    )
+    assert header_list(planned_run.response) == header_list(ordinary.response)
+    answer = planned_run.body["data"]["login"]
+    assert (answer["token"], answer["mfaRequired"], answer["mfaMethods"]) == (None, True, ["TOTP"])
+    complete = (
+        "mutation M($input: CompleteMfaLoginInput!) { completeMfaLogin(input: $input) { token errors { code } } }"
+    )
+    done = api.data(complete, {"input": {"mfaChallenge": answer["mfaChallenge"], "code": app.at(clock.now)}})
+    assert done["completeMfaLogin"]["errors"] == [] and done["completeMfaLogin"]["token"]
 
 
 def test_a_sign_in_handed_over_after_it_ran_answers_with_its_outcome_and_runs_once(

@@ -345,7 +345,7 @@ def test_only_a_query_that_ran_cleanly_gets_a_plan(cache: OrderedDict[Any, Any])
     for text in ("query Clean { __typename }", "{ nope }", "mutation { __typename }", "{ __typename"):
         asyncio.run(run(text))
     assert [key[1:] for key, plan in cache.items() if plan is not None] == [("query Clean { __typename }", None)]
-    # A mutation is compiled only for an early answer (login's refusal); others are remembered as not.
+    # A mutation is compiled only when it is a sign-in (MUTATIONS); others are remembered as not.
     assert [key[1:] for key, plan in cache.items() if plan is None] == [("mutation { __typename }", None)]
 
 
