@@ -174,11 +174,10 @@ def test_a_flush_writes_many_counters_in_one_statement_and_adds_to_what_is_there
             if str(self).startswith("INSERT INTO attempt_counters"):  # not housekeeping's, say
                 compiled.append(self)
 
-        monkeypatch.setattr(SQLCompiler, "__init__", compiling)
-        with api.deps.uow() as uow:
+        with monkeypatch.context() as watching, api.deps.uow() as uow:
+            watching.setattr(SQLCompiler, "__init__", compiling)
             second = uow.attempts.hit_many(counts)
             uow.commit()
-        monkeypatch.undo()
     finally:
         event.remove(api.runtime.engine, "before_cursor_execute", record)
     assert compiled == []  # 30 counters after 10: nothing compiled again
