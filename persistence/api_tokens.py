@@ -57,6 +57,8 @@ class SqlApiTokens(Repository):
         if not rows:
             return None
         t, u, a = rows[0]
+        if self.stamps is not None:  # the contacts of a token's account, read along, may be reused
+            self.stamps[a["id"]] = a["contacts_stamp"]
         return token_from_row(t), user_from_row(u), account_from_row(a)
 
     def touch(self, token_id: UUID, at: datetime, ip: str | None) -> None:

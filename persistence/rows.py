@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Protocol
+from uuid import UUID
 
 from sqlalchemy import Connection
 
@@ -17,10 +18,14 @@ class Row(Protocol):
 
 
 class Repository:
-    """A repository works on the unit of work's connection, inside its transaction."""
+    """A repository works on the unit of work's connection, inside its transaction.
 
-    def __init__(self, conn: Connection) -> None:
+    `stamps`: in a read-only unit of work, the contacts stamp of each account its look-ups read
+    (`accounts.contacts_stamp`, persistence.contacts), shared by its repositories; None otherwise."""
+
+    def __init__(self, conn: Connection, stamps: dict[UUID, int] | None = None) -> None:
         self.conn = conn
+        self.stamps = stamps
 
 
 def address_from_row(r: Row) -> Address:

@@ -153,18 +153,21 @@ class SqlSessions(Repository):
         if not rows:
             return None
         s, u, a = rows[0]
+        if self.stamps is not None:
+            self.stamps[a["id"]] = a["contacts_stamp"]
         return session_from_row(s), user_from_row(u), account_from_row(a)
 
     def authenticate_with(
         self, token_hash: str, *, contacts: bool, sessions: bool
     ) -> tuple[tuple[Session, User, Account] | None, list[ContactEmail], list[Session]]:
         if self.conn.dialect.name != "postgresql":
-            # SQLite waits on no network: the three statements one after another, as they always ran.
+            # SQLite waits on no network: the statements one after another, as they always ran (the
+            # contacts with the stamp the look-up read: persistence.contacts).
             alone = self.authenticate(token_hash)
             if alone is None:
                 return None, [], []
             account_id, user_id = alone[2].id, alone[1].id
-            of_account = SqlContacts(self.conn).for_accounts([account_id])[account_id] if contacts else []
+            of_account = SqlContacts(self.conn, self.stamps).for_account(account_id) if contacts else []
             return alone, of_account, self.for_user(user_id) if sessions else []
         found: tuple[Session, User, Account] | None = None
         of_account = []

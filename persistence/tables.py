@@ -84,6 +84,9 @@ class AccountRow(Base):
     customer_info_version: Mapped[int] = mapped_column(Integer, default=1)
     customer_info_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Changed by triggers on contact_emails whenever the account's contacts change (migration 0012),
+    # so a reader may reuse contacts it read at the same stamp (persistence.contacts).
+    contacts_stamp: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class UserRow(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from uuid import UUID
 
 from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -134,8 +135,10 @@ class SqlUnitOfWork:
         self.accounts = SqlAccounts(conn)
         self.users = SqlUsers(conn)
         self.profiles = SqlProfiles(conn)
-        self.sessions = SqlSessions(conn)
-        self.contacts = SqlContacts(conn)
+        # Contacts stamps are used only where nothing can change the contacts (persistence.rows).
+        stamps: dict[UUID, int] | None = None if self.write else {}
+        self.sessions = SqlSessions(conn, stamps)
+        self.contacts = SqlContacts(conn, stamps)
         self.transfers = SqlTransferRequests(conn)
         self.outbox = self._outbox
         self.attempts = SqlAttemptCounters(conn)
@@ -145,7 +148,7 @@ class SqlUnitOfWork:
         self.billing = SqlBillingProfiles(conn)
         self.devices = SqlKnownDevices(conn)
         self.recovery = SqlRecovery(conn)
-        self.api_tokens = SqlApiTokens(conn)
+        self.api_tokens = SqlApiTokens(conn, stamps)
         return self
 
     def __exit__(self, *exc: object) -> None:

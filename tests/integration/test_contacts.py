@@ -14,14 +14,14 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from domain.entities import UserRole
 from domain.limits import Limit
 from domain.services import contacts as contacts_service
 from persistence.contacts import SqlContacts
 from persistence.database import WRITE
-from persistence.tables import AuditEventRow, contacts_t
+from persistence.tables import AuditEventRow, accounts_t, contacts_t
 from schema.ids import from_global_id, to_global_id, uuid_of
 from support import Api, Seeded, code_in
 
@@ -491,3 +491,50 @@ def test_an_account_cannot_guess_codes_past_its_hourly_cap_by_adding_fresh_conta
             outcomes += codes(run(api, VERIFY, admin.token, contactId=contact_id, code="000000"))
     assert outcomes[:cap].count("TOO_MANY_ATTEMPTS") == 0
     assert outcomes[cap:] and set(outcomes[cap:]) == {"TOO_MANY_ATTEMPTS"}
+
+
+# ---------------------------------------------------------------- the contacts stamp
+
+
+def test_every_change_to_an_accounts_contacts_changes_its_stamp_and_nothing_else_does(api: Api) -> None:
+    """Triggers (migration 0012) keep `accounts.contacts_stamp`, by which readers reuse contacts they
+    read before (persistence.contacts, `at_stamp`): any change a reader would show changes it, in the
+    same transaction, whoever makes it; a code's bookkeeping does not."""
+    admin = api.new_account()
+    other = api.new_account()
+    stamp = accounts_t.c.contacts_stamp
+
+    def stamps() -> tuple[int, int]:
+        with api.runtime.engine.connect() as conn:
+            found = dict(
+                conn.execute(
+                    select(accounts_t.c.id, stamp).where(accounts_t.c.id.in_([admin.account_id, other.account_id]))
+                ).all()
+            )
+        return found[admin.account_id], found[other.account_id]
+
+    def change(statement: Any) -> tuple[int, int]:
+        before = stamps()
+        with api.runtime.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            conn.execute(statement)
+        after = stamps()
+        return int(after[0] != before[0]), int(after[1] != before[1])
+
+    ours = contacts_t.c.account_id == admin.account_id
+    new_id = uuid.uuid4()
+    added = {
+        "id": new_id,
+        "account_id": admin.account_id,
+        "email": "new@example.com",
+        "email_key": "new@example.com",
+        "billing": False,
+        "tech": False,
+        "dpo": False,
+        "created_at": api.deps.clock(),
+    }
+    assert change(insert(contacts_t).values(**added)) == (1, 0)
+    assert change(update(contacts_t).where(contacts_t.c.id == new_id).values(code_attempts=3)) == (0, 0)
+    assert change(update(contacts_t).where(contacts_t.c.id == new_id).values(tech=True)) == (1, 0)
+    assert change(update(contacts_t).where(ours).values(verified_at=api.deps.clock())) == (1, 0)
+    assert change(update(contacts_t).where(contacts_t.c.id == new_id).values(account_id=other.account_id)) == (1, 1)
+    assert change(delete(contacts_t).where(contacts_t.c.id == new_id)) == (0, 1)

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, update
 
+from persistence.tables import contacts_t
 from server.logs import current_request_id
 from support import Api
 
@@ -78,6 +79,28 @@ def test_the_spa_document_costs_one_transaction_and_constant_statements_whatever
     assert len(cost.statements) == (3 if api.runtime.settings.is_sqlite else 1)
 
 
+def test_unchanged_contacts_are_not_read_again_and_any_change_shows_at_once(api: Api) -> None:
+    seeded = api.new_account()
+    read = api.data(SPA, token=seeded.token)["me"]["account"]["contacts"]
+    with cost_of(api) as cost:
+        assert cost.read(api, SPA, seeded.token)["me"]["account"]["contacts"] == read
+    # SQLite: the account's contacts stamp, read with the session, names contacts read before
+    # (persistence.contacts, `at_stamp`); PostgreSQL reads them with the session in any case.
+    assert (cost.transactions, len(cost.statements)) == (1, 2 if api.runtime.settings.is_sqlite else 1)
+    # A change from outside this process (another worker, an operator's SQL) changes the stamp in its
+    # own transaction (triggers, migration 0012), so the next read shows it.
+    other = create_engine(api.runtime.settings.database_url)
+    try:
+        with other.begin() as conn:
+            conn.execute(update(contacts_t).where(contacts_t.c.account_id == seeded.account_id).values(dpo=False))
+    finally:
+        other.dispose()
+    with cost_of(api) as cost:
+        changed = cost.read(api, SPA, seeded.token)["me"]["account"]["contacts"]
+    assert changed == [{**read[0], "roles": ["BILLING", "TECH"]}]
+    assert len(cost.statements) == (3 if api.runtime.settings.is_sqlite else 1)
+
+
 def test_a_document_without_contacts_or_sessions_reads_only_the_session(api: Api) -> None:
     seeded = api.new_account()
     api.data("{ me { id } }", token=seeded.token)  # the session's rate-limit budget is read once, first
@@ -117,3 +140,7 @@ def test_an_api_token_reads_what_the_document_needs_with_the_token(api: Api) -> 
     assert len(me["account"]["contacts"]) == 1
     # The token with its owner and account, the contacts, the sessions: one read transaction.
     assert (cost.transactions, len(cost.statements)) == (1, 3)
+    with cost_of(api) as cost:
+        assert cost.read(api, SPA, secret)["me"] == me
+    # Then the contacts read at the account's contacts stamp (read with the token) serve again.
+    assert (cost.transactions, len(cost.statements)) == (1, 2)

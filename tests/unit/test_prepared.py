@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, MetaData, String, Table, Uuid, bindparam, create_engine, insert, select, update
 
-from persistence.prepared import Prepared
+from persistence.prepared import Listed, Prepared
 from persistence.tables import UTCDateTime
 
 metadata = MetaData()
@@ -32,6 +32,7 @@ def build(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 BY_OWNER = Prepared(select(things).where(things.c.owner == bindparam("owner")).order_by(things.c.name), build=build)
+LISTED = Listed(select(things).where(things.c.owner == bindparam("owner")).order_by(things.c.name), build, 8)
 
 
 def test_built_rows_are_converted_once_and_again_when_they_change() -> None:
@@ -58,6 +59,26 @@ def test_built_rows_are_converted_once_and_again_when_they_change() -> None:
         assert changed[0] is read[0] and changed[1] == (second, "two", True, None) and len(made) == 3
         assert BY_OWNER.mappings(conn, {"owner": "a"})[1]["flag"] is True
         assert BY_OWNER.built(conn, {"owner": "nobody"}) == []
+
+
+def test_a_listed_select_reads_as_one_value_in_order_and_builds_again_only_when_it_changes() -> None:
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    at = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
+    rows = [
+        {"id": uuid.uuid4(), "owner": "a", "name": name, "flag": n % 2 == 0, "at": at if n else None}
+        for n, name in enumerate(["d", "b", 'Ö "x"', "a", "c"])
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(things), rows)
+        made.clear()
+        listed = LISTED.built(conn, {"owner": "a"})
+        assert listed == BY_OWNER.built(conn, {"owner": "a"})  # the same values, converted the same way
+        assert [r[1] for r in listed] == ["a", "b", "c", "d", 'Ö "x"'] and len(made) == 10
+        assert LISTED.built(conn, {"owner": "a"}) == listed and len(made) == 10  # one look-up, nothing built
+        conn.execute(update(things).where(things.c.name == "b").values(flag=True))
+        assert LISTED.built(conn, {"owner": "a"})[1][2] is True and len(made) == 15
+        assert LISTED.built(conn, {"owner": "nobody"}) == []
 
 
 def test_the_callers_statement_on_postgresql_stays_within_psycopgs_cache_limit() -> None:
