@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 from sqlalchemy import bindparam, insert, select, update
@@ -30,6 +31,12 @@ _AUTHENTICATE = (
 _AUTHENTICATE_RAW = Prepared(_AUTHENTICATE, build=splitter(api_tokens_t, users_t, accounts_t), memo_size=1024)
 
 
+@lru_cache(maxsize=256)
+def _scopes(text: str) -> tuple[ApiScope, ...]:
+    """A row's space-separated scopes; the few combinations in use are parsed once."""
+    return tuple(ApiScope(s) for s in text.split())
+
+
 def token_from_row(r: Row) -> ApiToken:
     return ApiToken(
         id=r["id"],
@@ -37,7 +44,7 @@ def token_from_row(r: Row) -> ApiToken:
         name=r["name"],
         prefix=r["prefix"],
         token_hash=r["token_hash"],
-        scopes=tuple(ApiScope(s) for s in r["scopes"].split()),
+        scopes=_scopes(r["scopes"]),
         created_at=r["created_at"],
         expires_at=r["expires_at"],
         last_used_at=r["last_used_at"],

@@ -278,12 +278,15 @@ async def authenticate(
     if not token:
         return None
     if looks_like_token(token):
-        # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop.
-        if credentials.via_cookie or not is_well_formed(token):
+        # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop: the
+        # look-up on the loop refuses it before reading (its checksum is checked once, there).
+        if credentials.via_cookie:
             return None
         if quick := await _on_loop(api_tokens.look_up, deps, token, client_ip, reads):
             found, due = quick
             return await run_in_threadpool(api_tokens.touch, deps, found, client_ip) if found and due else found
+        if not is_well_formed(token):
+            return None
         return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip, reads)
     if seen := await _on_loop(sessions.look_up, deps, token, reads):
         session, session_due = seen

@@ -144,3 +144,7 @@ def test_an_api_token_reads_what_the_document_needs_with_the_token(api: Api) -> 
         assert cost.read(api, SPA, secret)["me"] == me
     # Then the contacts read at the account's contacts stamp (read with the token) serve again.
     assert (cost.transactions, len(cost.statements)) == (1, 2)
+    wrong = secret[:-1] + ("x" if secret[-1] != "x" else "y")  # its checksum no longer matches
+    with cost_of(api) as cost:
+        assert cost.read(api, "{ me { email } }", wrong) == {"me": None}
+    assert not any("api_tokens" in s for s in cost.statements)  # refused before any look-up
