@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -57,6 +58,7 @@ _FOR_ACCOUNT_LISTED = Listed(_FOR_ACCOUNT, build=contact_from_row, memo_size=204
 # most 2,048 lists (a few MB).
 _STAMPED: dict[tuple[UUID, int], tuple[ContactEmail, ...]] = {}
 _STAMPED_SIZE = 2048
+_STAMPED_LOCK = threading.Lock()  # a miss's eviction and insertion (threads and the loop's reads)
 
 
 def roles_to_row(roles: frozenset[ContactRole]) -> dict[str, bool]:
@@ -92,9 +94,10 @@ class SqlContacts(Repository):
         found = _STAMPED.get(key)
         if found is None:
             found = tuple(self._read(account_id))
-            if len(_STAMPED) >= _STAMPED_SIZE:
-                _STAMPED.pop(next(iter(_STAMPED), key), None)
-            _STAMPED[key] = found
+            with _STAMPED_LOCK:
+                if len(_STAMPED) >= _STAMPED_SIZE:
+                    del _STAMPED[next(iter(_STAMPED))]
+                _STAMPED[key] = found
         return list(found)
 
     def with_code(self, account_id: UUID, contact_id: UUID) -> tuple[ContactEmail, ContactCode] | None:

@@ -278,15 +278,13 @@ async def authenticate(
     if not token:
         return None
     if looks_like_token(token):
-        # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop: the
-        # look-up on the loop refuses it before reading (its checksum is checked once, there).
-        if credentials.via_cookie:
+        # Bearer-only: never a browser's ambient credential. A malformed one costs no thread hop and
+        # no connection; the look-up on the loop then does not check the checksum again.
+        if credentials.via_cookie or not is_well_formed(token):
             return None
-        if quick := await _on_loop(api_tokens.look_up, deps, token, client_ip, reads):
+        if quick := await _on_loop(_WELL_FORMED_LOOK_UP, deps, token, client_ip, reads):
             found, due = quick
             return await run_in_threadpool(api_tokens.touch, deps, found, client_ip) if found and due else found
-        if not is_well_formed(token):
-            return None
         return await run_in_threadpool(api_tokens.authenticate, deps, token, client_ip, reads)
     if seen := await _on_loop(sessions.look_up, deps, token, reads):
         session, session_due = seen
@@ -294,6 +292,9 @@ async def authenticate(
             await run_in_threadpool(sessions.touch, deps, session)
         return session
     return await run_in_threadpool(sessions.authenticate, deps, token, reads)
+
+
+_WELL_FORMED_LOOK_UP = partial(api_tokens.look_up, checked=True)
 
 
 async def _on_loop(look_up: Callable[..., _Found], deps: Deps, *args: Any) -> _Found | None:

@@ -146,11 +146,18 @@ def authenticate(deps: Deps, secret: str, ip: str | None, reads: Reads = NO_READ
 
 
 def look_up(
-    deps: Deps, secret: str, ip: str | None, reads: Reads = NO_READS, *, uow: UnitOfWorkFactory | None = None
+    deps: Deps,
+    secret: str,
+    ip: str | None,
+    reads: Reads = NO_READS,
+    *,
+    uow: UnitOfWorkFactory | None = None,
+    checked: bool = False,
 ) -> tuple[TokenAuthenticated | None, bool]:
     """`authenticate` without its write: the token (or None) and whether its use is due to be noted
-    (`touch`). `uow` may name another factory for the read (deps.loop_uow)."""
-    if not rules.is_well_formed(secret):
+    (`touch`). `uow` may name another factory for the read (deps.loop_uow). `checked`: the caller
+    found the secret well formed (`rules.is_well_formed`) already."""
+    if not checked and not rules.is_well_formed(secret):
         return None, False
     now = deps.clock()
     with (uow or deps.uow)(write=False) as work:

@@ -90,6 +90,10 @@ def verify_contact(deps: Deps, actor: Actor, contact_id: UUID | None, code: str)
     counted = _spend_try(deps, actor.account_id, contact_id)
     now = deps.clock()
     with deps.uow() as uow:
+        # The account's lock first, as every change to its contacts takes it: marking the contact
+        # verified also changes the account's row (its contacts stamp, migration 0012), so taking
+        # the contact's row first could deadlock with a removal on PostgreSQL.
+        locked_account(uow, actor.account_id)
         limits.refund(uow, now, account_key)
         contact, stored = _contact_with_code(uow, actor.account_id, contact_id)
         if contact.verified:

@@ -537,4 +537,6 @@ def test_every_change_to_an_accounts_contacts_changes_its_stamp_and_nothing_else
     assert change(update(contacts_t).where(contacts_t.c.id == new_id).values(tech=True)) == (1, 0)
     assert change(update(contacts_t).where(ours).values(verified_at=api.deps.clock())) == (1, 0)
     assert change(update(contacts_t).where(contacts_t.c.id == new_id).values(account_id=other.account_id)) == (1, 1)
-    assert change(delete(contacts_t).where(contacts_t.c.id == new_id)) == (0, 1)
+    renamed = uuid.uuid4()
+    assert change(update(contacts_t).where(contacts_t.c.id == new_id).values(id=renamed)) == (0, 1)
+    assert change(delete(contacts_t).where(contacts_t.c.id == renamed)) == (0, 1)
