@@ -6,7 +6,8 @@ Tenantry runs for them:
 
 - `me` (bench/documents.ME): the session by its token's keyed digest joined with its user (and
   profile) and account; the session's `last_seen_at` written when a minute old (as Tenantry does);
-  the account's contacts; the user's sessions.
+  the account's contacts (which Tenantry skips while the account's contacts stamp is unchanged);
+  the user's sessions.
 - `billingProfile` (bench/documents.BILLING): the session lookup, then the one profile row.
 
 `--hop` runs each request's database work in one trip to Starlette's thread pool (the audit's
