@@ -498,7 +498,7 @@ def test_an_account_cannot_guess_codes_past_its_hourly_cap_by_adding_fresh_conta
 
 def test_every_change_to_an_accounts_contacts_changes_its_stamp_and_nothing_else_does(api: Api) -> None:
     """Triggers (migration 0012) keep `accounts.contacts_stamp`, by which readers reuse contacts they
-    read before (persistence.contacts, `at_stamp`): any change a reader would show changes it, in the
+    read before (persistence.contacts, `SqlContacts._at_stamp`): any change a reader would show changes it, in the
     same transaction, whoever makes it; a code's bookkeeping does not."""
     admin = api.new_account()
     other = api.new_account()

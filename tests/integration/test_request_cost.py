@@ -85,7 +85,7 @@ def test_unchanged_contacts_are_not_read_again_and_any_change_shows_at_once(api:
     with cost_of(api) as cost:
         assert cost.read(api, SPA, seeded.token)["me"]["account"]["contacts"] == read
     # SQLite: the account's contacts stamp, read with the session, names contacts read before
-    # (persistence.contacts, `at_stamp`); PostgreSQL reads them with the session in any case.
+    # (`SqlContacts._at_stamp`); PostgreSQL reads them with the session in any case.
     assert (cost.transactions, len(cost.statements)) == (1, 2 if api.runtime.settings.is_sqlite else 1)
     # A change from outside this process (another worker, an operator's SQL) changes the stamp in its
     # own transaction (triggers, migration 0012), so the next read shows it.
